@@ -1,0 +1,81 @@
+# DocuSign Serverless Connector — developer commands.
+# `make run` starts the local stack, `make test` runs every test. Both install what they need.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed
+
+# Python 3.13 is what Lambda runs: take it from PATH first, then from pyenv.
+PYTHON313 := $(shell \
+  for c in python3.13 python3; do \
+    p=$$(command -v $$c 2>/dev/null) && "$$p" -c 'import sys; assert sys.version_info[:2] == (3, 13)' 2>/dev/null && { echo "$$p"; exit 0; }; \
+  done; \
+  if command -v pyenv >/dev/null 2>&1; then \
+    for d in $$(pyenv root)/versions/3.13*; do \
+      [ -x "$$d/bin/python3.13" ] && { echo "$$d/bin/python3.13"; exit 0; }; \
+    done; \
+  fi)
+
+.PHONY: help python install run stop demo test test-fast lint typecheck validate build bench clean
+
+help:
+	@echo "make run        start the local stack (moto, DocuSign emulator, API on 127.0.0.1:3000)"
+	@echo "make test       run every test"
+	@echo "make lint       ruff check + format check"
+	@echo "make typecheck  mypy on the shared package"
+	@echo "make validate   sam validate --lint"
+	@echo "make build      sam build (no containers)"
+	@echo "make bench      benchmarks (import time, memory, DocuSign calls)"
+
+python:
+	@if [ -z "$(PYTHON313)" ]; then \
+	  echo "Python 3.13 is required (the Lambda runtime is python3.13) and none was found."; \
+	  echo "Install it, e.g. 'pyenv install 3.13' or your OS package 'python3.13', then re-run make."; \
+	  exit 1; \
+	fi
+
+$(STAMP): requirements-dev.txt layers/shared/requirements.txt | python
+	@test -x $(PY) || $(PYTHON313) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(PY) -m local.stack
+
+stop:
+	$(PY) -m local.stack --stop
+
+demo: install
+	$(PY) -m local.demo
+
+test: install
+	$(PY) -m pytest --cov --cov-report=term
+
+test-fast: install
+	$(PY) -m pytest -x -q -m "not browser"
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy
+
+validate: install
+	$(BIN)/sam validate --lint --region us-east-1
+
+build: install
+	PATH="$(dir $(PYTHON313)):$$PATH" $(BIN)/sam build --parallel
+
+bench: install
+	$(PY) -m benchmarks.run
+
+clean:
+	rm -rf .aws-sam .local .pytest_cache .ruff_cache .mypy_cache .coverage
