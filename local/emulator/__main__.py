@@ -1,0 +1,34 @@
+"""`python -m local.emulator --host 127.0.0.1 --port 8400`: run the DocuSign emulator."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .server import EmulatorServer
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m local.emulator", description="Run the DocuSign emulator."
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8400, help="port to listen on")
+    args = parser.parse_args(argv)
+    server = EmulatorServer(host=args.host, port=args.port)
+    try:
+        server.serve_forever(announce=True)
+    except OSError as exc:
+        print(
+            f"DocuSign emulator: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}."
+            " Is another emulator already running? Choose another port with --port.",
+            file=sys.stderr,
+        )
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,110 @@
+"""The Flask application: DocuSign's OAuth and eSignature REST endpoints plus `/_emulator/`."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from flask import Flask, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from . import control, oauth, rest
+from .errors import DocuSignError, OAuthError
+from .state import EmulatorState
+
+REST_PREFIX = "/restapi/"
+CONTROL_PREFIX = "/_emulator/"
+
+
+def _is_rest() -> bool:
+    return request.path.startswith(REST_PREFIX)
+
+
+def _logged_headers() -> dict[str, str]:
+    headers = {}
+    for name, value in request.headers.items():
+        if name.lower() == "authorization":
+            scheme = value.split(" ", 1)[0] if value else ""
+            value = f"{scheme} ***" if scheme else "***"
+        headers[name] = value
+    return headers
+
+
+def create_app(state: EmulatorState | None = None) -> Flask:
+    app = Flask(__name__)
+    app.config["EMULATOR_STATE"] = state or EmulatorState()
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.register_blueprint(oauth.bp)
+    app.register_blueprint(rest.bp)
+    app.register_blueprint(control.bp)
+
+    @app.errorhandler(DocuSignError)
+    def docusign_error(error: DocuSignError):
+        return jsonify(error.body()), error.status
+
+    @app.errorhandler(OAuthError)
+    def oauth_error(error: OAuthError):
+        return jsonify(error.body()), error.status
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        status = error.code or 500
+        if request.path.startswith("/oauth/"):
+            return jsonify({"error": "invalid_request", "error_description": error.name}), status
+        if status == 404:
+            body = {
+                "errorCode": "RESOURCE_NOT_FOUND",
+                "message": "The URL provided does not resolve to a resource.",
+            }
+        elif status == 405:
+            body = {
+                "errorCode": "INVALID_REQUEST_METHOD",
+                "message": f"The request method {request.method} is not supported here.",
+            }
+        else:
+            body = {"errorCode": "UNSPECIFIED_ERROR", "message": error.description or error.name}
+        return jsonify(body), status
+
+    @app.after_request
+    def decorate_and_log(response):
+        st: EmulatorState = app.config["EMULATOR_STATE"]
+        if _is_rest():
+            account_id = g.get("rest_account_id") or request.path.split("/")[4:5] or [""]
+            if isinstance(account_id, list):
+                account_id = account_id[0]
+            rate = g.get("rate") or st.consume_rate(account_id, count=False)
+            remaining = 0 if rate["exceeded"] else rate["remaining"]
+            response.headers["X-RateLimit-Limit"] = str(rate["limit"])
+            response.headers["X-RateLimit-Remaining"] = str(remaining)
+            response.headers["X-RateLimit-Reset"] = str(rate["reset"])
+            response.headers["X-BurstLimit-Limit"] = str(rate["burst_limit"])
+            response.headers["X-BurstLimit-Remaining"] = str(rate["burst_remaining"])
+            response.headers["X-DocuSign-TraceToken"] = str(uuid.uuid4())
+            if response.status_code == 429:
+                response.headers["Retry-After"] = str(
+                    max(int(rate["reset"] - st.now().timestamp()), 1)
+                )
+        if not request.path.startswith(CONTROL_PREFIX):
+            body = b"" if g.get("body_too_large") else request.get_data(cache=True)
+            parsed: Any = None
+            if body and (request.mimetype or "").endswith("json"):
+                try:
+                    parsed = json.loads(body)
+                except (UnicodeDecodeError, json.JSONDecodeError):
+                    parsed = None
+            st.log_request(
+                {
+                    "method": request.method,
+                    "path": request.path,
+                    "query": request.args.to_dict(),
+                    "headers": _logged_headers(),
+                    "body": body,
+                    "json": parsed,
+                    "status": response.status_code,
+                    "time": st.timestamp(),
+                }
+            )
+        return response
+
+    return app

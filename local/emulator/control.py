@@ -1,0 +1,196 @@
+"""Control endpoints under `/_emulator/` for tests and the local stack. Not part of DocuSign."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify, request
+
+from .errors import DocuSignError
+from .state import EmulatorState
+
+bp = Blueprint("control", __name__, url_prefix="/_emulator")
+
+
+def state() -> EmulatorState:
+    return current_app.config["EMULATOR_STATE"]
+
+
+def _json() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    return body if isinstance(body, dict) else {}
+
+
+def serialise_request(entry: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in entry.items() if k != "body"}
+    body: bytes = entry.get("body") or b""
+    try:
+        out["body"] = body.decode("utf-8")
+        out["bodyEncoding"] = "text"
+    except UnicodeDecodeError:
+        out["body"] = base64.b64encode(body).decode()
+        out["bodyEncoding"] = "base64"
+    return out
+
+
+def serialise_envelope(envelope: dict[str, Any]) -> Any:
+    """The raw record as JSON: document bytes are summarised, not dumped."""
+
+    def convert(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: convert(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [convert(v) for v in value]
+        if isinstance(value, bytes):
+            return {"sizeBytes": len(value), "sha256": hashlib.sha256(value).hexdigest()}
+        return value
+
+    return convert(envelope)
+
+
+@bp.get("/health")
+def health():
+    return jsonify({"status": "ok"})
+
+
+@bp.post("/integrations")
+def register_integration():
+    body = _json()
+    missing = [f for f in ("integrationKey", "publicKeyPem", "userId") if not body.get(f)]
+    if missing:
+        return jsonify({"error": f"missing fields: {', '.join(missing)}"}), 400
+    kwargs: dict[str, Any] = {}
+    if body.get("userName"):
+        kwargs["user_name"] = body["userName"]
+    if body.get("userEmail"):
+        kwargs["user_email"] = body["userEmail"]
+    if body.get("accounts") is not None:
+        kwargs["accounts"] = [
+            {
+                "account_id": a.get("account_id") or a.get("accountId"),
+                "account_name": a.get("account_name") or a.get("accountName"),
+                "is_default": a.get("is_default", a.get("isDefault", False)),
+                "base_uri": a.get("base_uri", a.get("baseUri")),
+            }
+            for a in body["accounts"]
+        ]
+    if "consented" in body:
+        kwargs["consented"] = bool(body["consented"])
+    st = state()
+    try:
+        st.register_integration(body["integrationKey"], body["publicKeyPem"], body["userId"], **kwargs)
+    except ValueError as exc:
+        return jsonify({"error": f"publicKeyPem: {exc}"}), 400
+    return (
+        jsonify(
+            {
+                "integrationKey": body["integrationKey"],
+                "userId": body["userId"],
+                "accounts": st.user_accounts(body["userId"], request.host_url),
+            }
+        ),
+        201,
+    )
+
+
+@bp.post("/integrations/<integration_key>/consent")
+def set_consent(integration_key: str):
+    st = state()
+    if integration_key not in st.integrations:
+        return jsonify({"error": "unknown integration key"}), 404
+    st.set_consent(integration_key, bool(_json().get("consented", True)))
+    return jsonify({"integrationKey": integration_key, "consented": st.integrations[integration_key]["consented"]})
+
+
+@bp.get("/requests")
+def list_requests():
+    st = state()
+    with st.lock:
+        entries = [serialise_request(e) for e in st.requests]
+    return jsonify({"requests": entries})
+
+
+@bp.delete("/requests")
+def clear_requests():
+    state().clear_requests()
+    return "", 204
+
+
+@bp.get("/token-requests")
+def token_requests():
+    st = state()
+    with st.lock:
+        return jsonify(dict(st.token_requests))
+
+
+@bp.post("/clock")
+def advance_clock():
+    seconds = float(_json().get("advanceSeconds") or 0)
+    st = state()
+    st.advance_clock(seconds)
+    return jsonify({"now": st.timestamp()})
+
+
+@bp.get("/envelopes")
+def list_envelopes():
+    st = state()
+    with st.lock:
+        return jsonify(
+            {
+                "envelopes": [
+                    {
+                        "envelopeId": e["envelopeId"],
+                        "accountId": e["accountId"],
+                        "status": e["status"],
+                        "emailSubject": e["emailSubject"],
+                        "transactionId": e.get("transactionId"),
+                    }
+                    for e in st.envelopes.values()
+                ]
+            }
+        )
+
+
+@bp.get("/envelopes/<envelope_id>")
+def raw_envelope(envelope_id: str):
+    st = state()
+    with st.lock:
+        envelope = st.get_envelope(None, envelope_id)
+        return jsonify(json.loads(json.dumps(serialise_envelope(envelope))))
+
+
+@bp.post("/envelopes/<envelope_id>/recipients/<recipient_id>/deliver")
+def deliver(envelope_id: str, recipient_id: str):
+    envelope = state().mark_delivered(envelope_id, recipient_id)
+    return jsonify({"envelopeId": envelope_id, "status": envelope["status"]})
+
+
+@bp.post("/envelopes/<envelope_id>/recipients/<recipient_id>/sign")
+def sign(envelope_id: str, recipient_id: str):
+    envelope = state().sign(envelope_id, recipient_id)
+    return jsonify({"envelopeId": envelope_id, "status": envelope["status"]})
+
+
+@bp.post("/envelopes/<envelope_id>/recipients/<recipient_id>/decline")
+def decline(envelope_id: str, recipient_id: str):
+    reason = str(_json().get("reason") or "").strip()
+    if not reason:
+        raise DocuSignError(400, "INVALID_REQUEST_PARAMETER", "A decline reason is required.")
+    envelope = state().decline(envelope_id, recipient_id, reason)
+    return jsonify({"envelopeId": envelope_id, "status": envelope["status"]})
+
+
+@bp.post("/envelopes/<envelope_id>/complete")
+def complete(envelope_id: str):
+    envelope = state().complete(envelope_id)
+    return jsonify({"envelopeId": envelope_id, "status": envelope["status"]})
+
+
+@bp.get("/events")
+def events():
+    st = state()
+    with st.lock:
+        return jsonify({"events": list(st.events)})

@@ -1,0 +1,120 @@
+"""The PDFs an envelope hands out: its documents (with the signatures made so far), the
+combined download, and the Certificate of Completion."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from typing import Any
+
+from pypdf import PdfReader, PdfWriter
+
+from .pdf import make_pdf
+from .state import RECIPIENT_KINDS
+
+_PDF_SUFFIXES = (".pdf",)
+
+
+def download_name(name: str) -> str:
+    """The file name DocuSign gives a downloaded document: its name as a .pdf."""
+    stem = name
+    if "." in name:
+        head, _, tail = name.rpartition(".")
+        if head and len(tail) <= 5:
+            stem = head
+    return stem + ".pdf"
+
+
+def _recipients(envelope: dict[str, Any]) -> list[dict[str, Any]]:
+    return [r for kind in RECIPIENT_KINDS for r in envelope["recipients"].get(kind, [])]
+
+
+def _signatures(envelope: dict[str, Any]) -> list[dict[str, Any]]:
+    return [r for r in _recipients(envelope) if r.get("signedDateTime")]
+
+
+def _merge(parts: list[bytes]) -> bytes:
+    writer = PdfWriter()
+    for part in parts:
+        writer.append(PdfReader(io.BytesIO(part)))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def signature_page(envelope: dict[str, Any], document: dict[str, Any]) -> bytes:
+    lines = [
+        f"Envelope Id: {envelope['envelopeId']}",
+        f"Document: {document['name']} (document {document['documentId']})",
+        "",
+    ]
+    for recipient in _signatures(envelope):
+        lines.append(
+            f"Signed by {recipient.get('name', '')} <{recipient.get('email', '')}> "
+            f"on {recipient['signedDateTime']}"
+        )
+    return make_pdf("Electronically signed", lines)
+
+
+def document_pdf(envelope: dict[str, Any], document: dict[str, Any]) -> bytes:
+    """One document as a PDF, with a signature page once anyone has signed."""
+    if not _signatures(envelope):
+        return document["_pdf"]
+    return _merge([document["_pdf"], signature_page(envelope, document)])
+
+
+def certificate_pdf(envelope: dict[str, Any]) -> bytes:
+    sender = envelope["sender"]
+    pages = sum(len(d["_pages"]) for d in envelope["documents"])
+    lines = [
+        f"Envelope Id: {envelope['envelopeId']}",
+        f"Subject: {envelope.get('emailSubject') or ''}",
+        f"Status: {envelope['status'].capitalize()}",
+        f"Envelope Originator: {sender['userName']} <{sender['email']}>",
+        f"Documents: {len(envelope['documents'])}   Pages: {pages}",
+        f"Created: {envelope.get('createdDateTime') or ''}",
+        f"Sent: {envelope.get('sentDateTime') or ''}",
+        f"Completed: {envelope.get('completedDateTime') or ''}",
+    ]
+    if envelope.get("voidedDateTime"):
+        lines.append(f"Voided: {envelope['voidedDateTime']} ({envelope.get('voidedReason')})")
+    if envelope.get("declinedDateTime"):
+        lines.append(f"Declined: {envelope['declinedDateTime']}")
+    lines += ["", "Recipient Events"]
+    for recipient in _recipients(envelope):
+        lines += [
+            "",
+            f"{recipient.get('name', '')} <{recipient.get('email', '')}> - "
+            f"{recipient['recipientType']}, routing order {recipient['routingOrder']}, "
+            f"status {recipient['status']}",
+            f"  Sent: {recipient.get('sentDateTime') or ''}",
+            f"  Viewed: {recipient.get('deliveredDateTime') or ''}",
+            f"  Signed: {recipient.get('signedDateTime') or ''}",
+        ]
+        if recipient.get("declinedDateTime"):
+            lines.append(
+                f"  Declined: {recipient['declinedDateTime']} "
+                f"Reason: {recipient.get('declinedReason') or ''}"
+            )
+    return make_pdf("Certificate Of Completion", lines)
+
+
+def downloadable(envelope: dict[str, Any]) -> list[dict[str, Any]]:
+    docs = [d for d in envelope["documents"] if str(d.get("includeInDownload")).lower() != "false"]
+    return sorted(docs, key=lambda d: int(d["order"]))
+
+
+def combined_pdf(envelope: dict[str, Any], with_certificate: bool) -> bytes:
+    parts = [document_pdf(envelope, d) for d in downloadable(envelope)]
+    if with_certificate or not parts:
+        parts.append(certificate_pdf(envelope))
+    return _merge(parts)
+
+
+def archive_zip(envelope: dict[str, Any]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for document in downloadable(envelope):
+            archive.writestr(download_name(document["name"]), document_pdf(envelope, document))
+        archive.writestr("Summary.pdf", certificate_pdf(envelope))
+    return out.getvalue()

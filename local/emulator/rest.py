@@ -1,0 +1,562 @@
+"""eSignature REST API v2.1: `/restapi/v2.1/accounts/{accountId}/…`."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from typing import Any
+from urllib.parse import quote
+
+from flask import Blueprint, Response, current_app, g, jsonify, request
+
+from . import documents as docs
+from . import schema
+from .dates import format_datetime, parse_datetime
+from .errors import DocuSignError, invalid_parameter, invalid_request_body
+from .state import RECIPIENT_KINDS, EmulatorState
+from .validation import MAX_REQUEST_BYTES, build_envelope
+
+bp = Blueprint("rest", __name__, url_prefix="/restapi/v2.1/accounts/<account_id>")
+
+AUTH_FAILED = DocuSignError(
+    401,
+    "USER_AUTHENTICATION_FAILED",
+    "One or both of Username and Password are invalid. Invalid access token",
+)
+NOT_A_MEMBER = DocuSignError(
+    400,
+    "USER_DOES_NOT_BELONG_TO_SPECIFIED_ACCOUNT",
+    "The specified User is not a member of the specified Account.",
+)
+ENVELOPE_INCOMPLETE = DocuSignError(
+    400,
+    "ENVELOPE_IS_INCOMPLETE",
+    "The Envelope is not Complete. A Complete Envelope Requires Documents, Recipients, Tabs, "
+    "and a Subject Line.",
+)
+LIST_FILTER_REQUIRED = (
+    "Query parameter 'from_date' must be set to a valid DateTime, or 'envelope_ids' or "
+    "'transaction_ids' must be specified."
+)
+LIST_STATUSES = frozenset(
+    {
+        "completed",
+        "created",
+        "declined",
+        "deleted",
+        "delivered",
+        "processing",
+        "sent",
+        "signed",
+        "timedout",
+        "voided",
+    }
+)
+
+
+def state() -> EmulatorState:
+    return current_app.config["EMULATOR_STATE"]
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+@bp.before_request
+def authenticate() -> None:
+    """Every call needs a live token of a user who belongs to the account in the path."""
+    account_id = (request.view_args or {}).get("account_id", "")
+    g.rest_account_id = account_id
+    token = bearer_token()
+    record = state().token_record(token) if token else None
+    if record is None:
+        raise AUTH_FAILED
+    if not state().user_belongs_to(record["user_id"], account_id):
+        raise NOT_A_MEMBER
+    g.user_id = record["user_id"]
+    g.rate = state().consume_rate(account_id)
+    if g.rate["exceeded"] == "hourly":
+        raise DocuSignError(
+            429,
+            "HOURLY_APIINVOCATION_LIMIT_EXCEEDED",
+            "The maximum number of hourly API invocations has been exceeded",
+        )
+    if g.rate["exceeded"] == "burst":
+        raise DocuSignError(
+            429,
+            "BURST_APIINVOCATION_LIMIT_EXCEEDED",
+            "The maximum number of burst API invocations has been exceeded",
+        )
+
+
+def json_body() -> Any:
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        raise invalid_request_body("The request body is empty.")
+    try:
+        return json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise invalid_request_body(f"Invalid JSON: {exc}") from exc
+
+
+def include_set(param: str = "include") -> set[str]:
+    return {v.strip().lower() for v in request.args.get(param, "").split(",") if v.strip()}
+
+
+def _true(value: Any) -> bool:
+    return str(value).strip().lower() == "true"
+
+
+# ------------------------------------------------------------------- rendering
+
+
+def render_recipient(recipient: dict[str, Any], include_tabs: bool) -> dict[str, Any]:
+    out = {k: v for k, v in recipient.items() if not k.startswith("_") and v is not None}
+    if not include_tabs:
+        out.pop("tabs", None)
+    out.setdefault("deliveryMethod", "email")
+    out.setdefault("creationReason", "sender")
+    out.setdefault("requireIdLookup", "false")
+    out["completedCount"] = "1" if recipient["status"] == "completed" else "0"
+    return out
+
+
+def render_recipients(envelope: dict[str, Any], include_tabs: bool = False) -> dict[str, Any]:
+    recipients = envelope["recipients"]
+    out: dict[str, Any] = {
+        kind: [render_recipient(r, include_tabs) for r in recipients.get(kind, [])]
+        for kind in RECIPIENT_KINDS
+    }
+    out["recipientCount"] = recipients["recipientCount"]
+    out["currentRoutingOrder"] = recipients["currentRoutingOrder"]
+    return out
+
+
+def render_custom_fields(envelope: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(json.dumps(envelope["customFields"]))
+
+
+def render_documents(envelope: dict[str, Any]) -> list[dict[str, Any]]:
+    envelope_id = envelope["envelopeId"]
+    rendered = []
+    for document in sorted(envelope["documents"], key=lambda d: int(d["order"])):
+        rendered.append(
+            {
+                "documentId": document["documentId"],
+                "documentIdGuid": document["documentIdGuid"],
+                "name": document["name"],
+                "type": "content",
+                "uri": f"/envelopes/{envelope_id}/documents/{document['documentId']}",
+                "order": document["order"],
+                "pages": _pages(document["documentIdGuid"], document["_pages"]),
+                "display": document["display"],
+                "includeInDownload": document["includeInDownload"],
+                "signerMustAcknowledge": document["signerMustAcknowledge"],
+                "templateRequired": "false",
+                "authoritativeCopy": "false",
+                "availableDocumentTypes": [{"type": "electronic", "isDefault": "true"}],
+                "containsPdfFormFields": "false",
+                "sizeBytes": str(len(document["_pdf"])),
+            }
+        )
+    certificate_guid = str(uuid.uuid5(uuid.NAMESPACE_URL, f"certificate:{envelope_id}"))
+    rendered.append(
+        {
+            "documentId": "certificate",
+            "documentIdGuid": certificate_guid,
+            "name": "Summary",
+            "type": "summary",
+            "uri": f"/envelopes/{envelope_id}/documents/certificate",
+            "order": "999",
+            "pages": _pages(certificate_guid, [{"width": "612", "height": "792"}]),
+            "display": "inline",
+            "includeInDownload": "true",
+            "signerMustAcknowledge": "no_interaction",
+            "templateRequired": "false",
+            "authoritativeCopy": "false",
+            "availableDocumentTypes": [{"type": "electronic", "isDefault": "true"}],
+        }
+    )
+    return rendered
+
+
+def _pages(guid: str, pages: list[dict[str, str]]) -> list[dict[str, str]]:
+    return [
+        {
+            "pageId": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{guid}:{index}")),
+            "sequence": str(index + 1),
+            "height": page["height"],
+            "width": page["width"],
+            "dpi": "72",
+        }
+        for index, page in enumerate(pages)
+    ]
+
+
+DATE_FIELDS = (
+    "createdDateTime",
+    "lastModifiedDateTime",
+    "initialSentDateTime",
+    "sentDateTime",
+    "deliveredDateTime",
+    "completedDateTime",
+    "declinedDateTime",
+    "voidedDateTime",
+    "statusChangedDateTime",
+)
+
+
+def render_envelope(envelope: dict[str, Any], include: set[str]) -> dict[str, Any]:
+    envelope_id = envelope["envelopeId"]
+    base = f"/envelopes/{envelope_id}"
+    expirations = envelope["notification"]["expirations"]
+    out: dict[str, Any] = {
+        "envelopeId": envelope_id,
+        "status": envelope["status"],
+        "emailSubject": envelope["emailSubject"],
+        "envelopeUri": base,
+        "documentsUri": f"{base}/documents",
+        "documentsCombinedUri": f"{base}/documents/combined",
+        "certificateUri": f"{base}/documents/certificate",
+        "recipientsUri": f"{base}/recipients",
+        "attachmentsUri": f"{base}/attachments",
+        "customFieldsUri": f"{base}/custom_fields",
+        "notificationUri": f"{base}/notification",
+        "templatesUri": f"{base}/templates",
+        "signingLocation": envelope["signingLocation"],
+        "enableWetSign": "true",
+        "allowMarkup": "false",
+        "allowReassign": "true",
+        "allowComments": "true",
+        "allowViewHistory": "true",
+        "autoNavigation": "true",
+        "envelopeIdStamping": "true",
+        "is21CFRPart11": "false",
+        "isSignatureProviderEnvelope": "false",
+        "signerCanSignOnMobile": "true",
+        "hasComments": "false",
+        "hasFormDataChanged": "false",
+        "isDynamicEnvelope": "false",
+        "envelopeLocation": "current_site",
+        "purgeState": "unpurged",
+        "expireEnabled": expirations["expireEnabled"],
+        "expireAfter": expirations["expireAfter"],
+        "sender": {
+            "userName": envelope["sender"]["userName"],
+            "userId": envelope["sender"]["userId"],
+            "accountId": envelope["accountId"],
+            "email": envelope["sender"]["email"],
+        },
+    }
+    if envelope.get("emailBlurb"):
+        out["emailBlurb"] = envelope["emailBlurb"]
+    for field in DATE_FIELDS:
+        if envelope.get(field):
+            out[field] = envelope[field]
+    if envelope.get("expireDateTime"):
+        out["expireDateTime"] = envelope["expireDateTime"]
+    if envelope.get("voidedReason"):
+        out["voidedReason"] = envelope["voidedReason"]
+    if envelope.get("transactionId"):
+        out["transactionId"] = envelope["transactionId"]
+    if envelope.get("brandId"):
+        out["brandId"] = envelope["brandId"]
+    if "recipients" in include or "tabs" in include:
+        out["recipients"] = render_recipients(envelope, include_tabs="tabs" in include)
+    if "custom_fields" in include:
+        out["customFields"] = render_custom_fields(envelope)
+    if "documents" in include:
+        out["envelopeDocuments"] = render_documents(envelope)
+    return out
+
+
+def sender_of(user_id: str, account_id: str) -> dict[str, str]:
+    user = state().users[user_id]
+    return {
+        "userName": user["name"],
+        "userId": user_id,
+        "accountId": account_id,
+        "email": user["email"],
+    }
+
+
+# ------------------------------------------------------------------- envelopes
+
+
+def read_limited_body() -> None:
+    """Refuse request bodies over DocuSign's request size limit (after draining them, so the
+    caller reads our answer instead of a reset connection)."""
+    length = request.content_length
+    if length is not None and length <= MAX_REQUEST_BYTES:
+        return
+    stream = request.stream
+    total = 0
+    while chunk := stream.read(1 << 20):
+        total += len(chunk)
+    if total > MAX_REQUEST_BYTES or (length or 0) > MAX_REQUEST_BYTES:
+        g.body_too_large = True
+        raise DocuSignError(
+            413,
+            "REQUEST_ENTITY_TOO_LARGE",
+            f"The request body is {max(total, length or 0)} bytes; the maximum request size is "
+            f"{MAX_REQUEST_BYTES} bytes.",
+        )
+
+
+@bp.post("/envelopes")
+def create_envelope(account_id: str):
+    read_limited_body()
+    definition = json_body()
+    record = build_envelope(definition, account_id, sender_of(g.user_id, account_id))
+    envelope = state().add_envelope(record)
+    body = {
+        "envelopeId": envelope["envelopeId"],
+        "uri": f"/envelopes/{envelope['envelopeId']}",
+        "statusDateTime": envelope["statusChangedDateTime"],
+        "status": envelope["status"],
+    }
+    return jsonify(body), 201
+
+
+@bp.get("/envelopes/<envelope_id>")
+def get_envelope(account_id: str, envelope_id: str):
+    with state().lock:
+        envelope = state().get_envelope(account_id, envelope_id)
+        return jsonify(render_envelope(envelope, include_set()))
+
+
+@bp.put("/envelopes/<envelope_id>")
+def update_envelope(account_id: str, envelope_id: str):
+    body = json_body()
+    if not isinstance(body, dict):
+        raise invalid_request_body("The body must be a JSON object (envelope).")
+    schema.check_body("envelope", body)
+    st = state()
+    with st.lock:
+        envelope = st.get_envelope(account_id, envelope_id)
+        status = (body.get("status") or "").strip().lower()
+        if status == "voided":
+            reason = (body.get("voidedReason") or "").strip()
+            if not reason:
+                raise invalid_parameter(
+                    "Value for 'voidedReason' must be specified when voiding an envelope."
+                )
+            st.void(envelope, reason)
+        elif status in ("sent", ""):
+            if envelope["status"] == "created":
+                for field in ("emailSubject", "emailBlurb"):
+                    if field in body:
+                        envelope[field] = body[field] or ""
+                envelope["lastModifiedDateTime"] = st.timestamp()
+            elif status == "sent" or "emailSubject" in body or "emailBlurb" in body:
+                raise DocuSignError(
+                    400,
+                    "ENVELOPE_INVALID_STATUS",
+                    "Invalid envelope status. Envelope status is not one of: Created. "
+                    f"Envelope status is {envelope['status']}.",
+                )
+            if status == "sent":
+                if (
+                    not envelope["emailSubject"].strip()
+                    or not envelope["documents"]
+                    or envelope["recipients"]["recipientCount"] == "0"
+                ):
+                    raise ENVELOPE_INCOMPLETE
+                st.send(envelope)
+            if _true(request.args.get("resend_envelope")) and envelope["status"] in (
+                "sent",
+                "delivered",
+            ):
+                st.emit("envelope-resent", envelope)
+        else:
+            raise DocuSignError(
+                400,
+                "ENVELOPE_INVALID_STATUS",
+                f"Invalid envelope status. '{body.get('status')}' cannot be set by an update.",
+            )
+        return jsonify({"envelopeId": envelope_id})
+
+
+@bp.get("/envelopes/<envelope_id>/recipients")
+def list_recipients(account_id: str, envelope_id: str):
+    with state().lock:
+        envelope = state().get_envelope(account_id, envelope_id)
+        return jsonify(render_recipients(envelope, _true(request.args.get("include_tabs"))))
+
+
+@bp.get("/envelopes/<envelope_id>/custom_fields")
+def list_custom_fields(account_id: str, envelope_id: str):
+    with state().lock:
+        envelope = state().get_envelope(account_id, envelope_id)
+        return jsonify(render_custom_fields(envelope))
+
+
+@bp.get("/envelopes/<envelope_id>/notification")
+def get_notification(account_id: str, envelope_id: str):
+    with state().lock:
+        envelope = state().get_envelope(account_id, envelope_id)
+        return jsonify(json.loads(json.dumps(envelope["notification"])))
+
+
+@bp.get("/envelopes/<envelope_id>/documents")
+def list_documents(account_id: str, envelope_id: str):
+    with state().lock:
+        envelope = state().get_envelope(account_id, envelope_id)
+        return jsonify(
+            {"envelopeId": envelope_id, "envelopeDocuments": render_documents(envelope)}
+        )
+
+
+def _content_disposition(filename: str, document_id: str) -> str:
+    ascii_name = filename.encode("ascii", "replace").decode().replace('"', "'")
+    value = f'file; filename="{ascii_name}"; documentid="{document_id}"'
+    if ascii_name != filename:
+        value += f"; filename*=UTF-8''{quote(filename)}"
+    return value
+
+
+@bp.get("/envelopes/<envelope_id>/documents/<document_id>")
+def get_document(account_id: str, envelope_id: str, document_id: str):
+    with state().lock:
+        envelope = state().get_envelope(account_id, envelope_id)
+        content_type = "application/pdf"
+        if document_id == "certificate":
+            content, filename = docs.certificate_pdf(envelope), "Summary.pdf"
+        elif document_id in ("combined", "portfolio"):
+            content = docs.combined_pdf(envelope, _true(request.args.get("certificate")))
+            filename = f"{document_id}.pdf"
+        elif document_id == "archive":
+            content, filename = docs.archive_zip(envelope), "archive.zip"
+            content_type = "application/zip"
+        else:
+            document = next(
+                (d for d in envelope["documents"] if d["documentId"] == document_id), None
+            )
+            if document is None:
+                raise DocuSignError(
+                    404,
+                    "DOCUMENT_DOES_NOT_EXIST",
+                    "The document specified was not found.",
+                )
+            content = docs.document_pdf(envelope, document)
+            filename = docs.download_name(document["name"])
+    if request.headers.get("Content-Transfer-Encoding", "").lower() == "base64":
+        content = base64.b64encode(content)
+    response = Response(content, status=200, content_type=content_type)
+    response.headers["Content-Disposition"] = _content_disposition(filename, document_id)
+    return response
+
+
+# ---------------------------------------------------------------- status lists
+
+
+def _split(value: str | None) -> list[str]:
+    return [v.strip() for v in (value or "").split(",") if v.strip()]
+
+
+def _list_status_changes(account_id: str, args: dict[str, str], body: dict[str, Any]):
+    envelope_ids = _split(args.get("envelope_ids"))
+    transaction_ids = _split(args.get("transaction_ids"))
+    if args.get("envelope_ids") == "request_body":
+        envelope_ids = list(body.get("envelopeIds") or [])
+    if args.get("transaction_ids") == "request_body":
+        transaction_ids = list(body.get("transactionIds") or [])
+    from_date = to_date = None
+    if args.get("from_date"):
+        try:
+            from_date = parse_datetime(args["from_date"])
+        except ValueError as exc:
+            raise invalid_parameter(LIST_FILTER_REQUIRED) from exc
+    if not (from_date or envelope_ids or transaction_ids):
+        raise invalid_parameter(LIST_FILTER_REQUIRED)
+    if args.get("to_date"):
+        try:
+            to_date = parse_datetime(args["to_date"])
+        except ValueError as exc:
+            raise invalid_parameter("Query parameter 'to_date' must be a valid DateTime.") from exc
+    statuses = {s.lower() for s in _split(args.get("status"))}
+    if statuses - LIST_STATUSES - {"any"}:
+        raise invalid_parameter(f"Invalid 'status' value: {args.get('status')}.")
+    from_to_status = (args.get("from_to_status") or "changed").lower()
+    include = {v.lower() for v in _split(args.get("include"))}
+    try:
+        count = int(args.get("count") or 100)
+        start = int(args.get("start_position") or 0)
+    except ValueError as exc:
+        raise invalid_parameter("'count' and 'start_position' must be integers.") from exc
+
+    st = state()
+    low = format_datetime(from_date) if from_date else None
+    high = format_datetime(to_date) if to_date else None
+    date_field = {
+        "changed": "statusChangedDateTime",
+        "created": "createdDateTime",
+        "sent": "sentDateTime",
+        "delivered": "deliveredDateTime",
+        "completed": "completedDateTime",
+        "declined": "declinedDateTime",
+        "voided": "voidedDateTime",
+    }.get(from_to_status, "statusChangedDateTime")
+    with st.lock:
+        matched = []
+        for envelope_id in list(st.envelopes):
+            envelope = st.envelopes[envelope_id]
+            if envelope["accountId"] != account_id:
+                continue
+            st.get_envelope(account_id, envelope_id)  # applies expiry
+            if envelope_ids and envelope_id not in envelope_ids:
+                continue
+            if transaction_ids and envelope.get("transactionId") not in transaction_ids:
+                continue
+            if statuses and "any" not in statuses and envelope["status"] not in statuses:
+                continue
+            if low is not None:
+                moment = envelope.get(date_field)
+                if not moment or moment < low or (high is not None and moment > high):
+                    continue
+            matched.append(envelope)
+        matched.sort(key=lambda e: e["statusChangedDateTime"])
+        page = matched[start : start + count]
+        result: dict[str, Any] = {
+            "resultSetSize": str(len(page)),
+            "totalSetSize": str(len(matched)),
+            "startPosition": str(start),
+            "endPosition": str(start + len(page) - 1 if page else start),
+            "envelopes": [render_envelope(e, include) for e in page],
+        }
+        if transaction_ids:
+            result["envelopeTransactionStatuses"] = [
+                {
+                    "envelopeId": e["envelopeId"],
+                    "status": e["status"],
+                    "transactionId": e["transactionId"],
+                }
+                for e in matched
+            ]
+        if start + len(page) < len(matched):
+            next_args = dict(args)
+            next_args["start_position"] = str(start + len(page))
+            query = "&".join(f"{k}={quote(str(v))}" for k, v in next_args.items())
+            result["nextUri"] = f"/envelopes?{query}"
+        result["lastQueriedDateTime"] = st.timestamp()
+        return jsonify(result)
+
+
+@bp.get("/envelopes")
+def list_status_changes(account_id: str):
+    return _list_status_changes(account_id, request.args.to_dict(), {})
+
+
+@bp.put("/envelopes/status")
+def list_status(account_id: str):
+    body = json_body() if request.get_data(cache=True).strip() else None
+    if body is None:
+        raise invalid_request_body("A request body is required (at least {}).")
+    if not isinstance(body, dict):
+        raise invalid_request_body("The body must be a JSON object (envelopeIdsRequest).")
+    return _list_status_changes(account_id, request.args.to_dict(), body)

@@ -1,0 +1,75 @@
+"""Run the emulator on a loopback port, in a background thread or in the foreground."""
+
+from __future__ import annotations
+
+import threading
+from typing import Self
+
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from .app import create_app
+from .state import EmulatorState
+
+
+class EmulatorServer:
+    """The emulator served by werkzeug in a daemon thread.
+
+    `port=0` picks a free port; `.url` tells which (e.g. `http://127.0.0.1:54321`).
+    """
+
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 0, state: EmulatorState | None = None
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.state = state or EmulatorState()
+        self.app = create_app(self.state)
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("the emulator is not running")
+        return f"http://{self.host}:{self._server.server_port}"
+
+    def start(self) -> Self:
+        if self._server is not None:
+            return self
+        self._server = make_server(self.host, self.port, self.app, threaded=True)
+        self.port = self._server.server_port
+        self.state.base_url = self.url
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="docusign-emulator", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def serve_forever(self, announce: bool = False) -> None:
+        """Run in the calling thread until interrupted."""
+        self._server = make_server(self.host, self.port, self.app, threaded=True)
+        self.port = self._server.server_port
+        self.state.base_url = self.url
+        if announce:
+            print(f"DocuSign emulator listening on {self.url}", flush=True)
+        try:
+            self._server.serve_forever()
+        finally:
+            self._server.server_close()
+            self._server = None
+
+    def stop(self) -> None:
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._server = None
+        self._thread = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()

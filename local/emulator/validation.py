@@ -1,0 +1,362 @@
+"""DocuSign's rules for an `envelopeDefinition` (createEnvelope), stated in prose in its API
+reference rather than in the schema, and the conversion of a valid definition into an
+envelope record."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import re
+from typing import Any
+
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
+
+from . import schema
+from .errors import DocuSignError, invalid_parameter, invalid_request_body
+from .pdf import make_pdf
+from .state import NOTIFY_ONLY_KINDS, RECIPIENT_KINDS, new_guid
+
+MAX_REQUEST_BYTES = 35_651_584
+MAX_EMAIL_SUBJECT = 100
+MAX_EMAIL_BLURB = 10_000
+MAX_RECIPIENT_NAME = 100
+MAX_RECIPIENT_EMAIL = 100
+MAX_RECIPIENTS = 100
+MAX_CUSTOM_FIELD_TEXT = 100
+
+# Deliberately simple: one @, no spaces, a dot in the domain.
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+_INCOMPLETE = DocuSignError(
+    400,
+    "ENVELOPE_IS_INCOMPLETE",
+    "The Envelope is not Complete. A Complete Envelope Requires Documents, Recipients, "
+    "Tabs, and a Subject Line.",
+)
+
+
+def _is_true(value: Any) -> bool:
+    return str(value).strip().lower() == "true"
+
+
+def _document_pdf(document: dict[str, Any], content: bytes) -> tuple[bytes, list[dict[str, str]]]:
+    """The PDF DocuSign works from: the upload itself when it is a PDF, else a conversion."""
+    name = document["name"]
+    if content.startswith(b"%PDF"):
+        try:
+            reader = PdfReader(io.BytesIO(content))
+            pages = [
+                {
+                    "width": str(round(float(page.mediabox.width))),
+                    "height": str(round(float(page.mediabox.height))),
+                }
+                for page in reader.pages
+            ]
+        except (PdfReadError, ValueError, KeyError, TypeError) as exc:
+            raise DocuSignError(
+                400,
+                "UNABLE_TO_LOAD_DOCUMENT",
+                f"Unable to load the document. Document {document['documentId']} ({name}) "
+                f"is not a valid PDF: {exc}",
+            ) from exc
+        if not pages:
+            raise DocuSignError(
+                400,
+                "UNABLE_TO_LOAD_DOCUMENT",
+                f"Unable to load the document. Document {document['documentId']} ({name}) "
+                "has no pages.",
+            )
+        return content, pages
+    converted = make_pdf(
+        name,
+        [
+            f"Converted from {document.get('fileExtension', '').lower()} to PDF.",
+            f"Original file: {name}",
+            f"Original size: {len(content)} bytes",
+        ],
+    )
+    reader = PdfReader(io.BytesIO(converted))
+    return converted, [{"width": "612", "height": "792"} for _ in reader.pages]
+
+
+def _check_documents(definition: dict[str, Any]) -> list[dict[str, Any]]:
+    documents = definition.get("documents") or []
+    if not isinstance(documents, list):
+        raise invalid_request_body("'documents' must be a JSON array.")
+    seen: set[str] = set()
+    records = []
+    for index, document in enumerate(documents):
+        if not isinstance(document, dict):
+            raise invalid_request_body(f"documents[{index}] must be a JSON object.")
+        document_id = document.get("documentId")
+        if not document_id:
+            raise invalid_parameter(f"documents[{index}] has no 'documentId'.")
+        if not str(document_id).isdigit() or int(document_id) < 1:
+            raise invalid_parameter(
+                f"Document id '{document_id}' is invalid: it must be a positive integer."
+            )
+        if document_id in seen:
+            raise invalid_parameter(f"Document id '{document_id}' is used more than once.")
+        seen.add(document_id)
+        name = document.get("name")
+        if not name:
+            raise DocuSignError(
+                400,
+                "UNABLE_TO_LOAD_DOCUMENT",
+                f"Unable to load the document. Document {document_id} has no name.",
+            )
+        encoded = document.get("documentBase64")
+        if encoded is None:
+            if document.get("remoteUrl") or document.get("htmlDefinition"):
+                raise DocuSignError(
+                    400,
+                    "UNABLE_TO_LOAD_DOCUMENT",
+                    f"Unable to load the document. Document {document_id} ({name}): only "
+                    "documentBase64 content is supported.",
+                )
+            raise DocuSignError(
+                400,
+                "UNABLE_TO_LOAD_DOCUMENT",
+                f"Unable to load the document. Document {document_id} ({name}) has no content.",
+            )
+        try:
+            content = base64.b64decode(encoded, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise DocuSignError(
+                400,
+                "UNABLE_TO_LOAD_DOCUMENT",
+                f"Unable to load the document. Document {document_id} ({name}): "
+                "documentBase64 is not valid base64.",
+            ) from exc
+        if not content:
+            raise DocuSignError(
+                400,
+                "UNABLE_TO_LOAD_DOCUMENT",
+                f"Unable to load the document. Document {document_id} ({name}) is empty.",
+            )
+        if not content.startswith(b"%PDF") and not document.get("fileExtension"):
+            raise DocuSignError(
+                400,
+                "UNABLE_TO_LOAD_DOCUMENT",
+                f"Unable to load the document. Document {document_id} ({name}) is not a PDF "
+                "and has no fileExtension.",
+            )
+        pdf, pages = _document_pdf(document, content)
+        record = {k: v for k, v in document.items() if k != "documentBase64"}
+        record.update(
+            {
+                "documentId": str(document_id),
+                "documentIdGuid": new_guid(),
+                "name": name,
+                "order": str(document.get("order") or index + 1),
+                "display": document.get("display") or "inline",
+                "includeInDownload": document.get("includeInDownload") or "true",
+                "signerMustAcknowledge": document.get("signerMustAcknowledge")
+                or "no_interaction",
+                "_content": content,
+                "_pdf": pdf,
+                "_pages": pages,
+            }
+        )
+        records.append(record)
+    return records
+
+
+def _check_recipients(definition: dict[str, Any]) -> dict[str, Any]:
+    given = definition.get("recipients") or {}
+    if not isinstance(given, dict):
+        raise invalid_request_body("'recipients' must be a JSON object.")
+    recipients: dict[str, Any] = {}
+    seen_ids: set[str] = set()
+    total = 0
+    for kind, recipient_type in RECIPIENT_KINDS.items():
+        members = given.get(kind)
+        if members is None:
+            continue
+        if not isinstance(members, list):
+            raise invalid_request_body(f"'recipients.{kind}' must be a JSON array.")
+        records = []
+        for recipient in members:
+            if not isinstance(recipient, dict):
+                raise invalid_request_body(f"'recipients.{kind}' must hold JSON objects.")
+            recipient_id = recipient.get("recipientId")
+            if not recipient_id or not str(recipient_id).strip():
+                raise DocuSignError(
+                    400, "INVALID_RECIPIENT_ID", "A recipient ID is missing or invalid."
+                )
+            if recipient_id in seen_ids:
+                raise DocuSignError(
+                    400,
+                    "INVALID_RECIPIENT_ID",
+                    f"A recipient ID is missing or invalid. Recipient ID '{recipient_id}' is "
+                    "used by more than one recipient.",
+                )
+            seen_ids.add(recipient_id)
+            routing_order = recipient.get("routingOrder") or "1"
+            if not str(routing_order).isdigit():
+                raise invalid_request_body(
+                    f"Could not convert routingOrder '{routing_order}' of recipient "
+                    f"{recipient_id} to an integer."
+                )
+            if kind in ("signers", "carbonCopies"):
+                name = recipient.get("name")
+                if not name or not name.strip() or len(name) > MAX_RECIPIENT_NAME:
+                    raise DocuSignError(
+                        400,
+                        "INVALID_USERNAME_FOR_RECIPIENT",
+                        "The user name for the recipient is invalid. Names are required and "
+                        f"at most {MAX_RECIPIENT_NAME} characters. Recipient ID: {recipient_id}",
+                    )
+                email = recipient.get("email")
+                if not email or len(email) > MAX_RECIPIENT_EMAIL or not _EMAIL.match(email):
+                    raise DocuSignError(
+                        400,
+                        "INVALID_EMAIL_ADDRESS_FOR_RECIPIENT",
+                        "The email address for the recipient is invalid. The recipient Id "
+                        f"follows. {recipient_id}",
+                    )
+            record = dict(recipient)
+            record.update(
+                {
+                    "recipientId": str(recipient_id),
+                    "recipientIdGuid": new_guid(),
+                    "routingOrder": str(int(routing_order)),
+                    "recipientType": recipient_type,
+                    "status": "created",
+                    "_kind": kind,
+                }
+            )
+            records.append(record)
+            total += 1
+        recipients[kind] = records
+    if total > MAX_RECIPIENTS:
+        raise invalid_parameter(f"An envelope may have at most {MAX_RECIPIENTS} recipients.")
+    for kind in RECIPIENT_KINDS:
+        recipients.setdefault(kind, [])
+    acting = [r for kind, rs in recipients.items() if kind not in NOTIFY_ONLY_KINDS for r in rs]
+    recipients["recipientCount"] = str(total)
+    recipients["currentRoutingOrder"] = (
+        str(min(int(r["routingOrder"]) for r in acting)) if acting else "1"
+    )
+    return recipients
+
+
+def _check_custom_fields(definition: dict[str, Any]) -> dict[str, Any]:
+    given = definition.get("customFields") or {}
+    if not isinstance(given, dict):
+        raise invalid_request_body("'customFields' must be a JSON object.")
+    result: dict[str, Any] = {"textCustomFields": [], "listCustomFields": []}
+    for key in ("textCustomFields", "listCustomFields"):
+        for index, field in enumerate(given.get(key) or []):
+            if not isinstance(field, dict):
+                raise invalid_request_body(f"customFields.{key}[{index}] must be a JSON object.")
+            name = field.get("name")
+            if not name:
+                raise invalid_parameter(f"customFields.{key}[{index}] has no 'name'.")
+            value = field.get("value") or ""
+            if len(name) > MAX_CUSTOM_FIELD_TEXT or len(value) > MAX_CUSTOM_FIELD_TEXT:
+                raise invalid_parameter(
+                    f"Custom field '{name[:40]}': names and values are at most "
+                    f"{MAX_CUSTOM_FIELD_TEXT} characters."
+                )
+            stored = {
+                "fieldId": str(10_000_000 + len(result[key]) + 1),
+                "name": name,
+                "show": field.get("show") or "false",
+                "required": field.get("required") or "false",
+                "value": value,
+            }
+            if key == "listCustomFields":
+                stored["listItems"] = list(field.get("listItems") or [])
+            result[key].append(stored)
+    return result
+
+
+def _check_notification(definition: dict[str, Any]) -> dict[str, Any]:
+    given = definition.get("notification") or {}
+    if not isinstance(given, dict):
+        raise invalid_request_body("'notification' must be a JSON object.")
+    reminders = given.get("reminders") or {}
+    expirations = given.get("expirations") or {}
+    for section, keys in (
+        (reminders, ("reminderDelay", "reminderFrequency")),
+        (expirations, ("expireAfter", "expireWarn")),
+    ):
+        for key in keys:
+            value = section.get(key)
+            if value not in (None, "") and not str(value).isdigit():
+                raise invalid_request_body(f"Could not convert '{key}' value '{value}' to an integer.")
+    # What DocuSign applies when the sender gives nothing: the account defaults.
+    return {
+        "useAccountDefaults": given.get("useAccountDefaults") or "false",
+        "reminders": {
+            "reminderEnabled": reminders.get("reminderEnabled") or "false",
+            "reminderDelay": reminders.get("reminderDelay") or "0",
+            "reminderFrequency": reminders.get("reminderFrequency") or "0",
+        },
+        "expirations": {
+            "expireEnabled": expirations.get("expireEnabled") or "false",
+            "expireAfter": expirations.get("expireAfter") or "120",
+            "expireWarn": expirations.get("expireWarn") or "0",
+        },
+    }
+
+
+def build_envelope(
+    definition: Any, account_id: str, sender: dict[str, str]
+) -> dict[str, Any]:
+    """Validate a createEnvelope body and return the envelope record to store."""
+    if not isinstance(definition, dict):
+        raise invalid_request_body("The body must be a JSON object (envelopeDefinition).")
+    schema.check_body("envelopeDefinition", definition)
+
+    status = (definition.get("status") or "created").strip().lower()
+    if status not in ("created", "sent"):
+        raise DocuSignError(
+            400,
+            "ENVELOPE_INVALID_STATUS",
+            f"Invalid envelope status. '{definition.get('status')}' is not valid when "
+            "creating an envelope: use 'created' or 'sent'.",
+        )
+    subject = definition.get("emailSubject") or ""
+    if len(subject) > MAX_EMAIL_SUBJECT:
+        raise invalid_parameter(
+            f"The email subject is {len(subject)} characters long; the maximum is "
+            f"{MAX_EMAIL_SUBJECT}."
+        )
+    blurb = definition.get("emailBlurb") or ""
+    if len(blurb) > MAX_EMAIL_BLURB:
+        raise invalid_parameter(
+            f"The email blurb is {len(blurb)} characters long; the maximum is {MAX_EMAIL_BLURB}."
+        )
+    if definition.get("templateId") or definition.get("compositeTemplates"):
+        raise DocuSignError(
+            400,
+            "TEMPLATE_ID_INVALID",
+            "Invalid template ID. This emulator holds no server templates.",
+        )
+    documents = _check_documents(definition)
+    recipients = _check_recipients(definition)
+    if status == "sent":
+        has_recipients = int(recipients["recipientCount"]) > 0
+        if not subject.strip() or not documents or not has_recipients:
+            raise _INCOMPLETE
+    stored_definition = {k: v for k, v in definition.items() if k != "documents"}
+    envelope_id = new_guid()
+    return {
+        "envelopeId": envelope_id,
+        "accountId": account_id,
+        "status": status,
+        "emailSubject": subject,
+        "emailBlurb": blurb,
+        "transactionId": definition.get("transactionId"),
+        "notification": _check_notification(definition),
+        "customFields": _check_custom_fields(definition),
+        "recipients": recipients,
+        "documents": documents,
+        "sender": sender,
+        "brandId": definition.get("brandId"),
+        "signingLocation": definition.get("signingLocation") or "online",
+        "definition": stored_definition,
+    }

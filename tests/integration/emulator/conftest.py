@@ -1,0 +1,8 @@
+from tests.integration.emulator.helpers import (  # noqa: F401  (fixtures)
+    api,
+    emulator,
+    integration,
+    key_pair,
+    other_key_pair,
+    token,
+)

@@ -1,0 +1,229 @@
+"""Shared test helpers and fixtures: a running emulator, a registered integration, a token, a client."""
+
+from __future__ import annotations
+
+import base64
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+import pytest
+import requests
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from local.emulator import EmulatorServer, make_pdf
+
+
+def _pem_pair() -> tuple[str, str]:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    return private, public
+
+
+@pytest.fixture(scope="session")
+def key_pair() -> tuple[str, str]:
+    return _pem_pair()
+
+
+@pytest.fixture(scope="session")
+def other_key_pair() -> tuple[str, str]:
+    return _pem_pair()
+
+
+@pytest.fixture
+def emulator():
+    with EmulatorServer() as server:
+        yield server
+
+
+@dataclass
+class Integration:
+    integration_key: str
+    user_id: str
+    account_id: str
+    private_pem: str
+    host: str
+
+    def assertion(self, **overrides: Any) -> str:
+        now = int(time.time())
+        claims: dict[str, Any] = {
+            "iss": self.integration_key,
+            "sub": self.user_id,
+            "aud": self.host,
+            "iat": now,
+            "exp": now + 3600,
+            "scope": "signature impersonation",
+        }
+        key = overrides.pop("key", self.private_pem)
+        algorithm = overrides.pop("algorithm", "RS256")
+        claims.update(overrides)
+        claims = {k: v for k, v in claims.items() if v is not None}
+        return jwt.encode(claims, key, algorithm=algorithm)
+
+
+@pytest.fixture
+def integration(emulator, key_pair) -> Integration:
+    private, public = key_pair
+    key, user_id, account_id = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
+    emulator.state.register_integration(
+        key,
+        public,
+        user_id,
+        user_name="Ana Sender",
+        user_email="ana.sender@example.com",
+        accounts=[
+            {
+                "account_id": account_id,
+                "account_name": "Acme",
+                "is_default": True,
+                "base_uri": None,
+            }
+        ],
+    )
+    return Integration(key, user_id, account_id, private, emulator.url.split("://", 1)[1])
+
+
+def request_token(emulator, assertion: str) -> requests.Response:
+    return requests.post(
+        f"{emulator.url}/oauth/token",
+        data={"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": assertion},
+        timeout=10,
+    )
+
+
+@pytest.fixture
+def token(emulator, integration) -> str:
+    response = request_token(emulator, integration.assertion())
+    assert response.status_code == 200, response.text
+    return response.json()["access_token"]
+
+
+class Api:
+    """Calls `/restapi/v2.1/accounts/{accountId}` with the bearer token."""
+
+    def __init__(self, base: str, account_id: str, token: str) -> None:
+        self.root = base
+        self.base = f"{base}/restapi/v2.1/accounts/{account_id}"
+        self.session = requests.Session()
+        self.session.headers["Authorization"] = f"Bearer {token}"
+
+    def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("timeout", 30)
+        return self.session.request(method, self.base + path, **kwargs)
+
+    def get(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("POST", path, **kwargs)
+
+    def put(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("PUT", path, **kwargs)
+
+    def create(self, definition: dict[str, Any]) -> str:
+        response = self.post("/envelopes", json=definition)
+        assert response.status_code == 201, response.text
+        return response.json()["envelopeId"]
+
+    def control(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("timeout", 30)
+        return requests.request(method, f"{self.root}/_emulator{path}", **kwargs)
+
+
+@pytest.fixture
+def api(emulator, integration, token) -> Api:
+    return Api(emulator.url, integration.account_id, token)
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+SAMPLE_PDF = make_pdf("World Wide Corp NDA", ["This agreement is made between the parties."])
+SAMPLE_HTML = b"<!DOCTYPE html><html><body><h1>Order acknowledgement</h1></body></html>"
+# Not a real Word file; DocuSign only needs the extension to choose its converter.
+SAMPLE_DOCX = b"PK\x03\x04 sample battle plan document"
+
+
+def sample_definition(**overrides: Any) -> dict[str, Any]:
+    """A body shaped like DocuSign's own "signing via email" example: html, docx and pdf
+    documents, a signer in routing order 1 and a carbon copy in routing order 2."""
+    definition: dict[str, Any] = {
+        "emailSubject": "Please sign this document set",
+        "documents": [
+            {
+                "documentBase64": b64(SAMPLE_HTML),
+                "name": "Order acknowledgement",
+                "fileExtension": "html",
+                "documentId": "1",
+            },
+            {
+                "documentBase64": b64(SAMPLE_DOCX),
+                "name": "Battle Plan",
+                "fileExtension": "docx",
+                "documentId": "2",
+            },
+            {
+                "documentBase64": b64(SAMPLE_PDF),
+                "name": "Lorem Ipsum",
+                "fileExtension": "pdf",
+                "documentId": "3",
+            },
+        ],
+        "recipients": {
+            "signers": [
+                {
+                    "email": "signer@example.com",
+                    "name": "Sam Signer",
+                    "recipientId": "1",
+                    "routingOrder": "1",
+                    "tabs": {
+                        "signHereTabs": [
+                            {
+                                "anchorString": "**signature_1**",
+                                "anchorUnits": "pixels",
+                                "anchorYOffset": "10",
+                                "anchorXOffset": "20",
+                            }
+                        ]
+                    },
+                }
+            ],
+            "carbonCopies": [
+                {
+                    "email": "cc@example.com",
+                    "name": "Charlie Copy",
+                    "recipientId": "2",
+                    "routingOrder": "2",
+                }
+            ],
+        },
+        "status": "sent",
+    }
+    definition.update(overrides)
+    return definition
+
+
+def two_signer_definition() -> dict[str, Any]:
+    definition = sample_definition()
+    definition["recipients"]["signers"].append(
+        {
+            "email": "second@example.com",
+            "name": "Second Signer",
+            "recipientId": "3",
+            "routingOrder": "3",
+        }
+    )
+    return definition
