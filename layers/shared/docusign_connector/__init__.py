@@ -1,0 +1,1 @@
+"""Shared package of the DocuSign Serverless Connector (shipped as the SAM layer)."""

@@ -1,0 +1,48 @@
+"""Settings read once from the environment, failing fast with a clear message."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+
+class SettingsError(RuntimeError):
+    """A required environment variable is missing or malformed (a deployment mistake)."""
+
+
+def _require(name: str) -> str:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        raise SettingsError(f"environment variable {name} is not set; the template sets it")
+    return value
+
+
+def _require_int(name: str) -> int:
+    raw = _require(name)
+    try:
+        return int(raw)
+    except ValueError:
+        raise SettingsError(f"environment variable {name} must be an integer, got {raw!r}") from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    connections_secret_prefix: str
+    envelope_table_name: str
+    documents_bucket_name: str
+    status_max_age_seconds: int
+
+    @classmethod
+    def from_environment(cls) -> Settings:
+        return cls(
+            connections_secret_prefix=_require("CONNECTIONS_SECRET_PREFIX").rstrip("/"),
+            envelope_table_name=_require("ENVELOPE_TABLE_NAME"),
+            documents_bucket_name=_require("DOCUMENTS_BUCKET_NAME"),
+            status_max_age_seconds=_require_int("STATUS_MAX_AGE_SECONDS"),
+        )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings.from_environment()

@@ -1,0 +1,156 @@
+"""From the connector's send request to DocuSign's `envelopeDefinition`.
+
+DocuSign types nearly every scalar as a string, so numbers and booleans are sent as strings
+("routingOrder": "1", "reminderEnabled": "true").
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import BadRequest
+from .models import SendEnvelopeRequest
+
+
+@dataclass(frozen=True)
+class PreparedDocument:
+    name: str
+    file_extension: str
+
+
+def routing_orders(orders: list[int | None]) -> list[int]:
+    """Signing order as BPM connectors define it.
+
+    Signers with an order > 0 receive the envelope in ascending order (equal orders in
+    parallel); signers with no order (or 0) receive it together after all ordered ones; when
+    nobody has an order, everyone receives it at once.
+    """
+    given = [o for o in orders if o]
+    if not given:
+        return [1] * len(orders)
+    after_all = max(given) + 1
+    return [o if o else after_all for o in orders]
+
+
+def file_extension(name: str, fallback_name: str | None, head: bytes | None) -> str:
+    for candidate in (name, fallback_name or ""):
+        ext = posixpath.splitext(candidate)[1].lstrip(".").lower()
+        if ext and ext.isalnum() and len(ext) <= 10:
+            return ext
+    if head is not None and b"%PDF-" in head[:1024]:
+        return "pdf"
+    raise BadRequest(
+        f"document {name!r} has no file extension and is not a PDF; name it with its "
+        "extension (e.g. contract.docx) so DocuSign can convert it",
+        code="DOCUMENT_EXTENSION_REQUIRED",
+    )
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def notification(request: SendEnvelopeRequest) -> dict[str, Any] | None:
+    if request.expiration is None and request.reminders is None:
+        return None  # the account's defaults apply
+    block: dict[str, Any] = {"useAccountDefaults": "false"}
+    if request.reminders is not None:
+        reminders = request.reminders
+        block["reminders"] = (
+            {
+                "reminderEnabled": "true",
+                "reminderDelay": str(reminders.first_reminder_days or 0),
+                "reminderFrequency": str(reminders.interval_days or 0),
+            }
+            if reminders.enabled
+            else {"reminderEnabled": "false"}
+        )
+    if request.expiration is not None:
+        expiration = request.expiration
+        block["expirations"] = (
+            {
+                "expireEnabled": "true",
+                "expireAfter": str(expiration.validity_days),
+                "expireWarn": str(expiration.notice_days_before or 0),
+            }
+            if expiration.enabled
+            else {"expireEnabled": "false"}
+        )
+    return block
+
+
+def envelope_definition(
+    request: SendEnvelopeRequest,
+    documents: list[PreparedDocument],
+    transaction_id: str | None,
+) -> dict[str, Any]:
+    """The JSON DocuSign receives, without the documents' bytes (streamed in later)."""
+    definition: dict[str, Any] = {
+        "emailSubject": request.email_subject,
+        "status": request.status,
+    }
+    if request.email_blurb:
+        definition["emailBlurb"] = request.email_blurb
+    if request.template_id:
+        definition["templateId"] = request.template_id
+        orders = routing_orders([r.signing_order for r in request.template_roles])
+        definition["templateRoles"] = [
+            {
+                "roleName": role.role_name,
+                "name": role.name,
+                "email": role.email,
+                "routingOrder": str(order),
+            }
+            for role, order in zip(request.template_roles, orders, strict=True)
+        ]
+    else:
+        definition["documents"] = [
+            {
+                "documentId": str(index),
+                "name": doc.name,
+                "fileExtension": doc.file_extension,
+            }
+            for index, doc in enumerate(documents, start=1)
+        ]
+        orders = routing_orders([s.signing_order for s in request.signers])
+        signers = [
+            {
+                "email": signer.email,
+                "name": signer.name,
+                "recipientId": str(index),
+                "routingOrder": str(order),
+            }
+            for index, (signer, order) in enumerate(
+                zip(request.signers, orders, strict=True), start=1
+            )
+        ]
+        first_cc_id = len(signers) + 1
+        carbon_copies = [
+            {
+                "email": cc.email,
+                "name": cc.name,
+                "recipientId": str(index),
+                # A CC without an order of its own is copied as soon as the envelope is sent.
+                "routingOrder": str(cc.signing_order or 1),
+            }
+            for index, cc in enumerate(request.carbon_copies, start=first_cc_id)
+        ]
+        recipients: dict[str, Any] = {"signers": signers}
+        if carbon_copies:
+            recipients["carbonCopies"] = carbon_copies
+        definition["recipients"] = recipients
+    block = notification(request)
+    if block is not None:
+        definition["notification"] = block
+    if request.custom_fields:
+        definition["customFields"] = {
+            "textCustomFields": [
+                {"name": key, "value": value, "show": "false", "required": "false"}
+                for key, value in request.custom_fields.items()
+            ]
+        }
+    if transaction_id:
+        definition["transactionId"] = transaction_id
+    return definition

@@ -1,0 +1,118 @@
+"""Domain exceptions. Each one knows its HTTP status and error code; `http` turns them into
+responses in one place, by type."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ConnectorError(Exception):
+    """Base of every error the connector reports to a caller."""
+
+    status_code = 500
+    code = "INTERNAL_ERROR"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        details: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+        self.details = details or []
+        self.headers = headers or {}
+
+    def to_body(self) -> dict[str, Any]:
+        return {"error": {"code": self.code, "message": self.message, "details": self.details}}
+
+
+class BadRequest(ConnectorError):
+    status_code = 400
+    code = "BAD_REQUEST"
+
+
+class ValidationFailed(BadRequest):
+    code = "VALIDATION_ERROR"
+
+
+class Forbidden(ConnectorError):
+    status_code = 403
+    code = "FORBIDDEN"
+
+
+class ConsentRequired(Forbidden):
+    code = "CONSENT_REQUIRED"
+
+    def __init__(self, consent_url: str) -> None:
+        super().__init__(
+            "The DocuSign user has not granted consent to this integration. Open the consent URL "
+            "once as that user (or an administrator), then retry.",
+            details=[{"consentUrl": consent_url}],
+        )
+        self.consent_url = consent_url
+
+
+class NotFound(ConnectorError):
+    status_code = 404
+    code = "NOT_FOUND"
+
+
+class Conflict(ConnectorError):
+    status_code = 409
+    code = "CONFLICT"
+
+
+class PayloadTooLarge(ConnectorError):
+    status_code = 413
+    code = "PAYLOAD_TOO_LARGE"
+
+
+class Unprocessable(ConnectorError):
+    status_code = 422
+    code = "UNPROCESSABLE"
+
+
+class ConnectionMisconfigured(Unprocessable):
+    """The connection's secret is missing or wrong. The message says exactly what to fix."""
+
+    code = "CONNECTION_MISCONFIGURED"
+
+
+class Throttled(ConnectorError):
+    status_code = 429
+    code = "THROTTLED"
+
+    def __init__(self, message: str, *, retry_after: int, **kwargs: Any) -> None:
+        headers = {"Retry-After": str(max(1, int(retry_after)))}
+        super().__init__(message, headers=headers, **kwargs)
+        self.retry_after = retry_after
+
+
+class UpstreamError(ConnectorError):
+    """DocuSign answered with something we cannot turn into a caller error."""
+
+    status_code = 502
+    code = "DOCUSIGN_ERROR"
+
+
+class UpstreamUnavailable(ConnectorError):
+    status_code = 503
+    code = "DOCUSIGN_UNAVAILABLE"
+
+
+class DocuSignApiError(Exception):
+    """A non-success answer from DocuSign's REST API, before it is mapped for the caller."""
+
+    def __init__(self, status: int, error_code: str | None, message: str) -> None:
+        super().__init__(f"DocuSign answered {status} {error_code or ''}: {message}".strip())
+        self.status = status
+        self.error_code = error_code or ""
+        self.message = message
+
+    def detail(self) -> dict[str, Any]:
+        return {"docusignErrorCode": self.error_code, "docusignMessage": self.message}

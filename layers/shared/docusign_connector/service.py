@@ -1,0 +1,49 @@
+"""The long-lived parts of a container: settings, connections, tokens, stores.
+
+Created on first use and reused across invocations; nothing here touches the network at import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .auth import TokenProvider
+from .config import Settings, get_settings
+from .connections import Connection, ConnectionRepository
+from .docusign import DocuSignClient
+from .documents import DocumentStore
+from .store import EnvelopeStore
+
+
+@dataclass
+class Services:
+    settings: Settings
+    connections: ConnectionRepository
+    tokens: TokenProvider
+    store: EnvelopeStore
+    documents: DocumentStore
+
+    def client(
+        self, connection: Connection, deadline: Callable[[], float] | None = None
+    ) -> DocuSignClient:
+        return DocuSignClient(connection, self.tokens, deadline=deadline)
+
+
+@lru_cache(maxsize=1)
+def get_services() -> Services:
+    settings = get_settings()
+    return Services(
+        settings=settings,
+        connections=ConnectionRepository(settings.connections_secret_prefix),
+        tokens=TokenProvider(),
+        store=EnvelopeStore(settings.envelope_table_name),
+        documents=DocumentStore(settings.documents_bucket_name),
+    )
+
+
+def reset_services() -> None:
+    """Forget every cached client, token and setting (tests; a new container in effect)."""
+    get_services.cache_clear()
+    get_settings.cache_clear()

@@ -1,0 +1,201 @@
+"""The envelope table: the only module that talks to DynamoDB.
+
+One item per envelope (`pk = ENV#{id}`, `sk = STATE`) carrying the connection that owns it, and
+one item per history entry (`sk = HIST#{dateTime}#{event}`). The `ByConnection` index lists a
+connection's envelopes by last status change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from . import clock
+
+TERMINAL_STATUSES = frozenset({"completed", "declined", "voided"})
+STATE_SK = "STATE"
+
+
+@dataclass
+class RecipientState:
+    type: str
+    email: str | None = None
+    name: str | None = None
+    routing_order: int | None = None
+    status: str | None = None
+    signed_date_time: str | None = None
+    declined_reason: str | None = None
+    recipient_id: str | None = None
+
+
+@dataclass
+class StoredDocument:
+    document_id: str
+    name: str
+    s3_key: str
+    size_bytes: int
+    sha256: str
+    content_type: str = "application/pdf"
+    kind: str = "content"  # content | summary
+
+
+@dataclass
+class EnvelopeRecord:
+    envelope_id: str
+    connection: str
+    status: str
+    source: str  # who last told us the status: connector | docusign | connect
+    email_subject: str | None = None
+    status_changed_date_time: str | None = None
+    sent_date_time: str | None = None
+    completed_date_time: str | None = None
+    voided_date_time: str | None = None
+    voided_reason: str | None = None
+    custom_fields: dict[str, str] = field(default_factory=dict)
+    recipients: list[RecipientState] = field(default_factory=list)
+    transaction_id: str | None = None
+    created_at: str | None = None
+    last_synced_at: str | None = None
+    documents: list[StoredDocument] = field(default_factory=list)
+    documents_archived: bool = False
+    documents_fetched_at: str | None = None
+
+    @property
+    def terminal(self) -> bool:
+        return self.status in TERMINAL_STATUSES
+
+
+def _drop_none(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _drop_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_drop_none(v) for v in value]
+    return value
+
+
+def _to_item(record: EnvelopeRecord) -> dict[str, Any]:
+    item = _drop_none(asdict(record))
+    item["pk"] = f"ENV#{record.envelope_id}"
+    item["sk"] = STATE_SK
+    # Sort key of the ByConnection index; the envelope id keeps equal times apart.
+    item["statusChangedAt"] = (
+        f"{record.status_changed_date_time or record.created_at or ''}#{record.envelope_id}"
+    )
+    return item
+
+
+def _from_item(item: dict[str, Any]) -> EnvelopeRecord:
+    data = {k: v for k, v in item.items() if k in EnvelopeRecord.__dataclass_fields__}
+    data["recipients"] = [
+        RecipientState(**_plain(r)) for r in item.get("recipients", []) or []
+    ]
+    data["documents"] = [StoredDocument(**_plain(d)) for d in item.get("documents", []) or []]
+    data["custom_fields"] = {str(k): str(v) for k, v in (item.get("custom_fields") or {}).items()}
+    return EnvelopeRecord(**_plain(data))
+
+
+def _plain(value: Any) -> Any:
+    """DynamoDB numbers come back as Decimal; the records hold ints."""
+    from decimal import Decimal
+
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, Decimal):
+        return int(value)
+    return value
+
+
+class EnvelopeStore:
+    def __init__(self, table_name: str, resource: Any = None) -> None:
+        self._table_name = table_name
+        self._resource = resource
+        self._table: Any = None
+
+    @property
+    def table(self) -> Any:
+        if self._table is None:
+            if self._resource is None:
+                import boto3
+
+                self._resource = boto3.resource("dynamodb")
+            self._table = self._resource.Table(self._table_name)
+        return self._table
+
+    def get(self, envelope_id: str) -> EnvelopeRecord | None:
+        response = self.table.get_item(
+            Key={"pk": f"ENV#{envelope_id}", "sk": STATE_SK}, ConsistentRead=True
+        )
+        item = response.get("Item")
+        return _from_item(item) if item else None
+
+    def create(self, record: EnvelopeRecord) -> bool:
+        """Track a new envelope; False if it is already tracked."""
+        from botocore.exceptions import ClientError
+
+        try:
+            self.table.put_item(
+                Item=_to_item(record), ConditionExpression="attribute_not_exists(pk)"
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def save(self, record: EnvelopeRecord) -> None:
+        """Write the whole envelope item; it never changes hands between connections."""
+        self.table.put_item(
+            Item=_to_item(record),
+            ConditionExpression="attribute_not_exists(pk) OR #c = :c",
+            ExpressionAttributeNames={"#c": "connection"},
+            ExpressionAttributeValues={":c": record.connection},
+        )
+
+    def add_history(
+        self,
+        envelope_id: str,
+        event: str,
+        status: str | None,
+        date_time: str | None,
+        source: str,
+    ) -> None:
+        when = date_time or clock.now_iso()
+        self.table.put_item(
+            Item=_drop_none(
+                {
+                    "pk": f"ENV#{envelope_id}",
+                    "sk": f"HIST#{when}#{event}",
+                    "event": event,
+                    "status": status,
+                    "dateTime": when,
+                    "source": source,
+                }
+            )
+        )
+
+    def history(self, envelope_id: str) -> list[dict[str, Any]]:
+        from boto3.dynamodb.conditions import Key
+
+        items: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": Key("pk").eq(f"ENV#{envelope_id}")
+            & Key("sk").begins_with("HIST#"),
+            "ConsistentRead": True,
+        }
+        while True:
+            page = self.table.query(**kwargs)
+            items.extend(page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return [
+            {
+                "event": i["event"],
+                "status": i.get("status"),
+                "dateTime": i["dateTime"],
+                "source": i["source"],
+            }
+            for i in items
+        ]
