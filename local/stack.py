@@ -1,0 +1,548 @@
+"""The local stack: AWS (moto), the DocuSign emulator and the API, in one foreground process.
+
+    python -m local.stack            # start; Ctrl-C stops everything
+    python -m local.stack --stop     # stop a stack started elsewhere
+
+Nothing here needs an AWS account, Docker or a DocuSign account. Resources come from
+template.yaml, a `demo` connection pointing at the emulator is registered, and
+.local/stack.json tells tests and tools where everything is while the stack runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import contextlib
+import json
+import logging
+import os
+import secrets
+import signal
+import socket
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from moto.server import ThreadedMotoServer
+
+from local.template import (
+    DEFAULT_ACCOUNT_ID,
+    FUNCTION_TYPE,
+    api_routes,
+    function_environment,
+    load_template,
+    parameter_values,
+    physical_names,
+)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE_PATH = PROJECT_ROOT / "template.yaml"
+STATE_FILE = PROJECT_ROOT / ".local" / "stack.json"
+
+HOST = "127.0.0.1"  # loopback only, always
+DEFAULT_API_PORT = 3000  # the port `sam local start-api` uses
+DEFAULT_AWS_PORT = 5000
+DEFAULT_EMULATOR_PORT = 8400
+DEFAULT_REGION = "us-east-1"
+DEFAULT_STACK_NAME = "docusign-connector-local"
+
+# The demo connection: fixed ids so that examples and saved requests keep working.
+DEMO_CONNECTION = "demo"
+DEMO_INTEGRATION_KEY = "8d3f2a61-4c7e-4b9a-9f15-2e6c0d7b5a11"
+DEMO_USER_ID = "5b1e9c47-0a2d-4e83-b6f4-71c9d2e8a305"
+DEMO_ACCOUNT_ID = "c4a7e2d9-3f18-4b6c-a05e-9d2b7f61c843"
+DEMO_ACCOUNT_NAME = "Demo Account"
+DEMO_USER_NAME = "Demo Sender"
+DEMO_USER_EMAIL = "sender@example.com"
+
+
+class StackError(Exception):
+    """The stack cannot start; the message says what to do."""
+
+
+class PortInUseError(StackError):
+    pass
+
+
+@dataclass
+class StackConfig:
+    api_port: int = DEFAULT_API_PORT
+    aws_port: int = DEFAULT_AWS_PORT
+    emulator_port: int = DEFAULT_EMULATOR_PORT
+    region: str = DEFAULT_REGION
+    stack_name: str = DEFAULT_STACK_NAME
+    template_path: Path = TEMPLATE_PATH
+    parameters: dict[str, str] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------------- moto
+
+
+class _MotoServer(ThreadedMotoServer):
+    """ThreadedMotoServer that fails instead of waiting forever when it cannot bind,
+    and that releases its port on stop."""
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._server_entry, name="moto", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 30
+        while not self._server_ready_event.wait(0.05):
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise StackError(f"the AWS emulator (moto) could not listen on port {self._port}")
+
+    def stop(self) -> None:
+        server = self._server
+        super().stop()
+        if server is not None:
+            server.server_close()
+
+    @property
+    def url(self) -> str:
+        host, port = self.get_host_and_port()
+        return f"http://{host}:{port}"
+
+
+# ---------------------------------------------------------------------------- ports
+
+
+def port_in_use(port: int, host: str = HOST) -> bool:
+    """True when something already listens on host:port (port 0 is never in use)."""
+    if port == 0:
+        return False
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # as the servers do, so that a port in TIME_WAIT does not count as taken
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
+def check_ports(config: StackConfig) -> None:
+    taken = [
+        (port, what, flag)
+        for port, what, flag in (
+            (config.api_port, "the local API", "--api-port"),
+            (config.aws_port, "the AWS emulator (moto)", "--aws-port"),
+            (config.emulator_port, "the DocuSign emulator", "--emulator-port"),
+        )
+        if port_in_use(port)
+    ]
+    if taken:
+        lines = [
+            f"Port {port} on {HOST} is already in use; {what} needs it." for port, what, _ in taken
+        ]
+        flags = ", ".join(f"{flag} PORT" for _, _, flag in taken)
+        lines.append(
+            "A local stack may already be running: stop it with `make stop`. "
+            f"Or start this one on other ports with {flags}."
+        )
+        raise PortInUseError("\n".join(lines))
+
+
+# ---------------------------------------------------------------------------- the stack
+
+
+def _demo_key_pair() -> tuple[str, str]:
+    """(private key PEM PKCS#8, public key PEM) of a fresh RSA 2048 key."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    public_pem = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    return private_pem, public_pem
+
+
+def _use_local_aws(endpoint_url: str, region: str) -> None:
+    """Point every boto3 client of this process at moto, with dummy credentials, so that
+    nothing started here can reach a real AWS account."""
+    for variable in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN"):
+        os.environ.pop(variable, None)
+    os.environ["AWS_ENDPOINT_URL"] = endpoint_url
+    os.environ["AWS_DEFAULT_REGION"] = region
+    os.environ["AWS_REGION"] = region
+    os.environ["AWS_ACCESS_KEY_ID"] = "testing"
+    os.environ["AWS_SECRET_ACCESS_KEY"] = "testing"
+
+
+def _importable_project() -> None:
+    """Handlers are imported as functions.<folder>.app and find the layer's package."""
+    for path in (PROJECT_ROOT / "layers" / "shared", PROJECT_ROOT):
+        if str(path) not in sys.path:
+            sys.path.insert(0, str(path))
+
+
+class LocalStack:
+    """moto + the DocuSign emulator + the local API, started and stopped together."""
+
+    def __init__(self, config: StackConfig | None = None) -> None:
+        self.config = config or StackConfig()
+        self.template: dict[str, Any] = {}
+        self.moto: _MotoServer | None = None
+        self.emulator: Any = None
+        self.api: Any = None
+        self.resources: dict[str, str] = {}
+        self.function_names: dict[str, str] = {}
+        self.connections: list[str] = []
+        self.demo_secret: dict[str, Any] = {}
+
+    @property
+    def connections_secret_prefix(self) -> str:
+        values = parameter_values(self.template, self.config.parameters)
+        return str(values.get("ConnectionsSecretPrefix", "docusign-connector/connections"))
+
+    def start(self) -> LocalStack:
+        """Start everything, or nothing: a failure stops what had started and re-raises."""
+        check_ports(self.config)
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start(self) -> None:
+        # Imported here so that `--stop` and port checks stay fast.
+        from local.api import LocalApi
+        from local.aws import create_resources, put_connection_secret
+        from local.emulator.server import EmulatorServer
+
+        config = self.config
+        _importable_project()
+        self.template = load_template(config.template_path)
+
+        self.moto = _MotoServer(ip_address=HOST, port=config.aws_port, verbose=False)
+        self.moto.start()
+        aws_url = self.moto.url
+        _use_local_aws(aws_url, config.region)
+
+        self.resources = create_resources(
+            self.template,
+            aws_url,
+            region=config.region,
+            stack_name=config.stack_name,
+            parameters=config.parameters,
+        )
+
+        try:
+            self.emulator = EmulatorServer(host=HOST, port=config.emulator_port)
+            self.emulator.start()
+        except OSError as error:
+            raise StackError(
+                f"the DocuSign emulator could not listen on port {config.emulator_port}: {error}"
+            ) from error
+        self._register_demo_connection(put_connection_secret, aws_url)
+
+        names = physical_names(
+            self.template,
+            stack_name=config.stack_name,
+            region=config.region,
+            account_id=DEFAULT_ACCOUNT_ID,
+            parameters=config.parameters,
+            known=self.resources,
+        )
+        resources = self.template.get("Resources") or {}
+        self.function_names = {
+            logical_id: names[logical_id]
+            for logical_id, resource in resources.items()
+            if resource.get("Type") == FUNCTION_TYPE
+        }
+        environments = {
+            logical_id: function_environment(
+                self.template,
+                logical_id,
+                names,
+                config.parameters,
+                stack_name=config.stack_name,
+                region=config.region,
+            )
+            for logical_id in self.function_names
+        }
+        try:
+            self.api = LocalApi(
+                self.template,
+                environments,
+                host=HOST,
+                port=config.api_port,
+                function_names=self.function_names,
+                region=config.region,
+                stack_name=config.stack_name,
+            )
+            self.api.start()
+        except OSError as error:
+            raise StackError(
+                f"the local API could not listen on port {config.api_port}: {error}"
+            ) from error
+
+    def _register_demo_connection(self, put_connection_secret: Any, aws_url: str) -> None:
+        private_pem, public_pem = _demo_key_pair()
+        emulator_url = self.emulator.url
+        self.emulator.state.register_integration(
+            DEMO_INTEGRATION_KEY,
+            public_pem,
+            DEMO_USER_ID,
+            user_name=DEMO_USER_NAME,
+            user_email=DEMO_USER_EMAIL,
+            accounts=[
+                {
+                    "account_id": DEMO_ACCOUNT_ID,
+                    "account_name": DEMO_ACCOUNT_NAME,
+                    "is_default": True,
+                    "base_uri": emulator_url,
+                }
+            ],
+            consented=True,
+        )
+        self.demo_secret = {
+            "integrationKey": DEMO_INTEGRATION_KEY,
+            "userId": DEMO_USER_ID,
+            "privateKey": private_pem,
+            "authServer": emulator_url,
+            "accountId": DEMO_ACCOUNT_ID,
+            "connectHmacKeys": [base64.b64encode(secrets.token_bytes(32)).decode()],
+        }
+        put_connection_secret(
+            aws_url,
+            self.config.region,
+            self.connections_secret_prefix,
+            DEMO_CONNECTION,
+            self.demo_secret,
+        )
+        self.connections = [DEMO_CONNECTION]
+
+    def stop(self) -> None:
+        """Stop whatever is running, API first so no request meets a stopped back end."""
+        for component in ("api", "emulator", "moto"):
+            server = getattr(self, component)
+            if server is None:
+                continue
+            try:
+                server.stop()
+            except Exception as error:  # keep stopping the others
+                print(f"stopping {component}: {error}", file=sys.stderr)
+            setattr(self, component, None)
+
+    def describe(self) -> dict[str, Any]:
+        """The content of .local/stack.json."""
+        assert self.api is not None and self.moto is not None and self.emulator is not None
+        stage_urls = {
+            f"{self.api.url}/{stage}" for stage in self.api.router.stages.values() if stage
+        }
+        return {
+            "api": {
+                "url": self.api.url,
+                "stageUrls": sorted(stage_urls),
+                "routes": [
+                    {"method": route.method, "path": route.path, "function": route.function_id}
+                    for route in api_routes(self.template)
+                ],
+            },
+            "aws": {"endpointUrl": self.moto.url, "region": self.config.region},
+            "docusign": {
+                "emulatorUrl": self.emulator.url,
+                "integrationKey": DEMO_INTEGRATION_KEY,
+                "userId": DEMO_USER_ID,
+                "accountId": DEMO_ACCOUNT_ID,
+            },
+            "stackName": self.config.stack_name,
+            "connectionsSecretPrefix": self.connections_secret_prefix,
+            "resources": dict(self.resources),
+            "functions": dict(self.function_names),
+            "connections": list(self.connections),
+            "pid": os.getpid(),
+            "startedAt": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        }
+
+    def __enter__(self) -> LocalStack:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+# ---------------------------------------------------------------------------- state file
+
+
+def read_state(path: Path = STATE_FILE) -> dict[str, Any] | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+
+
+def write_state(state: dict[str, Any], path: Path = STATE_FILE) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".json.tmp")
+    temporary.write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")
+    temporary.replace(path)
+
+
+def remove_state(pid: int, path: Path = STATE_FILE) -> None:
+    """Remove the state file if it is the one `pid` wrote."""
+    state = read_state(path)
+    if state is not None and state.get("pid") == pid:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+
+
+def process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+# ---------------------------------------------------------------------------- commands
+
+
+def run(config: StackConfig, state_file: Path = STATE_FILE) -> int:
+    state = read_state(state_file)
+    if state and isinstance(state.get("pid"), int) and state["pid"] != os.getpid():
+        if process_alive(state["pid"]):
+            print(
+                f"A local stack is already running (pid {state['pid']}, API at "
+                f"{state.get('api', {}).get('url', '?')}). Stop it with `make stop` first.",
+                file=sys.stderr,
+            )
+            return 1
+        state_file.unlink(missing_ok=True)  # left behind by a stack that was killed
+
+    stop_requested = threading.Event()
+
+    def request_stop(signum: int, _frame: object) -> None:
+        stop_requested.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+
+    stack = LocalStack(config)
+    try:
+        stack.start()
+    except StackError as error:
+        print(str(error), file=sys.stderr)
+        return 1
+    try:
+        description = stack.describe()
+        write_state(description, state_file)
+        print(f"API             {description['api']['url']}  (also under /v1)", flush=True)
+        print(f"AWS (moto)      {description['aws']['endpointUrl']}", flush=True)
+        print(f"DocuSign        {description['docusign']['emulatorUrl']}", flush=True)
+        print(f"connections     {', '.join(description['connections'])}", flush=True)
+        print(f"state           {state_file}", flush=True)
+        print("ready", flush=True)
+        while not stop_requested.wait(0.5):
+            pass
+        print("stopping", flush=True)
+    finally:
+        stack.stop()
+        remove_state(os.getpid(), state_file)
+    return 0
+
+
+def stop_running(state_file: Path = STATE_FILE, timeout: float = 15.0) -> int:
+    state = read_state(state_file)
+    if state is None or not isinstance(state.get("pid"), int):
+        print("No local stack is running.")
+        return 0
+    pid = state["pid"]
+    if not process_alive(pid):
+        state_file.unlink(missing_ok=True)
+        print(f"No local stack is running (removed the stale {state_file.name} of pid {pid}).")
+        return 0
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while process_alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if process_alive(pid):
+        print(f"The local stack (pid {pid}) did not stop within {timeout:.0f} s.", file=sys.stderr)
+        return 1
+    state_file.unlink(missing_ok=True)
+    print(f"Stopped the local stack (pid {pid}).")
+    return 0
+
+
+def _port(value: str) -> int:
+    port = int(value)
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a port number")
+    return port
+
+
+def _parameter(value: str) -> tuple[str, str]:
+    name, separator, parameter_value = value.partition("=")
+    if not separator or not name:
+        raise argparse.ArgumentTypeError(f"{value!r}: expected Name=Value")
+    return name, parameter_value
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m local.stack",
+        description="Run the connector locally: AWS (moto), the DocuSign emulator and the API.",
+    )
+    parser.add_argument("--stop", action="store_true", help="stop the running local stack")
+    parser.add_argument(
+        "--api-port",
+        type=_port,
+        default=_port(os.environ.get("LOCAL_API_PORT", str(DEFAULT_API_PORT))),
+        help=f"port of the local API (env LOCAL_API_PORT, default {DEFAULT_API_PORT})",
+    )
+    parser.add_argument(
+        "--aws-port",
+        type=_port,
+        default=_port(os.environ.get("LOCAL_AWS_PORT", str(DEFAULT_AWS_PORT))),
+        help=f"port of moto (env LOCAL_AWS_PORT, default {DEFAULT_AWS_PORT})",
+    )
+    parser.add_argument(
+        "--emulator-port",
+        type=_port,
+        default=_port(os.environ.get("LOCAL_EMULATOR_PORT", str(DEFAULT_EMULATOR_PORT))),
+        help=(
+            "port of the DocuSign emulator "
+            f"(env LOCAL_EMULATOR_PORT, default {DEFAULT_EMULATOR_PORT})"
+        ),
+    )
+    parser.add_argument(
+        "--parameter-overrides",
+        nargs="*",
+        type=_parameter,
+        default=[],
+        metavar="NAME=VALUE",
+        help="template parameters, as with `sam deploy --parameter-overrides`",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.stop:
+        return stop_running()
+    # moto and werkzeug log every request; the local API prints its own one-line log.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    config = StackConfig(
+        api_port=args.api_port,
+        aws_port=args.aws_port,
+        emulator_port=args.emulator_port,
+        parameters=dict(args.parameter_overrides),
+    )
+    return run(config)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
