@@ -81,7 +81,9 @@ def register_integration():
         kwargs["consented"] = bool(body["consented"])
     st = state()
     try:
-        st.register_integration(body["integrationKey"], body["publicKeyPem"], body["userId"], **kwargs)
+        st.register_integration(
+            body["integrationKey"], body["publicKeyPem"], body["userId"], **kwargs
+        )
     except ValueError as exc:
         return jsonify({"error": f"publicKeyPem: {exc}"}), 400
     return (
@@ -102,7 +104,12 @@ def set_consent(integration_key: str):
     if integration_key not in st.integrations:
         return jsonify({"error": "unknown integration key"}), 404
     st.set_consent(integration_key, bool(_json().get("consented", True)))
-    return jsonify({"integrationKey": integration_key, "consented": st.integrations[integration_key]["consented"]})
+    return jsonify(
+        {
+            "integrationKey": integration_key,
+            "consented": st.integrations[integration_key]["consented"],
+        }
+    )
 
 
 @bp.get("/requests")

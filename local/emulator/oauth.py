@@ -8,6 +8,7 @@ same; for the other refusals it gives a short reason of its own under the same `
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -101,10 +102,8 @@ def token():
         raise OAuthError("unsupported_grant_type")
     assertion = request.form.get("assertion", "")
     issuer = None
-    try:
+    with contextlib.suppress(jwt.InvalidTokenError):
         issuer = jwt.decode(assertion, options={"verify_signature": False}).get("iss")
-    except jwt.InvalidTokenError:
-        pass
     st = state()
     if issuer:
         with st.lock:
@@ -162,9 +161,11 @@ button {{ font-size: 1rem; padding: .5rem 1.2rem; margin-right: .5rem; cursor: p
 
 
 def _page(title: str, body: str, status: int = 200):
-    return _PAGE.format(title=escape(title), body=body), status, {
-        "Content-Type": "text/html; charset=utf-8"
-    }
+    return (
+        _PAGE.format(title=escape(title), body=body),
+        status,
+        {"Content-Type": "text/html; charset=utf-8"},
+    )
 
 
 def _redirect_with(uri: str, params: dict[str, str]):

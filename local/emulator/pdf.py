@@ -76,9 +76,7 @@ def make_pdf(title: str, lines: list[str]) -> bytes:
         content_no = page_no + 1
         page_numbers.append(page_no)
         stream = _page_content(title if index == 0 else None, chunk)
-        objects[content_no] = (
-            b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"endstream"
-        )
+        objects[content_no] = b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"endstream"
         objects[page_no] = (
             b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] "
             b"/Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>"

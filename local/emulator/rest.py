@@ -407,9 +407,7 @@ def get_notification(account_id: str, envelope_id: str):
 def list_documents(account_id: str, envelope_id: str):
     with state().lock:
         envelope = state().get_envelope(account_id, envelope_id)
-        return jsonify(
-            {"envelopeId": envelope_id, "envelopeDocuments": render_documents(envelope)}
-        )
+        return jsonify({"envelopeId": envelope_id, "envelopeDocuments": render_documents(envelope)})
 
 
 def _content_disposition(filename: str, document_id: str) -> str:

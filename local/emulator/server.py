@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import threading
 from typing import Self
 
@@ -29,27 +30,38 @@ class EmulatorServer:
 
     @property
     def url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("the emulator is not running")
-        return f"http://{self.host}:{self._server.server_port}"
+        if not self.port:
+            raise RuntimeError("the emulator has not been started")
+        return f"http://{self.host}:{self.port}"
+
+    def _bind(self) -> BaseWSGIServer:
+        try:
+            server = make_server(self.host, self.port, self.app, threaded=True)
+        except SystemExit as exc:
+            # werkzeug reports a busy port by exiting; callers get an OSError instead.
+            raise OSError(
+                errno.EADDRINUSE, f"address {self.host}:{self.port} is already in use"
+            ) from exc
+        self.port = server.server_port
+        self.state.base_url = self.url
+        return server
 
     def start(self) -> Self:
         if self._server is not None:
             return self
-        self._server = make_server(self.host, self.port, self.app, threaded=True)
-        self.port = self._server.server_port
-        self.state.base_url = self.url
+        self._server = self._bind()
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="docusign-emulator", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="docusign-emulator",
+            daemon=True,
         )
         self._thread.start()
         return self
 
     def serve_forever(self, announce: bool = False) -> None:
         """Run in the calling thread until interrupted."""
-        self._server = make_server(self.host, self.port, self.app, threaded=True)
-        self.port = self._server.server_port
-        self.state.base_url = self.url
+        self._server = self._bind()
         if announce:
             print(f"DocuSign emulator listening on {self.url}", flush=True)
         try:

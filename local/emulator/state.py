@@ -312,8 +312,7 @@ class EmulatorState:
         raise DocuSignError(
             400,
             "UNKNOWN_ENVELOPE_RECIPIENT",
-            "The recipient you have identified is not a valid recipient of the specified "
-            "envelope.",
+            "The recipient you have identified is not a valid recipient of the specified envelope.",
         )
 
     def add_envelope(self, envelope: dict[str, Any]) -> dict[str, Any]:
@@ -433,9 +432,7 @@ class EmulatorState:
         recipient["status"] = "delivered"
         recipient["deliveredDateTime"] = now
         self.emit("recipient-delivered", envelope, recipient["recipientId"])
-        acting = [
-            r for r in self.iter_recipients(envelope) if r["_kind"] not in NOTIFY_ONLY_KINDS
-        ]
+        acting = [r for r in self.iter_recipients(envelope) if r["_kind"] not in NOTIFY_ONLY_KINDS]
         if envelope["status"] == "sent" and all(
             r["status"] in ("delivered", *FINISHED_RECIPIENT_STATUSES) for r in acting
         ):

@@ -152,8 +152,7 @@ def _check_documents(definition: dict[str, Any]) -> list[dict[str, Any]]:
                 "order": str(document.get("order") or index + 1),
                 "display": document.get("display") or "inline",
                 "includeInDownload": document.get("includeInDownload") or "true",
-                "signerMustAcknowledge": document.get("signerMustAcknowledge")
-                or "no_interaction",
+                "signerMustAcknowledge": document.get("signerMustAcknowledge") or "no_interaction",
                 "_content": content,
                 "_pdf": pdf,
                 "_pages": pages,
@@ -286,7 +285,9 @@ def _check_notification(definition: dict[str, Any]) -> dict[str, Any]:
         for key in keys:
             value = section.get(key)
             if value not in (None, "") and not str(value).isdigit():
-                raise invalid_request_body(f"Could not convert '{key}' value '{value}' to an integer.")
+                raise invalid_request_body(
+                    f"Could not convert '{key}' value '{value}' to an integer."
+                )
     # What DocuSign applies when the sender gives nothing: the account defaults.
     return {
         "useAccountDefaults": given.get("useAccountDefaults") or "false",
@@ -303,9 +304,7 @@ def _check_notification(definition: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def build_envelope(
-    definition: Any, account_id: str, sender: dict[str, str]
-) -> dict[str, Any]:
+def build_envelope(definition: Any, account_id: str, sender: dict[str, str]) -> dict[str, Any]:
     """Validate a createEnvelope body and return the envelope record to store."""
     if not isinstance(definition, dict):
         raise invalid_request_body("The body must be a JSON object (envelopeDefinition).")

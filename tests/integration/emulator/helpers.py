@@ -1,4 +1,4 @@
-"""Shared test helpers and fixtures: a running emulator, a registered integration, a token, a client."""
+"""Shared test helpers and fixtures: an emulator, an integration, a token, a client."""
 
 from __future__ import annotations
 

@@ -57,7 +57,9 @@ def _expect_error(api, emulator, definition, status, error_code, **kwargs):
 
 
 def test_invalid_status_at_creation(api, emulator):
-    _expect_error(api, emulator, sample_definition(status="completed"), 400, "ENVELOPE_INVALID_STATUS")
+    _expect_error(
+        api, emulator, sample_definition(status="completed"), 400, "ENVELOPE_INVALID_STATUS"
+    )
 
 
 def test_sent_without_subject_is_incomplete(api, emulator):
@@ -75,17 +77,23 @@ def test_sent_without_recipients_is_incomplete(api, emulator):
 
 
 def test_draft_may_lack_subject_and_recipients(api):
-    response = api.post("/envelopes", json=sample_definition(status="created", recipients={}, emailSubject=""))
+    response = api.post(
+        "/envelopes", json=sample_definition(status="created", recipients={}, emailSubject="")
+    )
     assert response.status_code == 201
 
 
 def test_subject_over_100_characters_is_an_error(api, emulator):
-    _expect_error(api, emulator, sample_definition(emailSubject="x" * 101), 400, "INVALID_REQUEST_PARAMETER")
+    _expect_error(
+        api, emulator, sample_definition(emailSubject="x" * 101), 400, "INVALID_REQUEST_PARAMETER"
+    )
     assert api.post("/envelopes", json=sample_definition(emailSubject="x" * 100)).status_code == 201
 
 
 def test_blurb_over_10000_characters_is_an_error(api, emulator):
-    _expect_error(api, emulator, sample_definition(emailBlurb="x" * 10_001), 400, "INVALID_REQUEST_PARAMETER")
+    _expect_error(
+        api, emulator, sample_definition(emailBlurb="x" * 10_001), 400, "INVALID_REQUEST_PARAMETER"
+    )
 
 
 @pytest.mark.parametrize("content", ["not base64!!", ""])
@@ -193,7 +201,11 @@ def test_notification_and_custom_fields_are_kept(api):
     definition = sample_definition(
         notification={
             "useAccountDefaults": "false",
-            "reminders": {"reminderEnabled": "true", "reminderDelay": "2", "reminderFrequency": "3"},
+            "reminders": {
+                "reminderEnabled": "true",
+                "reminderDelay": "2",
+                "reminderFrequency": "3",
+            },
             "expirations": {"expireEnabled": "true", "expireAfter": "30", "expireWarn": "5"},
         },
         customFields={
@@ -235,7 +247,9 @@ def test_unauthenticated_and_foreign_account_calls(api, emulator):
         "message": "One or both of Username and Password are invalid. Invalid access token",
     }
     foreign = api.session.post(
-        f"{emulator.url}/restapi/v2.1/accounts/{uuid.uuid4()}/envelopes", json=definition, timeout=10
+        f"{emulator.url}/restapi/v2.1/accounts/{uuid.uuid4()}/envelopes",
+        json=definition,
+        timeout=10,
     )
     assert foreign.status_code == 400
     assert foreign.json()["errorCode"] == "USER_DOES_NOT_BELONG_TO_SPECIFIED_ACCOUNT"

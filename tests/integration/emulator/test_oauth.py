@@ -32,8 +32,16 @@ def test_docusign_demo_audience_is_accepted(emulator, integration):
     ("overrides", "error", "description"),
     [
         ({"aud": "account.docusign.com"}, "invalid_grant", "invalid_audience"),
-        ({"exp": int(time.time()) - 10, "iat": int(time.time()) - 600}, "invalid_grant", "expired_assertion"),
-        ({"iat": int(time.time()) + 600, "exp": int(time.time()) + 1200}, "invalid_grant", "iat_in_the_future"),
+        (
+            {"exp": int(time.time()) - 10, "iat": int(time.time()) - 600},
+            "invalid_grant",
+            "expired_assertion",
+        ),
+        (
+            {"iat": int(time.time()) + 600, "exp": int(time.time()) + 1200},
+            "invalid_grant",
+            "iat_in_the_future",
+        ),
         ({"exp": int(time.time()) + 7200}, "invalid_grant", "assertion_lifetime_too_long"),
         ({"sub": str(uuid.uuid4())}, "invalid_grant", "user_not_found"),
         ({"iss": str(uuid.uuid4())}, "invalid_grant", "issuer_not_found"),
@@ -188,8 +196,14 @@ def test_integration_registered_over_http(emulator, key_pair):
             "publicKeyPem": public,
             "userId": "u-http",
             "userName": "Http User",
-            "accounts": [{"account_id": "acc-1", "account_name": "One", "is_default": True,
-                          "base_uri": "https://demo.docusign.net"}],
+            "accounts": [
+                {
+                    "account_id": "acc-1",
+                    "account_name": "One",
+                    "is_default": True,
+                    "base_uri": "https://demo.docusign.net",
+                }
+            ],
             "consented": False,
         },
         timeout=10,

@@ -1,0 +1,127 @@
+"""Rate-limit headers, the request log, the PDF writer and running the emulator."""
+
+from __future__ import annotations
+
+import io
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+from pypdf import PdfReader
+
+from local.emulator import EmulatorServer, EmulatorState, make_pdf
+from tests.integration.emulator.helpers import sample_definition
+
+pytestmark = pytest.mark.integration
+
+
+def test_rest_answers_carry_rate_limit_headers(api, emulator):
+    first = api.get("/envelopes", params={"from_date": "2020-01-01"})
+    second = api.get("/envelopes", params={"from_date": "2020-01-01"})
+    for response in (first, second):
+        assert response.headers["X-RateLimit-Limit"] == "3000"
+        assert int(response.headers["X-RateLimit-Reset"]) > time.time()
+        assert int(response.headers["X-RateLimit-Reset"]) % 3600 == 0
+        assert response.headers["X-BurstLimit-Limit"] == "500"
+        assert len(response.headers["X-DocuSign-TraceToken"]) == 36
+    assert int(first.headers["X-RateLimit-Remaining"]) - 1 == int(
+        second.headers["X-RateLimit-Remaining"]
+    )
+    assert int(first.headers["X-BurstLimit-Remaining"]) - 1 == int(
+        second.headers["X-BurstLimit-Remaining"]
+    )
+    unauthorised = requests.get(
+        api.base + "/envelopes", headers={"Authorization": "Bearer no"}, timeout=10
+    )
+    assert unauthorised.status_code == 401
+    assert "X-RateLimit-Remaining" in unauthorised.headers
+
+
+def test_hourly_limit_is_enforced(api, emulator):
+    emulator.state.hourly_limit = 2
+    assert api.get("/envelopes", params={"from_date": "2020-01-01"}).status_code == 200
+    assert api.get("/envelopes", params={"from_date": "2020-01-01"}).status_code == 200
+    refused = api.get("/envelopes", params={"from_date": "2020-01-01"})
+    assert refused.status_code == 429
+    assert refused.json() == {
+        "errorCode": "HOURLY_APIINVOCATION_LIMIT_EXCEEDED",
+        "message": "The maximum number of hourly API invocations has been exceeded",
+    }
+    assert refused.headers["X-RateLimit-Remaining"] == "0"
+    assert int(refused.headers["Retry-After"]) > 0
+    emulator.state.advance_clock(3600)
+    emulator.state.tokens.clear()
+
+
+def test_request_log_masks_the_token(api, emulator):
+    emulator.state.clear_requests()
+    api.create(sample_definition(transactionId="logged"))
+    log = emulator.state.requests
+    assert len(log) == 1
+    entry = log[0]
+    assert entry["method"] == "POST"
+    assert entry["path"].endswith("/envelopes")
+    assert entry["status"] == 201
+    assert entry["headers"]["Authorization"] == "Bearer ***"
+    assert entry["json"]["transactionId"] == "logged"
+    assert isinstance(entry["body"], bytes)
+    over_http = requests.get(f"{emulator.url}/_emulator/requests", timeout=10).json()["requests"]
+    assert over_http[0]["headers"]["Authorization"] == "Bearer ***"
+    assert '"transactionId": "logged"' in over_http[0]["body"]
+    assert requests.delete(f"{emulator.url}/_emulator/requests", timeout=10).status_code == 204
+    assert emulator.state.requests == []
+
+
+def test_raw_envelope_record_and_health(api, emulator):
+    envelope_id = api.create(sample_definition())
+    raw = requests.get(f"{emulator.url}/_emulator/envelopes/{envelope_id}", timeout=10).json()
+    assert raw["envelopeId"] == envelope_id
+    assert raw["documents"][2]["_content"]["sizeBytes"] > 0
+    assert requests.get(f"{emulator.url}/_emulator/health", timeout=10).json() == {"status": "ok"}
+
+
+def test_unknown_rest_path_is_a_docusign_404(api):
+    response = api.get("/no/such/resource")
+    assert response.status_code == 404
+    assert response.json()["errorCode"] == "RESOURCE_NOT_FOUND"
+
+
+def test_make_pdf_paginates_and_extracts():
+    lines = [f"Line number {i}" for i in range(100)]
+    content = make_pdf("Multi page (test) \\ report", lines)
+    reader = PdfReader(io.BytesIO(content), strict=True)
+    assert len(reader.pages) == 3
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    assert "Multi page (test) \\ report" in text
+    assert "Line number 0" in text
+    assert "Line number 99" in text
+    assert content.startswith(b"%PDF-1.4")
+
+
+def test_server_context_manager_and_state_access():
+    state = EmulatorState()
+    with EmulatorServer(state=state) as server:
+        assert server.state is state
+        assert server.url.startswith("http://127.0.0.1:")
+        assert requests.get(f"{server.url}/_emulator/health", timeout=5).status_code == 200
+        assert server.app.config["EMULATOR_STATE"] is state
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"{server.url}/_emulator/health", timeout=2)
+
+
+def test_command_line_reports_a_busy_port():
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "local.emulator", "--host", "127.0.0.1", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    assert result.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
