@@ -1,0 +1,467 @@
+"""template.yaml follows the project's rules, and local.template reads it faithfully."""
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+from local.template import (
+    NO_VALUE,
+    Resolver,
+    UnresolvableError,
+    api_routes,
+    function_environment,
+    function_properties,
+    functions,
+    load_template,
+    physical_names,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = load_template(ROOT / "template.yaml")
+RESOURCES = TEMPLATE["Resources"]
+FUNCTION_IDS = sorted(
+    logical_id
+    for logical_id, resource in RESOURCES.items()
+    if resource["Type"] == "AWS::Serverless::Function"
+)
+SECRETS_ARN = (
+    "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:"
+    "secret:${ConnectionsSecretPrefix}/*"
+)
+BUCKET_ARN = (
+    "arn:${AWS::Partition}:s3:::${AWS::StackName}-documents-${AWS::AccountId}-${AWS::Region}"
+)
+
+EXPECTED_ROUTES = {
+    ("POST", "/connections/{connection}/envelopes"): "SendEnvelopeFunction",
+    ("GET", "/connections/{connection}/envelopes/{envelopeId}"): "GetEnvelopeFunction",
+    ("GET", "/connections/{connection}/envelopes/{envelopeId}/documents"): "GetDocumentsFunction",
+    ("POST", "/connections/{connection}/envelopes/{envelopeId}/void"): "VoidEnvelopeFunction",
+    ("GET", "/connections/{connection}/consent"): "GetConsentFunction",
+    ("POST", "/connections/{connection}/verify"): "VerifyConnectionFunction",
+}
+
+
+def _statements(value):
+    """Every IAM statement anywhere in `value`."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "Statement":
+                yield from item if isinstance(item, list) else [item]
+            else:
+                yield from _statements(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _statements(item)
+
+
+def _as_list(value):
+    return value if isinstance(value, list) else [value]
+
+
+def _text(value):
+    """The template text of a resource ARN: a plain string or the string of a Fn::Sub."""
+    if isinstance(value, dict) and "Fn::Sub" in value:
+        sub = value["Fn::Sub"]
+        return sub if isinstance(sub, str) else sub[0]
+    return value
+
+
+def _function_policies(function_id):
+    return RESOURCES[function_id]["Properties"].get("Policies") or []
+
+
+def _allowed(function_id):
+    """(action, resource text) pairs the function's own statements allow."""
+    pairs = set()
+    for statement in _statements(_function_policies(function_id)):
+        if statement.get("Effect") != "Allow":
+            continue
+        for action in _as_list(statement["Action"]):
+            for resource in _as_list(statement["Resource"]):
+                pairs.add((action, _text(resource)))
+    return pairs
+
+
+def _policy_templates(function_id):
+    return {
+        name: argument
+        for policy in _function_policies(function_id)
+        if isinstance(policy, dict) and "Statement" not in policy
+        for name, argument in policy.items()
+    }
+
+
+# ---------------------------------------------------------------------------- functions
+
+
+def test_the_six_actions_exist():
+    assert sorted(set(EXPECTED_ROUTES.values())) == FUNCTION_IDS
+
+
+@pytest.mark.parametrize("function_id", FUNCTION_IDS)
+def test_function_runs_python313_on_x86_64(function_id):
+    properties = function_properties(TEMPLATE, function_id)
+    assert properties["Runtime"] == "python3.13"
+    assert properties["Architectures"] == ["x86_64"]
+    assert properties["Handler"] == "app.lambda_handler"
+    assert properties["Tracing"] == "Active"
+    assert properties["Timeout"] <= 29  # API Gateway gives up after 29 s
+
+
+@pytest.mark.parametrize("function_id", FUNCTION_IDS)
+def test_function_has_its_log_group_with_retention(function_id):
+    groups = [
+        resource
+        for resource in RESOURCES.values()
+        if resource["Type"] == "AWS::Logs::LogGroup"
+        and resource["Properties"].get("LogGroupName")
+        == {"Fn::Sub": f"/aws/lambda/${{{function_id}}}"}
+    ]
+    assert len(groups) == 1, f"{function_id} needs exactly one log group"
+    assert groups[0]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+
+
+@pytest.mark.parametrize("function_id", FUNCTION_IDS)
+def test_function_uses_the_shared_layer(function_id):
+    assert {"Ref": "SharedLayer"} in function_properties(TEMPLATE, function_id)["Layers"]
+
+
+@pytest.mark.parametrize("function_id", FUNCTION_IDS)
+def test_function_handler_file_exists_and_defines_the_handler(function_id):
+    properties = function_properties(TEMPLATE, function_id)
+    code_uri = properties["CodeUri"]
+    assert re.fullmatch(r"functions/[a-z_]+/", code_uri), code_uri
+    folder = ROOT / code_uri
+    module_name, handler_name = properties["Handler"].rsplit(".", 1)
+    handler_file = folder / f"{module_name}.py"
+    assert handler_file.is_file(), f"{handler_file.relative_to(ROOT)} is missing"
+    assert (folder / "__init__.py").is_file(), f"{code_uri} must be a package"
+    tree = ast.parse(handler_file.read_text(encoding="utf-8"))
+    defined = {
+        node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+    } | {
+        target.id
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+    assert handler_name in defined, f"{handler_file.relative_to(ROOT)} has no {handler_name}"
+
+
+def test_functions_map_to_modules_and_settings():
+    specs = functions(TEMPLATE)
+    assert specs["SendEnvelopeFunction"] == (
+        "functions.send_envelope.app",
+        "lambda_handler",
+        29,
+        512,
+    )
+    assert {spec.module for spec in specs.values()} == {
+        f"functions.{RESOURCES[fid]['Properties']['CodeUri'].split('/')[1]}.app"
+        for fid in FUNCTION_IDS
+    }
+
+
+# ---------------------------------------------------------------------------- least privilege
+
+
+def test_no_statement_allows_every_resource_or_every_action():
+    for statement in _statements(RESOURCES):
+        if statement.get("Effect") != "Allow":
+            continue
+        for resource in _as_list(statement.get("Resource", [])):
+            assert resource != "*", statement
+            text = _text(resource)
+            assert not (isinstance(text, str) and text.endswith(":*:*")), statement
+        for action in _as_list(statement.get("Action", [])):
+            assert action != "*" and not action.endswith(":*"), statement
+
+
+def test_no_function_has_full_access_or_admin_policies():
+    for function_id in FUNCTION_IDS:
+        for policy in _function_policies(function_id):
+            name = policy if isinstance(policy, str) else " ".join(policy)
+            assert "FullAccess" not in name and "Administrator" not in name, function_id
+        managed = RESOURCES[function_id]["Properties"].get("ManagedPolicyArns", [])
+        assert not [arn for arn in managed if "FullAccess" in str(arn)], function_id
+
+
+@pytest.mark.parametrize("function_id", FUNCTION_IDS)
+def test_every_function_reads_only_connection_secrets(function_id):
+    secret_grants = {
+        pair for pair in _allowed(function_id) if pair[0].startswith("secretsmanager:")
+    }
+    assert secret_grants == {("secretsmanager:GetSecretValue", SECRETS_ARN)}
+
+
+def test_s3_access_is_limited_to_each_functions_prefixes():
+    expected = {
+        "SendEnvelopeFunction": {
+            ("s3:GetObject", f"{BUCKET_ARN}/inbox/*"),
+            ("s3:GetObjectVersion", f"{BUCKET_ARN}/inbox/*"),
+        },
+        "GetDocumentsFunction": {
+            ("s3:GetObject", f"{BUCKET_ARN}/signed/*"),
+            ("s3:PutObject", f"{BUCKET_ARN}/signed/*"),
+            ("s3:ListBucket", BUCKET_ARN),
+        },
+    }
+    for function_id in FUNCTION_IDS:
+        s3 = {pair for pair in _allowed(function_id) if pair[0].startswith("s3:")}
+        assert s3 == expected.get(function_id, set()), function_id
+        assert not {name for name in _policy_templates(function_id) if name.startswith("S3")}, (
+            f"{function_id}: S3 policy templates grant the whole bucket"
+        )
+
+
+def test_table_access_only_where_envelopes_are_stored():
+    with_table = {"SendEnvelopeFunction", "GetEnvelopeFunction", "GetDocumentsFunction"}
+    with_table.add("VoidEnvelopeFunction")
+    for function_id in FUNCTION_IDS:
+        templates = _policy_templates(function_id)
+        if function_id in with_table:
+            assert templates == {"DynamoDBCrudPolicy": {"TableName": {"Ref": "EnvelopeTable"}}}
+        else:
+            assert templates == {}, function_id
+
+
+# ---------------------------------------------------------------------------- API
+
+
+def test_routes_are_the_designed_ones():
+    routes = api_routes(TEMPLATE)
+    assert {(route.method, route.path): route.function_id for route in routes} == EXPECTED_ROUTES
+    assert {route.api_id for route in routes} == {"ConnectorApi"}
+
+
+def test_every_route_is_iam_authorised():
+    for route in api_routes(TEMPLATE):
+        if route.path.startswith("/webhooks/"):
+            # DocuSign Connect cannot sign with SigV4; the listener checks HMAC instead.
+            assert route.authorizer == "NONE", route
+        else:
+            assert route.authorizer == "AWS_IAM", route
+
+
+def test_api_stage_tracing_and_access_logs():
+    api = RESOURCES["ConnectorApi"]["Properties"]
+    assert api["StageName"] == "v1"
+    assert api["TracingEnabled"] is True
+    assert api["Auth"]["DefaultAuthorizer"] == "AWS_IAM"
+    assert api["AccessLogSetting"]["DestinationArn"] == {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]}
+    assert RESOURCES["ApiAccessLogGroup"]["Properties"]["RetentionInDays"] == {
+        "Ref": "LogRetentionDays"
+    }
+    assert api["MethodSettings"][0]["MetricsEnabled"] is True
+
+
+# ---------------------------------------------------------------------------- storage, layer
+
+
+def test_bucket_name_is_deterministic_and_the_bucket_is_locked_down():
+    bucket = RESOURCES["DocumentsBucket"]["Properties"]
+    assert bucket["BucketName"] == {
+        "Fn::Sub": "${AWS::StackName}-documents-${AWS::AccountId}-${AWS::Region}"
+    }
+    assert (
+        TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]["DOCUMENTS_BUCKET_NAME"]
+        == bucket["BucketName"]
+    )
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    assert len(bucket["PublicAccessBlockConfiguration"]) == 4
+    assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
+    encryption = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+    assert encryption["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in ("AES256", "aws:kms")
+    assert any(
+        "NoncurrentVersionExpiration" in rule for rule in bucket["LifecycleConfiguration"]["Rules"]
+    )
+    (deny,) = _statements(RESOURCES["DocumentsBucketPolicy"])
+    assert deny["Effect"] == "Deny"
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_envelope_table():
+    table = RESOURCES["EnvelopeTable"]
+    assert table["DeletionPolicy"] == table["UpdateReplacePolicy"] == "Retain"
+    properties = table["Properties"]
+    assert properties["BillingMode"] == "PAY_PER_REQUEST"
+    assert properties["KeySchema"] == [
+        {"AttributeName": "pk", "KeyType": "HASH"},
+        {"AttributeName": "sk", "KeyType": "RANGE"},
+    ]
+    (index,) = properties["GlobalSecondaryIndexes"]
+    assert index["IndexName"] == "ByConnection"
+    assert index["KeySchema"] == [
+        {"AttributeName": "connection", "KeyType": "HASH"},
+        {"AttributeName": "statusChangedAt", "KeyType": "RANGE"},
+    ]
+    assert index["Projection"] == {"ProjectionType": "ALL"}
+    assert properties["TimeToLiveSpecification"] == {"AttributeName": "expiresAt", "Enabled": True}
+    assert properties["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert properties["SSESpecification"]["SSEEnabled"] is True
+    defined = {a["AttributeName"]: a["AttributeType"] for a in properties["AttributeDefinitions"]}
+    assert defined == {"pk": "S", "sk": "S", "connection": "S", "statusChangedAt": "S"}
+
+
+def test_shared_layer_is_built_from_the_package_folder():
+    layer = RESOURCES["SharedLayer"]
+    assert layer["Type"] == "AWS::Serverless::LayerVersion"
+    assert layer["Properties"]["ContentUri"] == "layers/shared/"
+    assert layer["Properties"]["CompatibleRuntimes"] == ["python3.13"]
+    assert layer["Metadata"] == {"BuildMethod": "python3.13", "BuildArchitecture": "x86_64"}
+    # BuildMethod puts the folder under python/: a python/ folder inside would ship as
+    # python/python/ and never be importable.
+    assert not (ROOT / "layers" / "shared" / "python").exists()
+    assert (ROOT / "layers" / "shared" / "docusign_connector").is_dir()
+    requirements = (ROOT / "layers" / "shared" / "requirements.txt").read_text(encoding="utf-8")
+    assert not re.search(r"^\s*(boto3|botocore)\b", requirements, re.MULTILINE)
+
+
+def test_globals_environment():
+    variables = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["POWERTOOLS_SERVICE_NAME"] == "docusign-connector"
+    assert variables["POWERTOOLS_METRICS_NAMESPACE"] == "DocuSignConnector"
+    assert variables["POWERTOOLS_LOG_LEVEL"] == {"Ref": "LogLevel"}
+    assert variables["CONNECTIONS_SECRET_PREFIX"] == {"Ref": "ConnectionsSecretPrefix"}
+    assert variables["ENVELOPE_TABLE_NAME"] == {"Ref": "EnvelopeTable"}
+    assert variables["STATUS_MAX_AGE_SECONDS"] == {"Ref": "StatusMaxAgeSeconds"}
+    parameters = TEMPLATE["Parameters"]
+    assert parameters["ConnectionsSecretPrefix"]["Default"] == "docusign-connector/connections"
+    assert parameters["StatusMaxAgeSeconds"]["Default"] == 900
+    assert (
+        parameters["LogRetentionDays"]["Default"] in parameters["LogRetentionDays"]["AllowedValues"]
+    )
+
+
+def test_outputs():
+    expected = {
+        "ApiUrl",
+        "DocumentsBucketName",
+        "EnvelopeTableName",
+        "ConnectionsSecretPrefix",
+        "SharedLayerArn",
+    } | {f"{function_id}Arn" for function_id in FUNCTION_IDS}
+    assert expected <= set(TEMPLATE["Outputs"])
+
+
+def test_every_reference_points_at_something_that_exists():
+    known = set(RESOURCES) | set(TEMPLATE.get("Parameters", {}))
+
+    def walk(value):
+        if isinstance(value, dict):
+            for key, argument in value.items():
+                if key == "Ref":
+                    yield argument
+                elif key == "Fn::GetAtt":
+                    yield argument[0]
+                elif key == "Fn::Sub":
+                    text = argument if isinstance(argument, str) else argument[0]
+                    for name in re.findall(r"\$\{([^!}][^}]*)\}", text):
+                        yield name.split(".")[0]
+                else:
+                    yield from walk(argument)
+        elif isinstance(value, list):
+            for item in value:
+                yield from walk(item)
+
+    for name in walk({k: v for k, v in TEMPLATE.items() if k != "Parameters"}):
+        assert name.startswith("AWS::") or name in known, name
+
+
+# ---------------------------------------------------------------------------- the loader
+
+
+def test_short_tags_load_as_long_forms(tmp_path):
+    path = tmp_path / "t.yaml"
+    path.write_text(
+        "Resources:\n"
+        "  A:\n"
+        "    Type: X\n"
+        "    Properties:\n"
+        "      R: !Ref P\n"
+        "      G: !GetAtt B.Arn\n"
+        "      G2: !GetAtt [B, Arn]\n"
+        "      S: !Sub '${AWS::Region}-x'\n"
+        "      J: !Join ['-', [a, !Ref P]]\n"
+        "      I: !If [C, a, b]\n"
+        "      E: !Equals [a, b]\n"
+        "      N: !Not [!Condition C]\n"
+        "      M: !FindInMap [Map, k1, k2]\n"
+        "      B64: !Base64 hi\n"
+        "      SP: !Select [0, !Split [',', 'a,b']]\n"
+        "      IV: !ImportValue other\n"
+        "      AO: !And [!Or [!Equals [1, 1]]]\n",
+        encoding="utf-8",
+    )
+    properties = load_template(path)["Resources"]["A"]["Properties"]
+    assert properties["R"] == {"Ref": "P"}
+    assert properties["G"] == properties["G2"] == {"Fn::GetAtt": ["B", "Arn"]}
+    assert properties["S"] == {"Fn::Sub": "${AWS::Region}-x"}
+    assert properties["J"] == {"Fn::Join": ["-", ["a", {"Ref": "P"}]]}
+    assert properties["I"] == {"Fn::If": ["C", "a", "b"]}
+    assert properties["N"] == {"Fn::Not": [{"Condition": "C"}]}
+    assert properties["M"] == {"Fn::FindInMap": ["Map", "k1", "k2"]}
+    assert properties["B64"] == {"Fn::Base64": "hi"}
+    assert properties["SP"] == {"Fn::Select": [0, {"Fn::Split": [",", "a,b"]}]}
+    assert properties["IV"] == {"Fn::ImportValue": "other"}
+    assert properties["AO"] == {"Fn::And": [{"Fn::Or": [{"Fn::Equals": [1, 1]}]}]}
+
+
+def test_resolver_evaluates_intrinsics():
+    template = {
+        "Parameters": {
+            "Env": {"Type": "String", "Default": "dev"},
+            "N": {"Type": "Number", "Default": 5},
+        },
+        "Conditions": {"IsProd": {"Fn::Equals": [{"Ref": "Env"}, "prod"]}},
+        "Mappings": {"Sizes": {"dev": {"Memory": 256}}},
+        "Resources": {"Q": {"Type": "AWS::SQS::Queue"}, "T": {"Type": "AWS::DynamoDB::Table"}},
+    }
+    resolver = Resolver(
+        template,
+        physical_names={"Q": "http://127.0.0.1:5000/123456789012/q1", "T": "table-1"},
+        stack_name="s",
+        region="eu-west-1",
+    )
+    resolve = resolver.resolve
+    assert resolve({"Ref": "Env"}) == "dev"
+    assert resolve({"Ref": "N"}) == "5"
+    assert resolve({"Ref": "AWS::AccountId"}) == "123456789012"
+    assert resolve({"Fn::Sub": "${AWS::StackName}/${Env}/${!Literal}"}) == "s/dev/${Literal}"
+    assert resolve({"Fn::Sub": ["${X}-${T}", {"X": {"Ref": "AWS::Region"}}]}) == "eu-west-1-table-1"
+    assert (
+        resolve({"Fn::GetAtt": ["T", "Arn"]})
+        == "arn:aws:dynamodb:eu-west-1:123456789012:table/table-1"
+    )
+    assert resolve({"Fn::Sub": "${Q.Arn}"}) == "arn:aws:sqs:eu-west-1:123456789012:q1"
+    assert resolve({"Fn::GetAtt": ["Q", "QueueName"]}) == "q1"
+    assert resolve({"Fn::Join": [":", ["a", {"Ref": "Env"}]]}) == "a:dev"
+    assert resolve({"Fn::If": ["IsProd", 1, 2]}) == 2
+    assert resolve({"Fn::FindInMap": ["Sizes", {"Ref": "Env"}, "Memory"]}) == 256
+    assert resolve({"Fn::Select": [1, {"Fn::Split": [",", "a,b,c"]}]}) == "b"
+    assert resolve({"a": {"Ref": "AWS::NoValue"}, "b": 1}) == {"b": 1}
+    assert resolve({"Ref": "AWS::NoValue"}) is NO_VALUE
+    with pytest.raises(UnresolvableError):
+        resolve({"Ref": "Missing"})
+    overridden = Resolver(template, parameters={"Env": "prod"})
+    assert overridden.resolve({"Fn::If": ["IsProd", 1, 2]}) == 1
+
+
+def test_function_environment_resolves_against_physical_names():
+    names = physical_names(TEMPLATE, stack_name="local-test")
+    environment = function_environment(
+        TEMPLATE, "GetEnvelopeFunction", names, {"LogLevel": "DEBUG"}, stack_name="local-test"
+    )
+    assert (
+        environment["ENVELOPE_TABLE_NAME"] == names["EnvelopeTable"] == "local-test-EnvelopeTable"
+    )
+    assert environment["DOCUMENTS_BUCKET_NAME"] == "local-test-documents-123456789012-us-east-1"
+    assert names["DocumentsBucket"] == environment["DOCUMENTS_BUCKET_NAME"]
+    assert environment["POWERTOOLS_LOG_LEVEL"] == "DEBUG"
+    assert environment["CONNECTIONS_SECRET_PREFIX"] == "docusign-connector/connections"
+    assert environment["STATUS_MAX_AGE_SECONDS"] == "900"
+    assert all(isinstance(value, str) for value in environment.values())
