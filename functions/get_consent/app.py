@@ -18,7 +18,7 @@ app = create_resolver()
 
 @app.get("/connections/<connection>/consent")
 @tracer.capture_method
-def get_consent(connection: str) -> Response:
+def get_consent(connection: str) -> Response[dict[str, Any]]:
     return json_response(consent_info(connection))
 
 

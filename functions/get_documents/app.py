@@ -24,7 +24,7 @@ def get_documents(
     envelopeId: str,  # noqa: N803
     include: Annotated[str | None, Query()] = None,
     escapeNonAsciiFilenames: Annotated[bool, Query()] = False,  # noqa: N803
-) -> Response:
+) -> Response[dict[str, Any]]:
     includes = {part.strip() for part in (include or "").split(",")}
     result = get_signed_documents(
         connection,

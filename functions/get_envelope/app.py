@@ -21,7 +21,7 @@ app = create_resolver()
 @tracer.capture_method
 def get_envelope(
     connection: str, envelopeId: str, include: Annotated[str | None, Query()] = None  # noqa: N803
-) -> Response:
+) -> Response[dict[str, Any]]:
     includes = {part.strip() for part in (include or "").split(",")}
     result = get_envelope_status(
         connection,

@@ -21,7 +21,7 @@ app = create_resolver()
 
 @app.post("/connections/<connection>/envelopes")
 @tracer.capture_method
-def post_envelope(connection: str, request: Annotated[SendEnvelopeRequest, Body()]) -> Response:
+def post_envelope(connection: str, request: Annotated[SendEnvelopeRequest, Body()]) -> Response[dict[str, Any]]:
     result = send_envelope(
         connection,
         request,

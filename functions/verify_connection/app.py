@@ -18,7 +18,7 @@ app = create_resolver()
 
 @app.post("/connections/<connection>/verify")
 @tracer.capture_method
-def post_verify(connection: str) -> Response:
+def post_verify(connection: str) -> Response[dict[str, Any]]:
     return json_response(verify_connection(connection))
 
 

@@ -25,7 +25,7 @@ def post_void(
     connection: str,
     envelopeId: str,  # noqa: N803
     request: Annotated[VoidEnvelopeRequest, Body()],
-) -> Response:
+) -> Response[dict[str, Any]]:
     result = void_envelope(
         connection,
         envelopeId,

@@ -3,7 +3,6 @@ HTTP responses (`{"error": {"code", "message", "details"}}`)."""
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -33,7 +32,7 @@ def json_response(body: Any, status_code: int = 200, headers: dict[str, str] | N
     return Response(
         status_code=status_code,
         content_type=content_types.APPLICATION_JSON,
-        body=json.dumps(body, ensure_ascii=False),
+        body=body,
         headers=headers or {},
     )
 

@@ -1,0 +1,213 @@
+"""Shared fixtures: moto server and the DocuSign emulator on loopback, the resources of
+template.yaml, and connections registered in both."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+REGION = "us-east-1"
+STACK_NAME = "connector-test"
+SECRET_PREFIX = "docusign-connector/connections"
+
+# boto3 must never reach real AWS from a test, whatever the machine's configuration.
+os.environ.update(
+    {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+        "POWERTOOLS_METRICS_NAMESPACE": "DocuSignConnectorTests",
+        "POWERTOOLS_SERVICE_NAME": "docusign-connector",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_DEV": "false",
+    }
+)
+os.environ.pop("AWS_PROFILE", None)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def aws_endpoint() -> Iterator[str]:
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    url = f"http://127.0.0.1:{port}"
+    os.environ["AWS_ENDPOINT_URL"] = url
+    yield url
+    server.stop()
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+
+
+@dataclass
+class Stack:
+    endpoint_url: str
+    resources: dict[str, str]
+    environment: dict[str, str]
+
+    @property
+    def bucket(self) -> str:
+        return self.resources["DocumentsBucket"]
+
+    @property
+    def table(self) -> str:
+        return self.resources["EnvelopeTable"]
+
+    def client(self, service: str) -> Any:
+        import boto3
+
+        return boto3.client(service, endpoint_url=self.endpoint_url, region_name=REGION)
+
+
+@pytest.fixture(scope="session")
+def stack(aws_endpoint: str) -> Stack:
+    """The template's tables, buckets and queues, created in moto from template.yaml itself."""
+    from local.aws import create_resources
+    from local.template import function_environment, load_template
+
+    template = load_template(ROOT / "template.yaml")
+    resources = create_resources(
+        template, aws_endpoint, REGION, STACK_NAME, notice=lambda message: None
+    )
+    environment = function_environment(
+        template, "SendEnvelopeFunction", resources, stack_name=STACK_NAME, region=REGION
+    )
+    os.environ.update(environment)
+    return Stack(aws_endpoint, resources, environment)
+
+
+@pytest.fixture(scope="session")
+def emulator() -> Iterator[Any]:
+    from local.emulator.server import EmulatorServer
+
+    server = EmulatorServer(host="127.0.0.1", port=0)
+    server.start()
+    yield server
+    server.stop()
+
+
+@dataclass
+class RegisteredConnection:
+    name: str
+    integration_key: str
+    user_id: str
+    account_id: str
+    private_key_pem: str = field(repr=False)
+    public_key_pem: str
+    secret: dict[str, Any] = field(repr=False)
+
+
+def rsa_key_pair() -> tuple[str, str]:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    return private, public
+
+
+class ConnectionFactory:
+    def __init__(self, stack: Stack, emulator: Any) -> None:
+        self.stack = stack
+        self.emulator = emulator
+        self._keys: list[tuple[str, str]] = []
+
+    def key_pair(self) -> tuple[str, str]:
+        if not self._keys:
+            self._keys.append(rsa_key_pair())
+        return self._keys[0]
+
+    def create(
+        self,
+        name: str,
+        *,
+        consented: bool = True,
+        secret_overrides: dict[str, Any] | None = None,
+        register: bool = True,
+        fresh_key: bool = False,
+    ) -> RegisteredConnection:
+        private, public = rsa_key_pair() if fresh_key else self.key_pair()
+        integration_key = str(uuid.uuid4())
+        user_id = str(uuid.uuid4())
+        account_id = str(uuid.uuid4())
+        if register:
+            self.emulator.state.register_integration(
+                integration_key,
+                public,
+                user_id,
+                user_name="Test Sender",
+                user_email="sender@example.com",
+                accounts=[
+                    {
+                        "account_id": account_id,
+                        "account_name": f"{name} account",
+                        "is_default": True,
+                        "base_uri": None,
+                    }
+                ],
+                consented=consented,
+            )
+        secret: dict[str, Any] = {
+            "integrationKey": integration_key,
+            "userId": user_id,
+            "privateKey": private,
+            "authServer": self.emulator.url,
+        }
+        secret.update(secret_overrides or {})
+        secret = {k: v for k, v in secret.items() if v is not None}
+        self.put_secret(name, secret)
+        return RegisteredConnection(
+            name, integration_key, user_id, account_id, private, public, secret
+        )
+
+    def put_secret(self, name: str, secret: dict[str, Any] | str) -> None:
+        from local.aws import put_connection_secret
+
+        value = secret if isinstance(secret, dict) else json.loads(secret)
+        put_connection_secret(self.stack.endpoint_url, REGION, SECRET_PREFIX, name, value)
+
+
+@pytest.fixture(scope="session")
+def connections(stack: Stack, emulator: Any) -> ConnectionFactory:
+    return ConnectionFactory(stack, emulator)
+
+
+@pytest.fixture
+def fresh_container(stack: Stack) -> Iterator[None]:
+    """Each test starts as a new Lambda container: no cached settings, secrets or tokens."""
+    from aws_lambda_powertools.utilities import parameters
+
+    from docusign_connector.service import reset_services
+
+    os.environ.update(stack.environment)
+    reset_services()
+    parameters.clear_caches()
+    yield
+    reset_services()
+    parameters.clear_caches()

@@ -1,0 +1,93 @@
+"""What the action tests share: sample PDFs, the emulator's request log, table reads."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from local.emulator.pdf import make_pdf
+from tests.support.lambda_events import ApiResult, api_event, invoke
+
+
+def sample_pdf(title: str = "Sample agreement") -> bytes:
+    return make_pdf(title, [f"{title}: terms and conditions.", "Please sign below."])
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def docusign_requests(emulator: Any, method: str | None = None, contains: str = "/restapi/") \
+        -> list[dict[str, Any]]:
+    """The REST requests the emulator received (OAuth and control calls left out)."""
+    return [
+        r
+        for r in list(emulator.state.requests)
+        if contains in r["path"] and (method is None or r["method"] == method)
+    ]
+
+
+def envelope_creates(emulator: Any) -> list[dict[str, Any]]:
+    return [
+        r
+        for r in docusign_requests(emulator, "POST")
+        if r["path"].endswith("/envelopes")
+    ]
+
+
+def send(connection: str, body: dict[str, Any], headers: dict[str, str] | None = None) \
+        -> ApiResult:
+    event = api_event(
+        "send_envelope_nested",
+        path_parameters={"connection": connection},
+        body=body,
+        headers=headers,
+    )
+    if not headers:
+        event["headers"].pop("Idempotency-Key", None)
+        event["multiValueHeaders"].pop("Idempotency-Key", None)
+    return invoke("send_envelope", event)
+
+
+def status(connection: str, envelope_id: str, query: dict[str, str] | None = None) -> ApiResult:
+    return invoke(
+        "get_envelope",
+        api_event(
+            "get_envelope",
+            path_parameters={"connection": connection, "envelopeId": envelope_id},
+            query=query,
+        ),
+    )
+
+
+def documents(connection: str, envelope_id: str, query: dict[str, str] | None = None) \
+        -> ApiResult:
+    return invoke(
+        "get_documents",
+        api_event(
+            "get_documents",
+            path_parameters={"connection": connection, "envelopeId": envelope_id},
+            query=query,
+        ),
+    )
+
+
+def void(connection: str, envelope_id: str, body: Any) -> ApiResult:
+    return invoke(
+        "void_envelope",
+        api_event(
+            "void_envelope",
+            path_parameters={"connection": connection, "envelopeId": envelope_id},
+            body=body,
+        ),
+    )
+
+
+def simple_body(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "emailSubject": "Please sign",
+        "documents": [{"name": "agreement.pdf", "contentBase64": b64(sample_pdf())}],
+        "signers": [{"email": "ana@example.com", "name": "Ana"}],
+    }
+    body.update(overrides)
+    return body
