@@ -405,6 +405,11 @@ def process_alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
+    # An exited child that its parent has not reaped yet still answers signal 0.
+    with contextlib.suppress(OSError):
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        if stat.rsplit(")", 1)[1].split()[0] == "Z":
+            return False
     return True
 
 
@@ -498,6 +503,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--stop", action="store_true", help="stop the running local stack")
     parser.add_argument(
+        "--state-file",
+        type=Path,
+        default=STATE_FILE,
+        help="where the running stack describes itself (default .local/stack.json)",
+    )
+    parser.add_argument(
         "--api-port",
         type=_port,
         default=_port(os.environ.get("LOCAL_API_PORT", str(DEFAULT_API_PORT))),
@@ -532,7 +543,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.stop:
-        return stop_running()
+        return stop_running(args.state_file)
     # moto and werkzeug log every request; the local API prints its own one-line log.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     config = StackConfig(
@@ -541,7 +552,7 @@ def main(argv: list[str] | None = None) -> int:
         emulator_port=args.emulator_port,
         parameters=dict(args.parameter_overrides),
     )
-    return run(config)
+    return run(config, args.state_file)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,287 @@
+"""The local stack builds what template.yaml declares, in moto, and runs as one process."""
+
+import copy
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import unquote_plus
+
+import pytest
+import requests
+from moto.server import ThreadedMotoServer
+
+from local.aws import client, create_resources, put_connection_secret
+from local.stack import DEMO_CONNECTION, LocalStack, StackConfig, port_in_use
+from local.template import function_environment, load_template, physical_names
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = load_template(ROOT / "template.yaml")
+STACK = "it-local"
+
+
+@pytest.fixture(scope="module")
+def moto_url():
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def created(moto_url):
+    notices = []
+    resources = create_resources(TEMPLATE, moto_url, stack_name=STACK, notice=notices.append)
+    return resources, notices
+
+
+def test_table_matches_the_template(moto_url, created):
+    resources, _ = created
+    dynamodb = client("dynamodb", moto_url)
+    table = dynamodb.describe_table(TableName=resources["EnvelopeTable"])["Table"]
+    declared = TEMPLATE["Resources"]["EnvelopeTable"]["Properties"]
+    assert table["KeySchema"] == declared["KeySchema"]
+    assert sorted(table["AttributeDefinitions"], key=lambda a: a["AttributeName"]) == sorted(
+        declared["AttributeDefinitions"], key=lambda a: a["AttributeName"]
+    )
+    assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    (index,) = table["GlobalSecondaryIndexes"]
+    assert index["IndexName"] == "ByConnection"
+    assert index["KeySchema"] == declared["GlobalSecondaryIndexes"][0]["KeySchema"]
+    assert index["Projection"] == {"ProjectionType": "ALL"}
+    ttl = dynamodb.describe_time_to_live(TableName=resources["EnvelopeTable"])
+    assert ttl["TimeToLiveDescription"] == {
+        "TimeToLiveStatus": "ENABLED",
+        "AttributeName": "expiresAt",
+    }
+    backups = dynamodb.describe_continuous_backups(TableName=resources["EnvelopeTable"])
+    pitr = backups["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"]
+    assert pitr["PointInTimeRecoveryStatus"] == "ENABLED"
+
+
+def test_bucket_matches_the_template(moto_url, created):
+    resources, _ = created
+    s3 = client("s3", moto_url)
+    bucket = resources["DocumentsBucket"]
+    assert bucket == f"{STACK}-documents-123456789012-us-east-1"
+    assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+    (rule,) = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+    assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    assert block == {
+        "BlockPublicAcls": True,
+        "IgnorePublicAcls": True,
+        "BlockPublicPolicy": True,
+        "RestrictPublicBuckets": True,
+    }
+    rules = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
+    assert any(r.get("NoncurrentVersionExpiration", {}).get("NoncurrentDays") for r in rules)
+
+
+def test_function_environment_names_the_created_resources(created):
+    resources, _ = created
+    names = physical_names(TEMPLATE, stack_name=STACK, known=resources)
+    environment = function_environment(TEMPLATE, "SendEnvelopeFunction", names, stack_name=STACK)
+    assert environment["ENVELOPE_TABLE_NAME"] == resources["EnvelopeTable"]
+    assert environment["DOCUMENTS_BUCKET_NAME"] == resources["DocumentsBucket"]
+
+
+def test_types_without_a_local_equivalent_are_named_once(created):
+    _, notices = created
+    assert len(notices) == 1
+    assert "AWS::IAM::Role" in notices[0] and "AWS::Logs::LogGroup" in notices[0]
+    assert "AWS::DynamoDB::Table" not in notices[0]
+
+
+def test_running_again_keeps_resources_and_data(moto_url, created):
+    resources, _ = created
+    dynamodb = client("dynamodb", moto_url)
+    item = {"pk": {"S": "demo#e1"}, "sk": {"S": "ENVELOPE"}}
+    dynamodb.put_item(TableName=resources["EnvelopeTable"], Item=item)
+    s3 = client("s3", moto_url)
+    s3.put_object(Bucket=resources["DocumentsBucket"], Key="inbox/demo/a.pdf", Body=b"%PDF")
+
+    again = create_resources(TEMPLATE, moto_url, stack_name=STACK, notice=lambda _: None)
+
+    assert again == resources
+    assert dynamodb.get_item(TableName=resources["EnvelopeTable"], Key=item)["Item"] == item
+    body = s3.get_object(Bucket=resources["DocumentsBucket"], Key="inbox/demo/a.pdf")["Body"]
+    assert body.read() == b"%PDF"
+
+
+def test_queues_dead_letter_queues_and_bucket_notifications(moto_url):
+    template = copy.deepcopy(TEMPLATE)
+    resources = template["Resources"]
+    # Declared before its dead-letter queue: creation must still put the DLQ first.
+    resources["InboxQueue"] = {
+        "Type": "AWS::SQS::Queue",
+        "Properties": {
+            "VisibilityTimeout": 180,
+            "RedrivePolicy": {
+                "deadLetterTargetArn": {"Fn::GetAtt": ["InboxDeadLetterQueue", "Arn"]},
+                "maxReceiveCount": 3,
+            },
+        },
+    }
+    resources["InboxDeadLetterQueue"] = {
+        "Type": "AWS::SQS::Queue",
+        "Properties": {"MessageRetentionPeriod": 1209600},
+    }
+    resources["DocumentsBucket"]["Properties"]["NotificationConfiguration"] = {
+        "QueueConfigurations": [
+            {
+                "Event": "s3:ObjectCreated:*",
+                "Queue": {"Fn::GetAtt": ["InboxQueue", "Arn"]},
+                "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": "inbox/"}]}},
+            }
+        ]
+    }
+    created = create_resources(template, moto_url, stack_name="it-queues", notice=lambda _: None)
+    sqs = client("sqs", moto_url)
+    attributes = sqs.get_queue_attributes(QueueUrl=created["InboxQueue"], AttributeNames=["All"])[
+        "Attributes"
+    ]
+    assert attributes["VisibilityTimeout"] == "180"
+    redrive = json.loads(attributes["RedrivePolicy"])
+    assert redrive["deadLetterTargetArn"].endswith(":it-queues-InboxDeadLetterQueue")
+    assert int(redrive["maxReceiveCount"]) == 3
+
+    s3 = client("s3", moto_url)
+    s3.put_object(Bucket=created["DocumentsBucket"], Key="inbox/demo/manifest.json", Body=b"{}")
+    keys = []
+    for _ in range(5):
+        for message in sqs.receive_message(
+            QueueUrl=created["InboxQueue"], MaxNumberOfMessages=10, WaitTimeSeconds=1
+        ).get("Messages", []):
+            for record in json.loads(message["Body"]).get("Records", []):
+                # keys arrive URL-encoded, as from S3 (moto also encodes the slashes)
+                keys.append(unquote_plus(record["s3"]["object"]["key"]))
+        if keys:
+            break
+    assert keys == ["inbox/demo/manifest.json"]
+    assert create_resources(template, moto_url, stack_name="it-queues", notice=print) == created
+
+
+def test_connection_secret_is_created_then_updated(moto_url):
+    prefix = "docusign-connector/connections"
+    first = put_connection_secret(moto_url, "us-east-1", prefix, "acme", {"userId": "1"})
+    second = put_connection_secret(moto_url, "us-east-1", prefix, "acme", {"userId": "2"})
+    assert first == second
+    value = client("secretsmanager", moto_url).get_secret_value(SecretId=f"{prefix}/acme")
+    assert json.loads(value["SecretString"]) == {"userId": "2"}
+
+
+# ---------------------------------------------------------------------------- the whole stack
+
+
+@pytest.fixture
+def restore_environment():
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+def test_local_stack_starts_everything_and_stops_cleanly(restore_environment):
+    stack = LocalStack(StackConfig(api_port=0, aws_port=0, emulator_port=0, stack_name=STACK))
+    with stack:
+        description = stack.describe()
+        aws_url = description["aws"]["endpointUrl"]
+        assert os.environ["AWS_ENDPOINT_URL"] == aws_url
+        assert description["connections"] == [DEMO_CONNECTION]
+        assert set(description["resources"]) == {"EnvelopeTable", "DocumentsBucket"}
+        assert description["pid"] == os.getpid()
+
+        prefix = description["connectionsSecretPrefix"]
+        secret = client("secretsmanager", aws_url).get_secret_value(
+            SecretId=f"{prefix}/{DEMO_CONNECTION}"
+        )
+        value = json.loads(secret["SecretString"])
+        assert value["authServer"] == description["docusign"]["emulatorUrl"]
+        assert value["privateKey"].startswith("-----BEGIN PRIVATE KEY-----")
+        assert value["integrationKey"] and value["userId"] and value["accountId"]
+        assert value["connectHmacKeys"] and all(value["connectHmacKeys"])
+
+        api_url = description["api"]["url"]
+        missing = requests.get(f"{api_url}/no/such/route", timeout=10)
+        assert missing.status_code == 404
+        assert missing.json() == {"message": "Missing Authentication Token"}
+        ports = [int(url.rsplit(":", 1)[1]) for url in (api_url, aws_url)]
+    assert not any(port_in_use(port) for port in ports)
+
+
+def _start_stack_process(state_file, *ports):
+    api_port, aws_port, emulator_port = ports
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "local.stack",
+            "--api-port",
+            str(api_port),
+            "--aws-port",
+            str(aws_port),
+            "--emulator-port",
+            str(emulator_port),
+            "--state-file",
+            str(state_file),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _free_port():
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_command_line_start_port_conflict_and_stop(tmp_path):
+    state_file = tmp_path / "stack.json"
+    ports = (_free_port(), _free_port(), _free_port())
+    process = _start_stack_process(state_file, *ports)
+    try:
+        deadline = time.monotonic() + 60
+        while not state_file.exists():
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "the stack did not become ready"
+            time.sleep(0.2)
+        state = json.loads(state_file.read_text())
+        assert state["pid"] == process.pid
+        assert state["api"]["url"] == f"http://127.0.0.1:{ports[0]}"
+
+        # The same ports again: a clear message and nothing left running.
+        conflict = _start_stack_process(tmp_path / "other.json", *ports)
+        _, errors = conflict.communicate(timeout=60)
+        assert conflict.returncode == 1
+        assert f"Port {ports[0]}" in errors and "make stop" in errors
+        assert not (tmp_path / "other.json").exists()
+
+        stop = subprocess.run(
+            [sys.executable, "-m", "local.stack", "--stop", "--state-file", str(state_file)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert stop.returncode == 0, stop.stderr
+        output, _ = process.communicate(timeout=30)
+        assert process.returncode == 0
+        assert "ready" in output
+        assert not state_file.exists()
+        assert not any(port_in_use(port) for port in ports)
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            process.communicate(timeout=30)
