@@ -103,6 +103,8 @@ def create_app(state: EmulatorState | None = None) -> Flask:
                     "json": parsed,
                     "status": response.status_code,
                     "time": st.timestamp(),
+                    # Properties DocuSign does not know and silently ignores.
+                    "ignoredProperties": list(g.get("ignored_properties") or []),
                 }
             )
         return response

@@ -313,6 +313,7 @@ def create_envelope(account_id: str):
     read_limited_body()
     definition = json_body()
     record = build_envelope(definition, account_id, sender_of(g.user_id, account_id))
+    g.ignored_properties = record["_ignoredProperties"]
     envelope = state().add_envelope(record)
     body = {
         "envelopeId": envelope["envelopeId"],
@@ -335,7 +336,7 @@ def update_envelope(account_id: str, envelope_id: str):
     body = json_body()
     if not isinstance(body, dict):
         raise invalid_request_body("The body must be a JSON object (envelope).")
-    schema.check_body("envelope", body)
+    g.ignored_properties = schema.check_body("envelope", body)
     st = state()
     with st.lock:
         envelope = st.get_envelope(account_id, envelope_id)

@@ -308,7 +308,7 @@ def build_envelope(definition: Any, account_id: str, sender: dict[str, str]) -> 
     """Validate a createEnvelope body and return the envelope record to store."""
     if not isinstance(definition, dict):
         raise invalid_request_body("The body must be a JSON object (envelopeDefinition).")
-    schema.check_body("envelopeDefinition", definition)
+    ignored = schema.check_body("envelopeDefinition", definition)
 
     status = (definition.get("status") or "created").strip().lower()
     if status not in ("created", "sent"):
@@ -358,4 +358,5 @@ def build_envelope(definition: Any, account_id: str, sender: dict[str, str]) -> 
         "brandId": definition.get("brandId"),
         "signingLocation": definition.get("signingLocation") or "online",
         "definition": stored_definition,
+        "_ignoredProperties": ignored,
     }
