@@ -152,6 +152,25 @@ def test_function_handler_file_exists_and_defines_the_handler(function_id):
     assert handler_name in defined, f"{handler_file.relative_to(ROOT)} has no {handler_name}"
 
 
+@pytest.mark.parametrize("function_id", FUNCTION_IDS)
+def test_handler_imports_work_once_deployed(function_id):
+    # Deployed, app.py sits at the root of the function's package: a relative import or
+    # an import of `functions.…` works in tests and fails in Lambda.
+    properties = function_properties(TEMPLATE, function_id)
+    folder = ROOT / properties["CodeUri"]
+    for path in sorted(folder.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                assert node.level == 0, f"{path.relative_to(ROOT)}: relative import"
+                names = [node.module or ""]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            else:
+                continue
+            for name in names:
+                assert name.split(".")[0] != "functions", f"{path.relative_to(ROOT)}: {name}"
+
+
 def test_functions_map_to_modules_and_settings():
     specs = functions(TEMPLATE)
     assert specs["SendEnvelopeFunction"] == (
