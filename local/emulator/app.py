@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from typing import Any
 
@@ -11,10 +12,16 @@ from werkzeug.exceptions import HTTPException
 
 from . import control, oauth, rest
 from .errors import DocuSignError, OAuthError
+from .faults import ENVIRON_KEY, DropAfterCommit
 from .state import EmulatorState
 
 REST_PREFIX = "/restapi/"
 CONTROL_PREFIX = "/_emulator/"
+SERVICE_UNAVAILABLE_PAGE = (
+    "<!DOCTYPE html><html><head><title>Service Unavailable</title></head>"
+    "<body><h1>Service Unavailable</h1><p>The service is temporarily unavailable. "
+    "Please try again later.</p></body></html>"
+)
 
 
 def _is_rest() -> bool:
@@ -38,6 +45,36 @@ def create_app(state: EmulatorState | None = None) -> Flask:
     app.register_blueprint(oauth.bp)
     app.register_blueprint(rest.bp)
     app.register_blueprint(control.bp)
+
+    app.wsgi_app = DropAfterCommit(app.wsgi_app)  # type: ignore[method-assign]
+
+    @app.before_request
+    def inject_fault():
+        if request.path.startswith(CONTROL_PREFIX):
+            return None
+        st: EmulatorState = app.config["EMULATOR_STATE"]
+        fault = st.faults.take(request.method, request.path)
+        if fault is None:
+            return None
+        request.environ[ENVIRON_KEY] = fault
+        g.fault = fault
+        kind = fault["kind"]
+        if kind == "latency":
+            time.sleep(float(fault["latencySeconds"] or 0))
+        elif kind == "429":
+            return jsonify(
+                {
+                    "errorCode": "HOURLY_APIINVOCATION_LIMIT_EXCEEDED",
+                    "message": "The maximum number of hourly API invocations has been exceeded",
+                }
+            ), 429
+        elif kind == "500":
+            return jsonify(
+                {"errorCode": "UNSPECIFIED_ERROR", "message": "An unexpected error occurred."}
+            ), 500
+        elif kind == "503":
+            return SERVICE_UNAVAILABLE_PAGE, 503, {"Content-Type": "text/html; charset=utf-8"}
+        return None
 
     @app.errorhandler(DocuSignError)
     def docusign_error(error: DocuSignError):
@@ -69,12 +106,14 @@ def create_app(state: EmulatorState | None = None) -> Flask:
     @app.after_request
     def decorate_and_log(response):
         st: EmulatorState = app.config["EMULATOR_STATE"]
-        if _is_rest():
+        fault = g.get("fault")
+        if _is_rest() or response.status_code == 429:
             account_id = g.get("rest_account_id") or request.path.split("/")[4:5] or [""]
             if isinstance(account_id, list):
                 account_id = account_id[0]
             rate = g.get("rate") or st.consume_rate(account_id, count=False)
-            remaining = 0 if rate["exceeded"] else rate["remaining"]
+            exhausted = rate["exceeded"] or (fault and fault["kind"] == "429")
+            remaining = 0 if exhausted else rate["remaining"]
             response.headers["X-RateLimit-Limit"] = str(rate["limit"])
             response.headers["X-RateLimit-Remaining"] = str(remaining)
             response.headers["X-RateLimit-Reset"] = str(rate["reset"])
@@ -103,6 +142,7 @@ def create_app(state: EmulatorState | None = None) -> Flask:
                     "json": parsed,
                     "status": response.status_code,
                     "time": st.timestamp(),
+                    "fault": fault["kind"] if fault else None,
                     # Properties DocuSign does not know and silently ignores.
                     "ignoredProperties": list(g.get("ignored_properties") or []),
                 }

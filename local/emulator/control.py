@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
@@ -201,3 +202,30 @@ def events():
     st = state()
     with st.lock:
         return jsonify({"events": list(st.events)})
+
+
+@bp.post("/faults")
+def add_fault():
+    body = _json()
+    try:
+        fault = state().faults.add(
+            str(body.get("kind", "")),
+            count=int(body.get("count", 1)),
+            path=body.get("path"),
+            method=body.get("method"),
+            latency_seconds=float(body.get("latencySeconds") or 0),
+        )
+    except (ValueError, TypeError, re.error) as exc:
+        return jsonify({"error": str(exc)}), 400
+    return jsonify(fault), 201
+
+
+@bp.get("/faults")
+def list_faults():
+    return jsonify({"faults": state().faults.list()})
+
+
+@bp.delete("/faults")
+def clear_faults():
+    state().faults.clear()
+    return "", 204

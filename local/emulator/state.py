@@ -20,6 +20,7 @@ from cryptography.x509 import load_pem_x509_certificate
 
 from .dates import format_datetime, next_hour
 from .errors import DocuSignError, envelope_not_found
+from .faults import FaultSwitches
 
 # Recipient lists of DocuSign's `recipients` object, with each list's `recipientType`.
 RECIPIENT_KINDS: dict[str, str] = {
@@ -87,6 +88,7 @@ class EmulatorState:
         self.events: list[dict[str, Any]] = []
         self.event_listeners: list[Callable[[dict[str, Any]], None]] = []
         self.rate_limits: dict[str, dict[str, Any]] = {}
+        self.faults = FaultSwitches()
         self.hourly_limit = DEFAULT_HOURLY_LIMIT
         self.burst_limit = DEFAULT_BURST_LIMIT
         # JWT grant rules: longest accepted assertion lifetime and tolerated clock skew.
