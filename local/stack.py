@@ -194,6 +194,7 @@ class LocalStack:
         self.moto: _MotoServer | None = None
         self.emulator: Any = None
         self.api: Any = None
+        self.pollers: Any = None
         self.resources: dict[str, str] = {}
         self.function_names: dict[str, str] = {}
         self.connections: list[str] = []
@@ -217,7 +218,7 @@ class LocalStack:
     def _start(self) -> None:
         # Imported here so that `--stop` and port checks stay fast.
         from local.api import LocalApi
-        from local.aws import create_resources, put_connection_secret
+        from local.aws import EventSourcePoller, create_resources, put_connection_secret
         from local.emulator.server import EmulatorServer
 
         config = self.config
@@ -287,6 +288,20 @@ class LocalStack:
                 f"the local API could not listen on port {config.api_port}: {error}"
             ) from error
 
+        queue_urls = {
+            logical_id: name
+            for logical_id, name in self.resources.items()
+            if resources[logical_id].get("Type") == "AWS::SQS::Queue"
+        }
+        self.pollers = EventSourcePoller(
+            self.template,
+            queue_urls,
+            self.api.invoker.invoke,
+            aws_url,
+            region=config.region,
+            stack_name=config.stack_name,
+        ).start()
+
     def _register_demo_connection(self, put_connection_secret: Any, aws_url: str) -> None:
         private_pem, public_pem = _demo_key_pair()
         emulator_url = self.emulator.url
@@ -325,7 +340,7 @@ class LocalStack:
 
     def stop(self) -> None:
         """Stop whatever is running, API first so no request meets a stopped back end."""
-        for component in ("api", "emulator", "moto"):
+        for component in ("pollers", "api", "emulator", "moto"):
             server = getattr(self, component)
             if server is None:
                 continue
@@ -338,6 +353,7 @@ class LocalStack:
     def describe(self) -> dict[str, Any]:
         """The content of .local/stack.json."""
         assert self.api is not None and self.moto is not None and self.emulator is not None
+        assert self.pollers is not None
         stage_urls = {
             f"{self.api.url}/{stage}" for stage in self.api.router.stages.values() if stage
         }
@@ -362,6 +378,18 @@ class LocalStack:
             "resources": dict(self.resources),
             "functions": dict(self.function_names),
             "connections": list(self.connections),
+            "eventSources": [
+                {"type": "SQS", "queue": source.queue_id, "function": source.function_id}
+                for source in self.pollers.queue_sources
+            ]
+            + [
+                {
+                    "type": "Schedule",
+                    "everySeconds": source.interval_seconds,
+                    "function": source.function_id,
+                }
+                for source in self.pollers.schedule_sources
+            ],
             "pid": os.getpid(),
             "startedAt": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         }

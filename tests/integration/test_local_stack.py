@@ -1,6 +1,7 @@
 """The local stack builds what template.yaml declares, in moto, and runs as one process."""
 
 import copy
+import dataclasses
 import json
 import os
 import signal
@@ -14,9 +15,19 @@ import pytest
 import requests
 from moto.server import ThreadedMotoServer
 
-from local.aws import client, create_resources, put_connection_secret
+from local.api import FunctionInvoker
+from local.aws import (
+    EventSourcePoller,
+    SqsEventSource,
+    client,
+    create_resources,
+    event_sources,
+    put_connection_secret,
+    rate_seconds,
+)
 from local.stack import DEMO_CONNECTION, LocalStack, StackConfig, port_in_use
 from local.template import function_environment, load_template, physical_names
+from tests.unit import local_api_fake_handler as fake_handler
 
 pytestmark = pytest.mark.integration
 
@@ -285,3 +296,142 @@ def test_command_line_start_port_conflict_and_stop(tmp_path):
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
             process.communicate(timeout=30)
+
+
+# ---------------------------------------------------------------------------- event sources
+
+
+def _poller_template():
+    return {
+        "Resources": {
+            "WorkQueue": {
+                "Type": "AWS::SQS::Queue",
+                "Properties": {
+                    "VisibilityTimeout": 1,
+                    "RedrivePolicy": {
+                        "deadLetterTargetArn": {"Fn::GetAtt": ["WorkDeadLetterQueue", "Arn"]},
+                        "maxReceiveCount": 2,
+                    },
+                },
+            },
+            "WorkDeadLetterQueue": {"Type": "AWS::SQS::Queue"},
+            "WorkerFunction": {
+                "Type": "AWS::Serverless::Function",
+                "Properties": {
+                    "CodeUri": "tests/unit/",
+                    "Handler": "local_api_fake_handler.sqs_batch",
+                    "Events": {
+                        "Work": {
+                            "Type": "SQS",
+                            "Properties": {
+                                "Queue": {"Fn::GetAtt": ["WorkQueue", "Arn"]},
+                                "BatchSize": 5,
+                                "FunctionResponseTypes": ["ReportBatchItemFailures"],
+                            },
+                        },
+                        "Nightly": {
+                            "Type": "Schedule",
+                            "Properties": {"Schedule": "rate(20 minutes)"},
+                        },
+                        "Never": {
+                            "Type": "Schedule",
+                            "Properties": {"Schedule": "rate(1 day)", "Enabled": False},
+                        },
+                    },
+                },
+            },
+        }
+    }
+
+
+def test_event_sources_are_read_from_the_template():
+    queues, schedules = event_sources(_poller_template())
+    assert queues == [
+        SqsEventSource(
+            function_id="WorkerFunction",
+            queue_id="WorkQueue",
+            batch_size=5,
+            report_batch_item_failures=True,
+        )
+    ]
+    assert [(s.event_name, s.interval_seconds, s.enabled) for s in schedules] == [
+        ("Nightly", 1200, True),
+        ("Never", 86400, False),
+    ]
+
+
+def _drain(poller, sqs, url, arn, rounds=8):
+    source = poller.queue_sources[0]
+    for _ in range(rounds):
+        poller.poll_once(sqs, source, url, arn)
+
+
+def test_queue_messages_reach_the_function_and_failures_stay(moto_url):
+    template = _poller_template()
+    created = create_resources(template, moto_url, stack_name="it-poll", notice=lambda _: None)
+    invoker = FunctionInvoker(template, {})
+    poller = EventSourcePoller(template, created, invoker.invoke, moto_url, stack_name="it-poll")
+    sqs = client("sqs", moto_url)
+    url = created["WorkQueue"]
+    arn = f"arn:aws:sqs:us-east-1:123456789012:{url.rsplit('/', 1)[-1]}"
+    for body in ("ok-1", "fail", "ok-2"):
+        sqs.send_message(QueueUrl=url, MessageBody=body)
+    fake_handler.RECEIVED.clear()
+
+    _drain(poller, sqs, url, arn, rounds=2)
+
+    record = fake_handler.RECEIVED[0]["Records"][0]
+    assert record["eventSource"] == "aws:sqs"
+    assert record["eventSourceARN"] == arn
+    assert record["awsRegion"] == "us-east-1"
+    assert record["receiptHandle"] and record["messageId"]
+    assert "ApproximateReceiveCount" in record["attributes"]
+    delivered = [r["body"] for event in fake_handler.RECEIVED for r in event["Records"]]
+    assert sorted(set(delivered)) == ["fail", "ok-1", "ok-2"]
+
+    # The failed message comes back after its visibility timeout, then is dead-lettered.
+    for _ in range(3):
+        time.sleep(1.1)
+        _drain(poller, sqs, url, arn, rounds=1)
+    dead = sqs.receive_message(QueueUrl=created["WorkDeadLetterQueue"], WaitTimeSeconds=1)
+    assert [m["Body"] for m in dead.get("Messages", [])] == ["fail"]
+    assert sqs.receive_message(QueueUrl=url, WaitTimeSeconds=0).get("Messages") is None
+
+
+def test_a_failing_batch_stays_on_the_queue(moto_url):
+    template = _poller_template()
+    created = create_resources(template, moto_url, stack_name="it-raise", notice=lambda _: None)
+    logged = []
+    poller = EventSourcePoller(
+        template, created, FunctionInvoker(template, {}).invoke, moto_url, log=logged.append
+    )
+    sqs = client("sqs", moto_url)
+    url = created["WorkQueue"]
+    sqs.send_message(QueueUrl=url, MessageBody="raise")
+    assert poller.poll_once(sqs, poller.queue_sources[0], url, "arn:q") == 0
+    assert "return to the queue" in logged[-1]
+    time.sleep(1.1)
+    again = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1)["Messages"]
+    assert [m["Body"] for m in again] == ["raise"]
+
+
+def test_schedules_invoke_their_function_on_their_rate(moto_url):
+    template = _poller_template()
+    calls = []
+    poller = EventSourcePoller(
+        template, {}, lambda function_id, event: calls.append((function_id, event)), moto_url
+    )
+    assert poller.queue_sources == []  # the queue was not created here
+    (nightly,) = poller.schedule_sources
+    poller.schedule_sources = [dataclasses.replace(nightly, interval_seconds=0.1)]
+    with poller:
+        deadline = time.monotonic() + 5
+        while not calls and time.monotonic() < deadline:
+            time.sleep(0.05)
+    function_id, event = calls[0]
+    assert function_id == "WorkerFunction"
+    assert event["detail-type"] == "Scheduled Event"
+    assert event["source"] == "aws.events"
+    assert event["resources"][0].startswith("arn:aws:events:us-east-1:123456789012:rule/")
+    assert rate_seconds("rate(1 hour)") == 3600
+    assert rate_seconds("cron(0 12 * * ? *)") is None

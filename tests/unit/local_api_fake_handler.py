@@ -52,3 +52,22 @@ def boom(event, context):
 
 def malformed(event, context):
     return {"body": "no status code"}
+
+
+# Events the local stack's pollers delivered, for the tests to inspect.
+RECEIVED = []
+
+
+def sqs_batch(event, context):
+    """Reports messages whose body is "fail" as failed; raises on "raise"."""
+    RECEIVED.append(event)
+    bodies = [record["body"] for record in event["Records"]]
+    if "raise" in bodies:
+        raise RuntimeError("the batch failed on purpose")
+    return {
+        "batchItemFailures": [
+            {"itemIdentifier": record["messageId"]}
+            for record in event["Records"]
+            if record["body"] == "fail"
+        ]
+    }
