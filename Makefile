@@ -75,6 +75,7 @@ build: install
 	PATH="$(dir $(PYTHON313)):$$PATH" $(BIN)/sam build --parallel
 
 bench: install
+	$(PY) -m pip install --quiet -r benchmarks/requirements.txt
 	$(PY) -m benchmarks.run
 
 clean:

@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
@@ -12,13 +12,11 @@ from docusign_connector.envelopes import get_signed_documents
 from docusign_connector.http import create_resolver, json_response
 
 logger = Logger()
-tracer = Tracer()
 metrics = Metrics()
 app = create_resolver()
 
 
 @app.get("/connections/<connection>/envelopes/<envelopeId>/documents")
-@tracer.capture_method
 def get_documents(
     connection: str,
     envelopeId: str,  # noqa: N803
@@ -37,7 +35,6 @@ def get_documents(
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

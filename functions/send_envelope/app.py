@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.logging import correlation_paths
@@ -14,13 +14,11 @@ from docusign_connector.http import create_resolver, json_response
 from docusign_connector.models import SendEnvelopeRequest
 
 logger = Logger()
-tracer = Tracer()
 metrics = Metrics()
 app = create_resolver()
 
 
 @app.post("/connections/<connection>/envelopes")
-@tracer.capture_method
 def post_envelope(connection: str, request: Annotated[SendEnvelopeRequest, Body()]) -> Response[dict[str, Any]]:
     result = send_envelope(
         connection,
@@ -34,7 +32,6 @@ def post_envelope(connection: str, request: Annotated[SendEnvelopeRequest, Body(
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -1,0 +1,87 @@
+"""Benchmarks, as ratios against a baseline run side by side (never wall-clock asserts).
+
+Import cost: what importing each handler adds on top of boto3 (which every handler needs),
+against what importing DocuSign's official SDK (`docusign_esign`) adds on top of boto3, each in
+fresh interpreter processes, interleaved, median of N runs. The design's bar: a handler costs
+at most half of the SDK.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HANDLERS = [
+    "functions.send_envelope.app",
+    "functions.get_envelope.app",
+    "functions.get_documents.app",
+    "functions.void_envelope.app",
+    "functions.get_consent.app",
+    "functions.verify_connection.app",
+]
+SDK = "docusign_esign"
+PROBE = (
+    "import time, sys\n"
+    "t0 = time.perf_counter()\n"
+    "import boto3\n"
+    "t1 = time.perf_counter()\n"
+    "__import__(sys.argv[1])\n"
+    "t2 = time.perf_counter()\n"
+    "print(t1 - t0, t2 - t1)\n"
+)
+
+
+def import_cost(module: str) -> float:
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "layers" / "shared")]),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "POWERTOOLS_METRICS_NAMESPACE": "Bench",
+        "POWERTOOLS_SERVICE_NAME": "bench",
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, module],
+        capture_output=True, text=True, env=env, cwd=ROOT, check=True,
+    ).stdout.split()
+    return float(out[1])
+
+
+def bench_imports(runs: int) -> dict[str, object]:
+    samples: dict[str, list[float]] = {m: [] for m in [*HANDLERS, SDK]}
+    for module in samples:  # warm the bytecode caches once
+        import_cost(module)
+    for _ in range(runs):
+        for module in samples:  # interleaved, so drift hits every subject alike
+            samples[module].append(import_cost(module))
+    sdk = statistics.median(samples[SDK])
+    result: dict[str, object] = {"runs": runs, "sdkImportSeconds": round(sdk, 4), "handlers": {}}
+    for module in HANDLERS:
+        cost = statistics.median(samples[module])
+        result["handlers"][module] = {  # type: ignore[index]
+            "importSeconds": round(cost, 4),
+            "ratioToSdk": round(cost / sdk, 3),
+            "withinBar": cost <= sdk / 2,
+        }
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args(argv)
+    report = {"imports": bench_imports(args.runs)}
+    out = ROOT / "benchmarks" / "results"
+    out.mkdir(exist_ok=True)
+    (out / "latest.json").write_text(json.dumps(report, indent=2) + "\n")
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
