@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from . import control, oauth, rest
+from . import control, oauth, rest, views
 from .errors import DocuSignError, OAuthError
 from .faults import ENVIRON_KEY, DropAfterCommit
 from .state import EmulatorState
@@ -45,6 +45,7 @@ def create_app(state: EmulatorState | None = None) -> Flask:
     app.register_blueprint(oauth.bp)
     app.register_blueprint(rest.bp)
     app.register_blueprint(control.bp)
+    app.register_blueprint(views.pages)
 
     app.wsgi_app = DropAfterCommit(app.wsgi_app)  # type: ignore[method-assign]
 

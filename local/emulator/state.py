@@ -89,6 +89,8 @@ class EmulatorState:
         self.event_listeners: list[Callable[[dict[str, Any]], None]] = []
         self.rate_limits: dict[str, dict[str, Any]] = {}
         self.faults = FaultSwitches()
+        self.view_tokens: dict[str, dict[str, Any]] = {}
+        self.view_sessions: dict[str, dict[str, Any]] = {}
         self.hourly_limit = DEFAULT_HOURLY_LIMIT
         self.burst_limit = DEFAULT_BURST_LIMIT
         # JWT grant rules: longest accepted assertion lifetime and tolerated clock skew.
