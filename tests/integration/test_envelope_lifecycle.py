@@ -197,13 +197,7 @@ def test_documents_of_a_completed_envelope_are_the_bytes_docusign_served(
     )
     envelope_id = sent_envelope(body)
     emulator.state.complete(envelope_id)
-    # The table learns of completion through a status read (Connect does it in production).
-    from docusign_connector.service import get_services
-
-    record = get_services().store.get(envelope_id)
-    record.last_synced_at = "2000-01-01T00:00:00.000Z"
-    get_services().store.save(record)
-    emulator.state.clear_requests()
+    emulator.state.clear_requests()  # the table still believes "sent"; the call learns better
 
     result = documents("acme-life", envelope_id)
     assert result.status == 200, result.body
@@ -211,8 +205,9 @@ def test_documents_of_a_completed_envelope_are_the_bytes_docusign_served(
     docs = result.body["documents"]
     assert [(d["documentId"], d["name"]) for d in docs] == [("1", "nda.pdf"), ("2", "annex.pdf")]
     calls = docusign_requests(emulator)
-    # one status refresh (the table was stale) + list + 2 documents + certificate
-    assert len(calls) == 1 + 2 + 2
+    # the envelope with its document list + 2 documents + certificate: n + 2
+    assert len(calls) == 1 + 2 + 1
+    assert calls[0]["method"] == "GET" and calls[0]["path"].endswith(envelope_id)
     for entry in [*docs, result.body["summary"]]:
         downloaded = requests.get(entry["url"], timeout=10)
         assert downloaded.status_code == 200
@@ -259,7 +254,7 @@ def test_documents_of_an_envelope_in_progress_count_n_plus_2_calls(
     result = documents("acme-life", envelope_id)
     assert result.status == 200
     assert result.body["status"] == "sent"
-    assert len(docusign_requests(emulator)) == 1 + 1 + 1  # list, one document, certificate
+    assert len(docusign_requests(emulator)) == 1 + 1 + 1  # envelope+list, document, certificate
     # Within DocuSign's 15-minute polling window the snapshot is reused.
     emulator.state.clear_requests()
     assert documents("acme-life", envelope_id).status == 200

@@ -239,8 +239,9 @@ def _sync(
     connection: str,
     envelope_id: str,
     previous: EnvelopeRecord | None,
-) -> EnvelopeRecord:
-    envelope = client.get_envelope(envelope_id)
+    include: str = "recipients,custom_fields",
+) -> tuple[EnvelopeRecord, dict[str, Any]]:
+    envelope = client.get_envelope(envelope_id, include=include)
     record = record_from_envelope(envelope, connection, previous, "docusign")
     services.store.save(record)
     if previous is None or previous.status != record.status:
@@ -251,7 +252,7 @@ def _sync(
             record.status_changed_date_time,
             "docusign",
         )
-    return record
+    return record, envelope
 
 
 def _is_fresh(services: Services, record: EnvelopeRecord) -> bool:
@@ -272,7 +273,7 @@ def _current_record(
         return record
     connection = services.connections.get(connection_name)
     client = services.client(connection, deadline)
-    return _sync(services, client, connection_name, envelope_id.lower(), record)
+    return _sync(services, client, connection_name, envelope_id.lower(), record)[0]
 
 
 def status_response(record: EnvelopeRecord, history: list[dict[str, Any]] | None) \
@@ -338,11 +339,13 @@ def get_envelope_status(
 
 
 def _download_documents(
-    services: Services, client: DocuSignClient, record: EnvelopeRecord
+    services: Services, client: DocuSignClient, record: EnvelopeRecord,
+    listed: list[dict[str, Any]] | None,
 ) -> list[StoredDocument]:
-    """n + 2 DocuSign calls: the list, each document, the certificate (Summary)."""
+    """Each document and the certificate (Summary); the list comes with the envelope."""
     envelope_id = record.envelope_id
-    listed = client.list_documents(envelope_id)
+    if listed is None:
+        listed = client.list_documents(envelope_id)
     stored: list[StoredDocument] = []
     for entry in listed:
         document_id = str(entry.get("documentId") or "")
@@ -389,9 +392,9 @@ def get_signed_documents(
     services: Services | None = None,
 ) -> DocumentsResponse:
     services = services or get_services()
-    record = _current_record(services, connection_name, envelope_id, deadline)
-    snapshot_age = clock.age_seconds(record.documents_fetched_at)
-    reuse = record.documents and (
+    record = _owned_record(services, connection_name, envelope_id)
+    snapshot_age = clock.age_seconds(record.documents_fetched_at) if record else None
+    reuse = record is not None and record.documents and (
         record.documents_archived
         or (
             not record.terminal
@@ -402,7 +405,15 @@ def get_signed_documents(
     if not reuse:
         connection = services.connections.get(connection_name)
         client = services.client(connection, deadline)
-        record.documents = _download_documents(services, client, record)
+        # One GET gives the current status and the document list: n + 2 calls in all.
+        record, envelope = _sync(
+            services, client, connection_name, envelope_id.lower(), record,
+            include="recipients,custom_fields,documents",
+        )
+        listed = envelope.get("envelopeDocuments")
+        record.documents = _download_documents(
+            services, client, record, listed if isinstance(listed, list) else None
+        )
         record.documents_fetched_at = clock.now_iso()
         # A finished envelope's documents never change again: download them once, ever.
         record.documents_archived = record.terminal
@@ -412,6 +423,7 @@ def get_signed_documents(
             extra={"envelope_id": record.envelope_id, "docusign_calls": client.calls,
                    "archived": record.documents_archived},
         )
+    assert record is not None
     if include_content:
         total = sum(4 * ((d.size_bytes + 2) // 3) for d in record.documents)
         if total > MAX_INLINE_RESPONSE_BYTES:
