@@ -52,6 +52,9 @@ DEFAULT_BINARY_MEDIA_TYPES = (
     "video/*",
 )
 
+# Where the request handler keeps the headers as sent, for the event.
+RAW_HEADERS_KEY = "local_api.raw_headers"
+
 # Handlers run one at a time, each with its own environment in os.environ.
 INVOCATION_LOCK = threading.RLock()
 
@@ -314,7 +317,7 @@ def build_event(
     trace_id = f"Root=1-{int(now.timestamp()):08x}-{uuid.uuid4().hex[:24]}"
 
     multi_headers: dict[str, list[str]] = {}
-    for name, value in request.headers.items():
+    for name, value in request.environ.get(RAW_HEADERS_KEY) or request.headers.items():
         multi_headers.setdefault(name, []).append(value)
     host = request.headers.get("Host", "")
     for name, value in (
@@ -404,16 +407,55 @@ def build_event(
 # ---------------------------------------------------------------------------- responses
 
 
-def _json_response(status: int, payload: Mapping[str, Any], **headers: str) -> Response:
-    response = Response(json.dumps(payload), status=status, content_type="application/json")
-    response.headers["x-amzn-RequestId"] = str(uuid.uuid4())
+# API Gateway's own error types, with the x-amzn-ErrorType header each one carries.
+_ERROR_TYPES = {
+    "MISSING_AUTHENTICATION_TOKEN": "MissingAuthenticationTokenException",
+    "METHOD_NOT_ALLOWED": "MethodNotAllowedException",  # locally only: AWS answers 403
+    "REQUEST_TOO_LARGE": "RequestTooLargeException",
+    "INTEGRATION_FAILURE": "InternalServerErrorException",
+    "INTEGRATION_TIMEOUT": "IntegrationTimeoutException",
+}
+
+
+def gateway_error(
+    response_type: str,
+    status: int,
+    message: str,
+    gateway_responses: Mapping[str, Any] | None = None,
+    *,
+    request_id: str | None = None,
+    stage: str = "",
+) -> Response:
+    """An error API Gateway produces itself, shaped by the API's GatewayResponses
+    (the specific type, else DEFAULT_4XX/DEFAULT_5XX), else API Gateway's `{"message"}`."""
+    request_id = request_id or str(uuid.uuid4())
+    responses = gateway_responses or {}
+    custom = responses.get(response_type) or responses.get(f"DEFAULT_{status // 100}XX") or {}
+    template = (custom.get("ResponseTemplates") or {}).get("application/json")
+    if isinstance(template, str):
+        variables = {
+            "$context.error.messageString": json.dumps(message),
+            "$context.error.message": message,
+            "$context.error.responseType": response_type,
+            "$context.requestId": request_id,
+            "$context.stage": stage,
+        }
+        # longest names first: $context.error.message is a prefix of …messageString
+        body = template
+        for name in sorted(variables, key=len, reverse=True):
+            body = body.replace(name, variables[name])
+    else:
+        body = json.dumps({"message": message})
+    status = int(custom.get("StatusCode") or status)
+    response = Response(body, status=status, content_type="application/json")
+    response.headers["x-amzn-RequestId"] = request_id
+    response.headers["x-amzn-ErrorType"] = _ERROR_TYPES.get(response_type, response_type)
+    headers = (custom.get("ResponseParameters") or {}).get("Headers") or {}
     for name, value in headers.items():
-        response.headers[name.replace("_", "-")] = value
+        # only static values ('text') have a meaning without a real request mapping
+        if isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] == "'":
+            response.headers[name] = value[1:-1]
     return response
-
-
-def _gateway_error(status: int, message: str, error_type: str) -> Response:
-    return _json_response(status, {"message": message}, x_amzn_ErrorType=error_type)
 
 
 def proxy_response(result: Any) -> Response:
@@ -452,7 +494,13 @@ def proxy_response(result: Any) -> Response:
 
 
 class _QuietRequestHandler(WSGIRequestHandler):
-    """The local API logs one line per request itself."""
+    """Keeps the request's header names as the client sent them (WSGI upper-cases them,
+    API Gateway does not), and leaves the request log to the local API."""
+
+    def make_environ(self) -> dict[str, Any]:
+        environ = super().make_environ()
+        environ[RAW_HEADERS_KEY] = list(self.headers.items())
+        return environ
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         return None
@@ -496,6 +544,7 @@ class LocalApi:
         stages: dict[str | None, str] = {}
         binary_types: list[str] = list(DEFAULT_BINARY_MEDIA_TYPES)
         self.api_ids: dict[str | None, str] = {}
+        self.gateway_responses: dict[str | None, dict[str, Any]] = {}
         for route in self.routes:
             api_props = (resources.get(route.api_id or "", {}).get("Properties")) or {}
             stage = api_props.get("StageName", "Prod")
@@ -508,6 +557,9 @@ class LocalApi:
                     binary_types.append(media_type.replace("~1", "/"))
             self.api_ids[route.api_id] = generated_name(
                 stack_name, route.api_id or "ServerlessRestApi", "AWS::Serverless::Api"
+            )
+            self.gateway_responses[route.api_id] = resolver.resolve(
+                api_props.get("GatewayResponses") or {}
             )
         self.binary_media_types = tuple(binary_types)
         self.router = Router(self.routes, stages)
@@ -568,29 +620,42 @@ class LocalApi:
             return str(raw).split("?", 1)[0]
         return request.path
 
+    def _error(self, api_id: str | None, response_type: str, status: int, message: str) -> Response:
+        if api_id is None and len(self.gateway_responses) == 1:
+            # an unmatched path: the template's only API answers it
+            api_id = next(iter(self.gateway_responses))
+        return gateway_error(
+            response_type,
+            status,
+            message,
+            self.gateway_responses.get(api_id),
+            stage=self.router.stages.get(api_id, ""),
+        )
+
     def _dispatch(self, request: Request) -> tuple[Response, str | None]:
         match, allowed = self.router.match(request.method, self._raw_path(request))
         if match is None:
             if allowed:
-                response = _gateway_error(
+                response = self._error(
+                    None,
+                    "METHOD_NOT_ALLOWED",
                     405,
                     f"Method {request.method} is not allowed on this resource",
-                    "MethodNotAllowedException",
                 )
                 response.headers["Allow"] = ", ".join(allowed)
                 return response, None
-            return _gateway_error(
-                404, "Missing Authentication Token", "MissingAuthenticationTokenException"
+            return self._error(
+                None, "MISSING_AUTHENTICATION_TOKEN", 404, "Missing Authentication Token"
             ), None
 
+        route = match.route
         length = request.content_length
         if length is not None and length > MAX_REQUEST_BYTES:
-            return _gateway_error(413, "Request Too Long", "RequestTooLarge"), None
+            return self._error(route.api_id, "REQUEST_TOO_LARGE", 413, "Request Too Long"), None
         body = request.stream.read(MAX_REQUEST_BYTES + 1)
         if len(body) > MAX_REQUEST_BYTES:
-            return _gateway_error(413, "Request Too Long", "RequestTooLarge"), None
+            return self._error(route.api_id, "REQUEST_TOO_LARGE", 413, "Request Too Long"), None
 
-        route = match.route
         event = build_event(
             request,
             match,
@@ -606,22 +671,22 @@ class LocalApi:
             result = self.invoker.invoke(route.function_id, event)
         except HandlerError:
             traceback.print_exc(file=sys.stderr)
-            return _gateway_error(502, "Internal server error", "InternalServerErrorException"), (
-                route.function_id
-            )
+            return self._error(
+                route.api_id, "INTEGRATION_FAILURE", 502, "Internal server error"
+            ), route.function_id
         if time.monotonic() - started > min(timeout, 29):
             # Lambda would have stopped the function; API Gateway gives up after 29 s.
             print(
                 f"{route.function_id} ran longer than its {timeout} s timeout",
                 file=sys.stderr,
             )
-            return _gateway_error(504, "Endpoint request timed out", "IntegrationTimeout"), (
-                route.function_id
-            )
+            return self._error(
+                route.api_id, "INTEGRATION_TIMEOUT", 504, "Endpoint request timed out"
+            ), route.function_id
         try:
             return proxy_response(result), route.function_id
         except (ValueError, TypeError, KeyError) as error:
             print(f"{route.function_id}: malformed Lambda proxy response: {error}", file=sys.stderr)
-            return _gateway_error(502, "Internal server error", "InternalServerErrorException"), (
-                route.function_id
-            )
+            return self._error(
+                route.api_id, "INTEGRATION_FAILURE", 502, "Internal server error"
+            ), route.function_id

@@ -222,7 +222,14 @@ def test_local_stack_starts_everything_and_stops_cleanly(restore_environment):
         api_url = description["api"]["url"]
         missing = requests.get(f"{api_url}/no/such/route", timeout=10)
         assert missing.status_code == 404
-        assert missing.json() == {"message": "Missing Authentication Token"}
+        # the template's GatewayResponses give API Gateway's own errors the connector's shape
+        assert missing.json() == {
+            "error": {
+                "code": "MISSING_AUTHENTICATION_TOKEN",
+                "message": "Missing Authentication Token",
+                "details": [],
+            }
+        }
         ports = [int(url.rsplit(":", 1)[1]) for url in (api_url, aws_url)]
     assert not any(port_in_use(port) for port in ports)
 

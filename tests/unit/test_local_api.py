@@ -1,6 +1,7 @@
 """The local API turns HTTP requests into real-shaped API Gateway events and back."""
 
 import base64
+import copy
 import json
 import os
 
@@ -133,6 +134,20 @@ def test_handler_runs_with_its_environment_and_a_lambda_context(api):
     assert other["event"]["requestContext"]["identity"]["userArn"] is None
 
 
+def test_header_names_keep_the_clients_spelling(api):
+    payload = _echo(
+        requests.get(
+            f"{api.url}/connections/demo/envelopes/e1",
+            headers={"X-DocuSign-Signature-1": "sig", "Idempotency-Key": "k1"},
+            timeout=10,
+        )
+    )
+    headers = payload["event"]["headers"]
+    assert headers["X-DocuSign-Signature-1"] == "sig"
+    assert headers["Idempotency-Key"] == "k1"
+    assert payload["event"]["multiValueHeaders"]["X-DocuSign-Signature-1"] == ["sig"]
+
+
 def test_response_headers_and_status_pass_through(api):
     response = requests.get(f"{api.url}/connections/demo/envelopes/e1", timeout=10)
     assert response.headers["X-Single"] == "one"
@@ -247,3 +262,42 @@ def test_stop_releases_the_port():
     local_api.stop()
     with pytest.raises(requests.ConnectionError):
         requests.get(f"{url}/open", timeout=2)
+
+
+def test_gateway_errors_follow_the_apis_gateway_responses():
+    template = copy.deepcopy(TEMPLATE)
+    error_body = (
+        '{"error": {"code": "$context.error.responseType", '
+        '"message": $context.error.messageString, "details": []}}'
+    )
+    template["Resources"]["TestApi"]["Properties"]["GatewayResponses"] = {
+        "DEFAULT_4XX": {"ResponseTemplates": {"application/json": error_body}},
+        "DEFAULT_5XX": {"ResponseTemplates": {"application/json": error_body}},
+        "REQUEST_TOO_LARGE": {
+            "StatusCode": 413,
+            "ResponseTemplates": {"application/json": error_body},
+            "ResponseParameters": {"Headers": {"Retry-After": "'1'"}},
+        },
+    }
+    with LocalApi(template, {}, port=0) as local_api:
+        missing = requests.get(f"{local_api.url}/nowhere", timeout=10)
+        failed = requests.get(f"{local_api.url}/boom", timeout=10)
+        too_large = requests.post(
+            f"{local_api.url}/connections/demo/envelopes",
+            data=b"x" * (MAX_REQUEST_BYTES + 1),
+            timeout=30,
+        )
+    assert missing.status_code == 404
+    assert missing.json() == {
+        "error": {
+            "code": "MISSING_AUTHENTICATION_TOKEN",
+            "message": "Missing Authentication Token",
+            "details": [],
+        }
+    }
+    assert failed.status_code == 502
+    assert failed.json()["error"]["code"] == "INTEGRATION_FAILURE"
+    assert failed.json()["error"]["message"] == "Internal server error"
+    assert too_large.status_code == 413
+    assert too_large.json()["error"]["code"] == "REQUEST_TOO_LARGE"
+    assert too_large.headers["Retry-After"] == "1"

@@ -1,6 +1,7 @@
 """template.yaml follows the project's rules, and local.template reads it faithfully."""
 
 import ast
+import json
 import re
 from pathlib import Path
 
@@ -276,6 +277,21 @@ def test_api_stage_tracing_and_access_logs():
         "Ref": "LogRetentionDays"
     }
     assert api["MethodSettings"][0]["MetricsEnabled"] is True
+
+
+def test_api_gateway_errors_have_the_connectors_error_shape():
+    responses = RESOURCES["ConnectorApi"]["Properties"]["GatewayResponses"]
+    assert {"DEFAULT_4XX", "DEFAULT_5XX"} <= set(responses)
+    for response_type, response in responses.items():
+        body = response["ResponseTemplates"]["application/json"]
+        rendered = body.replace("$context.error.messageString", '"Forbidden"').replace(
+            "$context.error.responseType", response_type
+        )
+        assert json.loads(rendered) == {
+            "error": {"code": response_type, "message": "Forbidden", "details": []}
+        }
+    assert responses["THROTTLED"]["StatusCode"] == "429"
+    assert responses["THROTTLED"]["ResponseParameters"]["Headers"]["Retry-After"] == "'1'"
 
 
 # ---------------------------------------------------------------------------- storage, layer
