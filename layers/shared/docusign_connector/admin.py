@@ -1,0 +1,194 @@
+"""The operators' tool for connections: put, show (never the key), list, delete, consent-url,
+verify.
+
+    python -m docusign_connector.admin put acme --integration-key … --user-id … \\
+        --private-key-file acme.pem [--auth-server account.docusign.com]
+    python -m docusign_connector.admin verify acme
+
+It uses the caller's AWS credentials (and AWS_ENDPOINT_URL, for the local stack).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from .connections import ConnectionRepository, parse_connection, validate_connection_name
+from .errors import ConnectorError
+
+DEFAULT_PREFIX = "docusign-connector/connections"
+
+
+def _secrets(region: str | None) -> Any:
+    import boto3
+
+    return boto3.client("secretsmanager", region_name=region)
+
+
+def _read_secret(client: Any, secret_id: str) -> dict[str, Any]:
+    value = client.get_secret_value(SecretId=secret_id)["SecretString"]
+    data = json.loads(value)
+    return data if isinstance(data, dict) else {}
+
+
+def _public_view(name: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The connection without key material: the private key becomes its fingerprint."""
+    view = {k: v for k, v in data.items() if k not in ("privateKey", "connectHmacKeys")}
+    key = str(data.get("privateKey") or "")
+    view["privateKey"] = (
+        {"sha256": hashlib.sha256(key.encode()).hexdigest()[:16], "length": len(key)}
+        if key
+        else None
+    )
+    view["connectHmacKeys"] = len(data.get("connectHmacKeys") or [])
+    view["connection"] = name
+    return view
+
+
+def cmd_put(args: argparse.Namespace) -> dict[str, Any]:
+    client = _secrets(args.region)
+    secret_id = f"{args.prefix}/{args.name}"
+    existing: dict[str, Any] = {}
+    try:
+        existing = _read_secret(client, secret_id)
+    except client.exceptions.ResourceNotFoundException:
+        pass
+    data = dict(existing)
+    if args.private_key_file:
+        data["privateKey"] = Path(args.private_key_file).read_text()
+    for field, value in (
+        ("integrationKey", args.integration_key),
+        ("userId", args.user_id),
+        ("authServer", args.auth_server),
+        ("accountId", args.account_id),
+        ("baseUri", args.base_uri),
+        ("redirectUri", args.redirect_uri),
+    ):
+        if value:
+            data[field] = value
+    if args.hmac_key:
+        data["connectHmacKeys"] = list(args.hmac_key)
+    parse_connection(args.name, data)  # refuse to store a connection that cannot work
+    text = json.dumps(data)
+    if existing:
+        client.put_secret_value(SecretId=secret_id, SecretString=text)
+    else:
+        client.create_secret(
+            Name=secret_id, SecretString=text, Description=f"DocuSign connection '{args.name}'"
+        )
+    return {"stored": secret_id, **_public_view(args.name, data)}
+
+
+def cmd_show(args: argparse.Namespace) -> dict[str, Any]:
+    client = _secrets(args.region)
+    return _public_view(args.name, _read_secret(client, f"{args.prefix}/{args.name}"))
+
+
+def cmd_list(args: argparse.Namespace) -> dict[str, Any]:
+    client = _secrets(args.region)
+    names: list[str] = []
+    paginator = client.get_paginator("list_secrets")
+    for page in paginator.paginate(Filters=[{"Key": "name", "Values": [f"{args.prefix}/"]}]):
+        for secret in page.get("SecretList", []):
+            name = str(secret["Name"])
+            if name.startswith(f"{args.prefix}/"):
+                names.append(name[len(args.prefix) + 1 :])
+    return {"connections": sorted(names)}
+
+
+def cmd_delete(args: argparse.Namespace) -> dict[str, Any]:
+    client = _secrets(args.region)
+    secret_id = f"{args.prefix}/{args.name}"
+    kwargs: dict[str, Any] = {"SecretId": secret_id}
+    if args.now:
+        kwargs["ForceDeleteWithoutRecovery"] = True
+    else:
+        kwargs["RecoveryWindowInDays"] = 7
+    client.delete_secret(**kwargs)
+    return {"deleted": secret_id, "recoverable": not args.now}
+
+
+def cmd_consent_url(args: argparse.Namespace) -> dict[str, Any]:
+    connection = ConnectionRepository(args.prefix).get(args.name, fresh=True)
+    return {"connection": args.name, "consentUrl": connection.consent_url()}
+
+
+def cmd_verify(args: argparse.Namespace) -> dict[str, Any]:
+    from .auth import TokenProvider
+
+    connection = ConnectionRepository(args.prefix).get(args.name, fresh=True)
+    tokens = TokenProvider()
+    tokens.token(connection, fresh=True)
+    account = tokens.account(connection, fresh=True)
+    return {
+        "connection": args.name,
+        "ok": True,
+        "accountId": account.account_id,
+        "accountName": account.account_name,
+        "baseUri": account.base_uri,
+        "userId": account.user_id,
+    }
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m docusign_connector.admin",
+                                     description="Manage DocuSign connections.")
+    parser.add_argument("--prefix", default=os.environ.get("CONNECTIONS_SECRET_PREFIX",
+                                                           DEFAULT_PREFIX))
+    parser.add_argument("--region", default=None)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    put = commands.add_parser("put", help="create or update a connection")
+    put.add_argument("name")
+    put.add_argument("--integration-key")
+    put.add_argument("--user-id")
+    put.add_argument("--private-key-file", help="PEM file of the RSA private key")
+    put.add_argument("--auth-server", help="account-d.docusign.com (demo) or account.docusign.com")
+    put.add_argument("--account-id")
+    put.add_argument("--base-uri")
+    put.add_argument("--redirect-uri")
+    put.add_argument("--hmac-key", action="append", help="Connect HMAC key (repeat to rotate)")
+    put.set_defaults(run=cmd_put)
+
+    for command, run, help_text in (
+        ("show", cmd_show, "show a connection without its key"),
+        ("consent-url", cmd_consent_url, "print the consent URL"),
+        ("verify", cmd_verify, "check the credentials with a fresh token"),
+    ):
+        sub = commands.add_parser(command, help=help_text)
+        sub.add_argument("name")
+        sub.set_defaults(run=run)
+    delete = commands.add_parser("delete", help="delete a connection")
+    delete.add_argument("name")
+    delete.add_argument("--now", action="store_true", help="no 7-day recovery window")
+    delete.set_defaults(run=cmd_delete)
+    listing = commands.add_parser("list", help="list connections")
+    listing.set_defaults(run=cmd_list)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    args.prefix = args.prefix.rstrip("/")
+    try:
+        if getattr(args, "name", None) is not None:
+            validate_connection_name(args.name)
+        result = args.run(args)
+    except ConnectorError as exc:
+        print(json.dumps(exc.to_body(), indent=2), file=sys.stderr)
+        return 1
+    except Exception as exc:  # an AWS error: say which, never a stack trace with secrets
+        print(json.dumps({"error": {"code": type(exc).__name__, "message": str(exc)}}),
+              file=sys.stderr)
+        return 1
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
