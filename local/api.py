@@ -123,6 +123,7 @@ class FunctionInvoker:
             for logical_id in self.specs
         }
         self._handlers: dict[str, Callable[..., Any]] = {}
+        self._warm: set[str] = set()
 
     def runtime_environment(self, function_id: str) -> dict[str, str]:
         """Variables the Lambda runtime sets, plus the function's own."""
@@ -160,6 +161,9 @@ class FunctionInvoker:
         with INVOCATION_LOCK:
             changed = _apply_environment(self.runtime_environment(function_id))
             try:
+                if function_id not in self._warm:
+                    _mark_cold_start()
+                    self._warm.add(function_id)
                 handler = self._handler(function_id)
                 try:
                     return handler(event, self.context(function_id))
@@ -183,6 +187,22 @@ class FunctionInvoker:
 
 
 _UNSET = object()
+
+# Powertools remembers "cold start" per process; in Lambda every function has its own.
+_COLD_START_FLAGS = (
+    "aws_lambda_powertools.logging.logger",
+    "aws_lambda_powertools.tracing.tracer",
+    "aws_lambda_powertools.metrics.provider.cold_start",
+    "aws_lambda_powertools.metrics.base",
+)
+
+
+def _mark_cold_start() -> None:
+    """The next invocation is a function's first: let Powertools report a cold start."""
+    for name in _COLD_START_FLAGS:
+        module = sys.modules.get(name)
+        if module is not None and hasattr(module, "is_cold_start"):
+            module.is_cold_start = True
 
 
 def _apply_environment(variables: Mapping[str, str]) -> dict[str, Any]:

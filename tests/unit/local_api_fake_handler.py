@@ -71,3 +71,12 @@ def sqs_batch(event, context):
             if record["body"] == "fail"
         ]
     }
+
+
+def cold_start(event, context):
+    """Reports Powertools' cold-start flag and clears it, as Powertools' decorators do."""
+    from aws_lambda_powertools.logging import logger
+
+    was_cold = logger.is_cold_start
+    logger.is_cold_start = False
+    return {"statusCode": 200, "body": json.dumps({"coldStart": was_cold})}

@@ -301,3 +301,18 @@ def test_gateway_errors_follow_the_apis_gateway_responses():
     assert too_large.status_code == 413
     assert too_large.json()["error"]["code"] == "REQUEST_TOO_LARGE"
     assert too_large.headers["Retry-After"] == "1"
+
+
+def test_each_function_has_its_own_cold_start():
+    template = {
+        "Resources": {
+            "FirstFunction": _function("cold_start", "/first", "get"),
+            "SecondFunction": _function("cold_start", "/second", "get"),
+        }
+    }
+    with LocalApi(template, {}, port=0) as local_api:
+        calls = [
+            requests.get(f"{local_api.url}/{path}", timeout=10).json()["coldStart"]
+            for path in ("first", "first", "second", "second", "first")
+        ]
+    assert calls == [True, False, True, False, False]
