@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from . import control, oauth, rest, views
+from . import connect, control, oauth, rest, views
 from .errors import DocuSignError, OAuthError
 from .faults import ENVIRON_KEY, DropAfterCommit
 from .state import EmulatorState
@@ -40,7 +40,8 @@ def _logged_headers() -> dict[str, str]:
 
 def create_app(state: EmulatorState | None = None) -> Flask:
     app = Flask(__name__)
-    app.config["EMULATOR_STATE"] = state or EmulatorState()
+    app.config["EMULATOR_STATE"] = state = state or EmulatorState()
+    connect.ensure_publisher(state)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.register_blueprint(oauth.bp)
     app.register_blueprint(rest.bp)

@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
 
+from . import connect
 from .errors import DocuSignError
 from .state import EmulatorState
 
@@ -229,3 +230,82 @@ def list_faults():
 def clear_faults():
     state().faults.clear()
     return "", 204
+
+
+# --------------------------------------------------------------------- Connect
+
+
+@bp.post("/connect")
+def add_connect_configuration():
+    body = _json()
+    st = state()
+    missing = [f for f in ("accountId", "url") if not body.get(f)]
+    if missing:
+        return jsonify({"error": f"missing fields: {', '.join(missing)}"}), 400
+    try:
+        config = connect.add_configuration(
+            st,
+            account_id=str(body["accountId"]),
+            url=str(body["url"]),
+            hmac_keys=[str(k) for k in body.get("hmacKeys") or []],
+            events=[str(e) for e in body.get("events") or []],
+            include_documents=bool(body.get("includeDocuments")),
+            include_data=body.get("includeData"),
+            name=str(body.get("name") or ""),
+        )
+    except ValueError as exc:
+        return jsonify({"error": str(exc)}), 400
+    return jsonify(connect.describe(config)), 201
+
+
+@bp.get("/connect")
+def list_connect_configurations():
+    st = state()
+    with st.lock:
+        return jsonify(
+            {"configurations": [connect.describe(c) for c in st.connect_configs.values()]}
+        )
+
+
+@bp.delete("/connect")
+def clear_connect_configurations():
+    st = state()
+    with st.lock:
+        st.connect_configs.clear()
+    return "", 204
+
+
+@bp.delete("/connect/<int:configuration_id>")
+def delete_connect_configuration(configuration_id: int):
+    st = state()
+    with st.lock:
+        if st.connect_configs.pop(configuration_id, None) is None:
+            return jsonify({"error": "unknown configuration"}), 404
+    return "", 204
+
+
+@bp.post("/connect/keys")
+def set_connect_keys():
+    body = _json()
+    if not body.get("accountId"):
+        return jsonify({"error": "missing fields: accountId"}), 400
+    st = state()
+    with st.lock:
+        st.connect_hmac_keys[str(body["accountId"])] = [str(k) for k in body.get("keys") or []]
+        count = len(st.connect_hmac_keys[str(body["accountId"])])
+    return jsonify({"accountId": body["accountId"], "keyCount": count})
+
+
+@bp.get("/connect/deliveries")
+def connect_deliveries():
+    st = state()
+    with st.lock:
+        return jsonify(
+            {"deliveries": [connect.describe_delivery(d) for d in st.connect_deliveries]}
+        )
+
+
+@bp.post("/connect/retry")
+def connect_retry():
+    publisher = connect.ensure_publisher(state())
+    return jsonify({"retried": publisher.retry_now()})

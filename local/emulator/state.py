@@ -90,6 +90,14 @@ class EmulatorState:
         self.rate_limits: dict[str, dict[str, Any]] = {}
         self.faults = FaultSwitches()
         self.view_tokens: dict[str, dict[str, Any]] = {}
+        # Connect: configurations by id, every delivery made, account-level HMAC keys.
+        self.connect_configs: dict[int, dict[str, Any]] = {}
+        self.connect_deliveries: list[dict[str, Any]] = []
+        self.connect_hmac_keys: dict[str, list[str]] = {}
+        self.connect_timeout_seconds = 100.0
+        self.connect_retry_seconds = 5.0
+        self.connect_max_retries = 10
+        self.connect_publisher: Any = None
         self.view_sessions: dict[str, dict[str, Any]] = {}
         self.hourly_limit = DEFAULT_HOURLY_LIMIT
         self.burst_limit = DEFAULT_BURST_LIMIT

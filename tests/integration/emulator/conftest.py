@@ -3,6 +3,7 @@ from tests.integration.emulator.helpers import (  # noqa: F401  (fixtures)
     emulator,
     integration,
     key_pair,
+    listener,
     other_key_pair,
     token,
 )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import json
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -227,3 +229,55 @@ def two_signer_definition() -> dict[str, Any]:
         }
     )
     return definition
+
+
+class Listener:
+    """A Connect listener on loopback that records what it receives. `statuses` are the
+    answers to give, in order; once used up it answers 200."""
+
+    def __init__(self) -> None:
+        from werkzeug.serving import make_server
+        from werkzeug.wrappers import Request, Response
+
+        self.received: list[dict[str, Any]] = []
+        self.statuses: list[int] = []
+        self._lock = threading.Lock()
+
+        @Request.application
+        def app(request: Request) -> Response:
+            with self._lock:
+                self.received.append({"headers": dict(request.headers), "body": request.get_data()})
+                status = self.statuses.pop(0) if self.statuses else 200
+            return Response("ok", status=status)
+
+        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}/webhooks/docusign"
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+
+    def messages(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [json.loads(r["body"]) for r in self.received]
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def wait_for(condition: Any, timeout: float = 10.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError("condition not met in time")
+
+
+@pytest.fixture
+def listener():
+    server = Listener()
+    yield server
+    server.stop()
