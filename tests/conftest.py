@@ -36,6 +36,9 @@ os.environ.update(
 os.environ.pop("AWS_PROFILE", None)
 
 
+_EMULATORS: list[Any] = []
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -99,6 +102,7 @@ def emulator() -> Iterator[Any]:
 
     server = EmulatorServer(host="127.0.0.1", port=0)
     server.start()
+    _EMULATORS.append(server)
     yield server
     server.stop()
 
@@ -211,3 +215,13 @@ def fresh_container(stack: Stack) -> Iterator[None]:
     yield
     reset_services()
     parameters.clear_caches()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """How much DocuSign the whole run asked for: token requests and REST calls."""
+    for server in _EMULATORS[:1]:
+        tokens = sum(server.state.token_requests.values())
+        integrations = len(server.state.token_requests)
+        terminalreporter.write_line(
+            f"DocuSign emulator: {tokens} token requests for {integrations} integration keys"
+        )
