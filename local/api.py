@@ -202,7 +202,7 @@ def _mark_cold_start() -> None:
     for name in _COLD_START_FLAGS:
         module = sys.modules.get(name)
         if module is not None and hasattr(module, "is_cold_start"):
-            module.is_cold_start = True
+            setattr(module, "is_cold_start", True)  # noqa: B010 - a module's global
 
 
 def _apply_environment(variables: Mapping[str, str]) -> dict[str, Any]:

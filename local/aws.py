@@ -63,7 +63,7 @@ _QUEUE_ATTRIBUTES = (
 
 def client(service: str, endpoint_url: str | None, region: str = DEFAULT_REGION) -> Any:
     """A boto3 client for the local endpoint, with moto's dummy credentials."""
-    return boto3.client(
+    return boto3.client(  # type: ignore[call-overload]
         service,
         endpoint_url=endpoint_url,
         region_name=region,

@@ -75,7 +75,7 @@ for _tag, _key in _TAGS.items():
 def load_template(path: str | Path = "template.yaml") -> dict[str, Any]:
     """Load a CloudFormation/SAM template with its short tags in their long forms."""
     with open(path, encoding="utf-8") as stream:
-        template = yaml.load(stream, Loader=CloudFormationLoader)  # noqa: S506 - safe subclass
+        template = yaml.load(stream, Loader=CloudFormationLoader)  # a SafeLoader subclass
     if not isinstance(template, dict) or "Resources" not in template:
         raise ValueError(f"{path} is not a CloudFormation template (no Resources section)")
     return template
@@ -212,9 +212,7 @@ class Resolver:
             "Fn::And": self._and,
             "Fn::Or": self._or,
             "Fn::FindInMap": self._find_in_map,
-            "Fn::Base64": lambda arg: base64.b64encode(
-                self.resolve_string(arg).encode()
-            ).decode(),
+            "Fn::Base64": lambda arg: base64.b64encode(self.resolve_string(arg).encode()).decode(),
             "Fn::GetAZs": lambda _arg: [f"{self.region}{zone}" for zone in "abc"],
         }.get(key)
         if handler is None:
@@ -250,7 +248,7 @@ class Resolver:
         kind = resource.get("Type", "")
         arn_prefix = f"arn:{self.partition}"
         region_account = f"{self.region}:{self.account_id}"
-        attributes: dict[str, dict[str, str]] = {
+        by_type: dict[str, dict[str, str]] = {
             "AWS::DynamoDB::Table": {
                 "Arn": f"{arn_prefix}:dynamodb:{region_account}:table/{name}",
                 "StreamArn": f"{arn_prefix}:dynamodb:{region_account}:table/{name}/stream/local",
@@ -279,7 +277,8 @@ class Resolver:
             },
             "AWS::IAM::Role": {"Arn": f"{arn_prefix}:iam::{self.account_id}:role/{name}"},
             "AWS::Serverless::Api": {"RootResourceId": "root"},
-        }.get(kind, {})
+        }
+        attributes = by_type.get(kind, {})
         if attribute not in attributes:
             raise UnresolvableError(f"GetAtt {logical_id}.{attribute} ({kind}) is not supported")
         return attributes[attribute]
