@@ -453,6 +453,9 @@ def physical_names(
     return names
 
 
+_physical_names = physical_names  # function_environment's argument has the same name
+
+
 # ---------------------------------------------------------------------------- functions
 
 
@@ -580,10 +583,19 @@ def function_environment(
     """Globals + the function's own Environment.Variables, every value resolved to a string."""
     properties = function_properties(template, function_id)
     variables = (properties.get("Environment") or {}).get("Variables") or {}
+    # Resources the caller did not name (not created locally) get their generated names.
+    names = _physical_names(
+        template,
+        stack_name=stack_name,
+        region=region,
+        account_id=account_id,
+        parameters=parameters,
+        known=physical_names,
+    )
     resolver = Resolver(
         template,
         parameters=parameters,
-        physical_names=physical_names,
+        physical_names=names,
         stack_name=stack_name,
         region=region,
         account_id=account_id,

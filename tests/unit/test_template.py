@@ -500,3 +500,11 @@ def test_function_environment_resolves_against_physical_names():
     assert environment["CONNECTIONS_SECRET_PREFIX"] == "docusign-connector/connections"
     assert environment["STATUS_MAX_AGE_SECONDS"] == "900"
     assert all(isinstance(value, str) for value in environment.values())
+
+
+def test_function_environment_fills_in_names_it_was_not_given():
+    environment = function_environment(
+        TEMPLATE, "SendEnvelopeFunction", {"EnvelopeTable": "given-table"}, stack_name="st"
+    )
+    assert environment["ENVELOPE_TABLE_NAME"] == "given-table"
+    assert environment["DOCUMENTS_BUCKET_NAME"] == "st-documents-123456789012-us-east-1"
