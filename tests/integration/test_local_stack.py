@@ -1,7 +1,9 @@
 """The local stack builds what template.yaml declares, in moto, and runs as one process."""
 
+import base64
 import copy
 import dataclasses
+import io
 import json
 import os
 import signal
@@ -232,6 +234,49 @@ def test_local_stack_starts_everything_and_stops_cleanly(restore_environment):
         }
         ports = [int(url.rsplit(":", 1)[1]) for url in (api_url, aws_url)]
     assert not any(port_in_use(port) for port in ports)
+
+
+def _small_pdf():
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=612, height=792)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def test_the_real_handlers_answer_through_the_local_api(restore_environment):
+    """The demo connection works end to end: API -> handlers -> moto and the emulator."""
+    with LocalStack(StackConfig(api_port=0, aws_port=0, emulator_port=0)) as stack:
+        base = f"{stack.describe()['api']['url']}/v1/connections/{DEMO_CONNECTION}"
+        consent = requests.get(f"{base}/consent", timeout=30)
+        assert consent.status_code == 200, consent.text
+        assert consent.json()["consentUrl"].startswith(stack.emulator.url)
+        verify = requests.post(f"{base}/verify", timeout=30)
+        assert verify.status_code == 200, verify.text
+
+        send = requests.post(
+            f"{base}/envelopes",
+            json={
+                "emailSubject": "Local stack check",
+                "documents": [
+                    {"name": "a.pdf", "contentBase64": base64.b64encode(_small_pdf()).decode()}
+                ],
+                "signers": [{"email": "ana@example.com", "name": "Ana"}],
+            },
+            timeout=30,
+        )
+        assert send.status_code == 201, send.text
+        envelope_id = send.json()["envelopeId"]
+        status = requests.get(f"{base}/envelopes/{envelope_id}", timeout=30)
+        assert status.status_code == 200, status.text
+        assert status.json()["status"] == "sent"
+        void = requests.post(
+            f"{base}/envelopes/{envelope_id}/void", json={"reason": "checked"}, timeout=30
+        )
+        assert void.status_code == 200, void.text
+        assert void.json()["status"] == "voided"
 
 
 def _start_stack_process(state_file, *ports):
