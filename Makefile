@@ -76,7 +76,7 @@ build: install
 
 bench: install
 	$(PY) -m pip install --quiet -r benchmarks/requirements.txt
-	$(PY) -m benchmarks.run
+	PYTHONPATH=.:layers/shared $(PY) -m benchmarks.run
 
 clean:
 	rm -rf .aws-sam .local .pytest_cache .ruff_cache .mypy_cache .coverage
