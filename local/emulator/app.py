@@ -11,6 +11,7 @@ from flask import Flask, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from . import connect, control, oauth, rest, views
+from . import templates as _templates  # noqa: F401  (adds the template routes to rest.bp)
 from .errors import DocuSignError, OAuthError
 from .faults import ENVIRON_KEY, DropAfterCommit
 from .state import EmulatorState

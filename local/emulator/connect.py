@@ -93,46 +93,68 @@ class ConnectPublisher:
     # Called by the state, under its lock, as each event happens.
     def on_event(self, event: dict[str, Any]) -> None:
         st = self.state
-        for config in list(st.connect_configs.values()):
-            if config["accountId"] != event["accountId"] or not config["enabled"]:
-                continue
-            if config["events"] and event["event"] not in config["events"]:
-                continue
-            envelope = st.envelopes[event["envelopeId"]]
-            data: dict[str, Any] = {
-                "accountId": event["accountId"],
-                "userId": event["userId"],
-                "envelopeId": event["envelopeId"],
-            }
-            if event.get("recipientId"):
-                data["recipientId"] = event["recipientId"]
-            data["envelopeSummary"] = envelope_summary(
-                envelope, config["includeData"], config["includeDocuments"]
+        envelope = st.envelopes[event["envelopeId"]]
+        targets = [
+            config
+            for config in st.connect_configs.values()
+            if config["accountId"] == event["accountId"]
+            and config["enabled"]
+            and (not config["events"] or event["event"] in config["events"])
+        ]
+        # An envelope-level subscription (eventNotification in createEnvelope).
+        subscription = envelope.get("eventNotification")
+        if subscription and event["event"] in subscription["events"]:
+            keys = st.connect_hmac_keys.get(event["accountId"], [])
+            targets.append(
+                {
+                    "configurationId": 0,
+                    "url": subscription["url"],
+                    "hmacKeys": keys if subscription["includeHMAC"] else [],
+                    "includeData": subscription["includeData"],
+                    "includeDocuments": subscription["includeDocuments"],
+                }
             )
-            delivery = {
-                "deliveryId": len(st.connect_deliveries) + 1,
-                "configurationId": config["configurationId"],
-                "url": config["url"],
+        for config in targets:
+            self._enqueue(event, envelope, config)
+
+    def _enqueue(
+        self, event: dict[str, Any], envelope: dict[str, Any], config: dict[str, Any]
+    ) -> None:
+        st = self.state
+        data: dict[str, Any] = {
+            "accountId": event["accountId"],
+            "userId": event["userId"],
+            "envelopeId": event["envelopeId"],
+        }
+        if event.get("recipientId"):
+            data["recipientId"] = event["recipientId"]
+        data["envelopeSummary"] = envelope_summary(
+            envelope, config["includeData"], config["includeDocuments"]
+        )
+        delivery = {
+            "deliveryId": len(st.connect_deliveries) + 1,
+            "configurationId": config["configurationId"],
+            "url": config["url"],
+            "event": event["event"],
+            "envelopeId": event["envelopeId"],
+            "recipientId": event.get("recipientId"),
+            "status": "pending",
+            "retryCount": 0,
+            "attempts": [],
+            "_message": {
                 "event": event["event"],
-                "envelopeId": event["envelopeId"],
-                "recipientId": event.get("recipientId"),
-                "status": "pending",
+                "apiVersion": "v2.1",
+                "uri": f"/restapi/v2.1/accounts/{event['accountId']}/envelopes/"
+                f"{event['envelopeId']}",
                 "retryCount": 0,
-                "attempts": [],
-                "_message": {
-                    "event": event["event"],
-                    "apiVersion": "v2.1",
-                    "uri": f"/restapi/v2.1/accounts/{event['accountId']}/envelopes/"
-                    f"{event['envelopeId']}",
-                    "retryCount": 0,
-                    "configurationId": config["configurationId"],
-                    "generatedDateTime": event["generatedDateTime"],
-                    "data": data,
-                },
-                "_keys": list(config["hmacKeys"]),
-            }
-            st.connect_deliveries.append(delivery)
-            self._schedule(delivery, 0.0)
+                "configurationId": config["configurationId"],
+                "generatedDateTime": event["generatedDateTime"],
+                "data": data,
+            },
+            "_keys": list(config["hmacKeys"]),
+        }
+        st.connect_deliveries.append(delivery)
+        self._schedule(delivery, 0.0)
 
     def _schedule(self, delivery: dict[str, Any], delay: float) -> None:
         with self._condition:

@@ -10,9 +10,10 @@ from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
 
-from . import connect
+from . import connect, templates
 from .errors import DocuSignError
 from .state import EmulatorState
+from .validation import build_template
 
 bp = Blueprint("control", __name__, url_prefix="/_emulator")
 
@@ -309,3 +310,39 @@ def connect_deliveries():
 def connect_retry():
     publisher = connect.ensure_publisher(state())
     return jsonify({"retried": publisher.retry_now()})
+
+
+# ------------------------------------------------------------------- templates
+
+
+@bp.post("/templates")
+def add_template():
+    """Register a server template for an account: the body is DocuSign's envelopeTemplate
+    (name, emailSubject, documents, recipients with roleName) plus `accountId`."""
+    body = _json()
+    account_id = str(body.pop("accountId", "") or "")
+    st = state()
+    with st.lock:
+        if account_id not in st.accounts:
+            return jsonify({"error": "accountId must name a registered account"}), 400
+        owner_id = next(
+            (
+                u["user_id"]
+                for u in st.users.values()
+                if any(m["account_id"] == account_id for m in u["accounts"])
+            ),
+            None,
+        )
+        owner = st.users[owner_id] if owner_id else {"name": "", "email": "", "user_id": ""}
+    record = build_template(
+        body,
+        account_id,
+        {
+            "userName": owner["name"],
+            "userId": owner["user_id"],
+            "accountId": account_id,
+            "email": owner["email"],
+        },
+    )
+    template = templates.add_template(st, record)
+    return jsonify({"templateId": template["templateId"], "name": template["name"]}), 201

@@ -312,7 +312,15 @@ def read_limited_body() -> None:
 def create_envelope(account_id: str):
     read_limited_body()
     definition = json_body()
-    record = build_envelope(definition, account_id, sender_of(g.user_id, account_id))
+    template = None
+    if isinstance(definition, dict) and definition.get("templateId"):
+        with state().lock:
+            template = state().templates.get(str(definition["templateId"]))
+        if template is None or template["accountId"] != account_id:
+            raise DocuSignError(400, "TEMPLATE_ID_INVALID", "Invalid template ID.")
+    record = build_envelope(
+        definition, account_id, sender_of(g.user_id, account_id), template=template
+    )
     g.ignored_properties = record["_ignoredProperties"]
     envelope = state().add_envelope(record)
     body = {

@@ -84,6 +84,7 @@ class EmulatorState:
         self.token_requests: defaultdict[str, int] = defaultdict(int)
         self.authorization_codes: dict[str, dict[str, Any]] = {}
         self.envelopes: dict[str, dict[str, Any]] = {}
+        self.templates: dict[str, dict[str, Any]] = {}
         self.requests: list[dict[str, Any]] = []
         self.events: list[dict[str, Any]] = []
         self.event_listeners: list[Callable[[dict[str, Any]], None]] = []

@@ -304,8 +304,91 @@ def _check_notification(definition: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def build_envelope(definition: Any, account_id: str, sender: dict[str, str]) -> dict[str, Any]:
-    """Validate a createEnvelope body and return the envelope record to store."""
+SIM_EVENT_FOR_LEGACY = {
+    ("envelope", "draft"): "envelope-created",
+    ("envelope", "sent"): "envelope-sent",
+    ("envelope", "delivered"): "envelope-delivered",
+    ("envelope", "completed"): "envelope-completed",
+    ("envelope", "declined"): "envelope-declined",
+    ("envelope", "voided"): "envelope-voided",
+    ("recipient", "sent"): "recipient-sent",
+    ("recipient", "delivered"): "recipient-delivered",
+    ("recipient", "completed"): "recipient-completed",
+    ("recipient", "declined"): "recipient-declined",
+}
+
+
+def _check_event_notification(definition: dict[str, Any]) -> dict[str, Any] | None:
+    """An envelope-level Connect subscription (`eventNotification`), normalised."""
+    given = definition.get("eventNotification")
+    if not given:
+        return None
+    url = (given.get("url") or "").strip()
+    if not url.startswith(("http://", "https://")):
+        raise invalid_parameter("eventNotification.url must be an http(s) URL.")
+    events = [str(e) for e in given.get("events") or []]
+    for entry in given.get("envelopeEvents") or []:
+        code = str(entry.get("envelopeEventStatusCode") or "").lower()
+        events.append(SIM_EVENT_FOR_LEGACY.get(("envelope", code), code))
+    for entry in given.get("recipientEvents") or []:
+        code = str(entry.get("recipientEventStatusCode") or "").lower()
+        events.append(SIM_EVENT_FOR_LEGACY.get(("recipient", code), code))
+    if not events:
+        raise invalid_parameter(
+            "eventNotification needs 'events' (or envelopeEvents / recipientEvents)."
+        )
+    event_data = given.get("eventData") or {}
+    return {
+        "url": url,
+        "events": events,
+        "includeData": list(event_data.get("includeData") or []),
+        "includeHMAC": _is_true(given.get("includeHMAC")),
+        "includeDocuments": _is_true(given.get("includeDocuments")),
+    }
+
+
+def _apply_template(
+    definition: dict[str, Any], template: dict[str, Any], status: str
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Documents and recipients of an envelope made from a server template: each template
+    role is filled from the `templateRoles` entry with the same roleName (unmatched entries
+    are ignored, as DocuSign ignores them). In a draft, roles left without a name and email
+    are left out; in a sent envelope they fail the usual recipient checks."""
+    fills = {
+        str(role.get("roleName") or "").strip().lower(): role
+        for role in definition.get("templateRoles") or []
+        if isinstance(role, dict)
+    }
+    recipients: dict[str, list[dict[str, Any]]] = {}
+    for kind, roles in template["recipients"].items():
+        merged_roles = []
+        for role in roles:
+            merged = {k: v for k, v in role.items() if not k.startswith("_")}
+            fill = fills.get(str(role.get("roleName") or "").strip().lower())
+            if fill:
+                for key, value in fill.items():
+                    if value not in (None, "") and key != "roleName":
+                        merged[key] = value
+            if status != "sent" and not merged.get("email") and not merged.get("name"):
+                continue
+            merged_roles.append(merged)
+        recipients[kind] = merged_roles
+    documents = []
+    for document in template["documents"]:
+        copy = dict(document)
+        copy["documentIdGuid"] = new_guid()
+        documents.append(copy)
+    return documents, _check_recipients({"recipients": recipients})
+
+
+def build_envelope(
+    definition: Any,
+    account_id: str,
+    sender: dict[str, str],
+    template: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Validate a createEnvelope body and return the envelope record to store. `template` is
+    the server template named by `templateId`, already looked up by the caller."""
     if not isinstance(definition, dict):
         raise invalid_request_body("The body must be a JSON object (envelopeDefinition).")
     ignored = schema.check_body("envelopeDefinition", definition)
@@ -318,25 +401,29 @@ def build_envelope(definition: Any, account_id: str, sender: dict[str, str]) -> 
             f"Invalid envelope status. '{definition.get('status')}' is not valid when "
             "creating an envelope: use 'created' or 'sent'.",
         )
-    subject = definition.get("emailSubject") or ""
+    if definition.get("compositeTemplates"):
+        raise DocuSignError(
+            400,
+            "INVALID_REQUEST_PARAMETER",
+            "The request contained at least one invalid parameter. compositeTemplates are not "
+            "supported by this emulator; use documents, or templateId with templateRoles.",
+        )
+    subject = definition.get("emailSubject") or (template or {}).get("emailSubject") or ""
     if len(subject) > MAX_EMAIL_SUBJECT:
         raise invalid_parameter(
             f"The email subject is {len(subject)} characters long; the maximum is "
             f"{MAX_EMAIL_SUBJECT}."
         )
-    blurb = definition.get("emailBlurb") or ""
+    blurb = definition.get("emailBlurb") or (template or {}).get("emailBlurb") or ""
     if len(blurb) > MAX_EMAIL_BLURB:
         raise invalid_parameter(
             f"The email blurb is {len(blurb)} characters long; the maximum is {MAX_EMAIL_BLURB}."
         )
-    if definition.get("templateId") or definition.get("compositeTemplates"):
-        raise DocuSignError(
-            400,
-            "TEMPLATE_ID_INVALID",
-            "Invalid template ID. This emulator holds no server templates.",
-        )
-    documents = _check_documents(definition)
-    recipients = _check_recipients(definition)
+    if template is not None:
+        documents, recipients = _apply_template(definition, template, status)
+    else:
+        documents = _check_documents(definition)
+        recipients = _check_recipients(definition)
     if status == "sent":
         has_recipients = int(recipients["recipientCount"]) > 0
         if not subject.strip() or not documents or not has_recipients:
@@ -350,13 +437,63 @@ def build_envelope(definition: Any, account_id: str, sender: dict[str, str]) -> 
         "emailSubject": subject,
         "emailBlurb": blurb,
         "transactionId": definition.get("transactionId"),
+        "templateId": template["templateId"] if template else None,
         "notification": _check_notification(definition),
         "customFields": _check_custom_fields(definition),
+        "eventNotification": _check_event_notification(definition),
         "recipients": recipients,
         "documents": documents,
         "sender": sender,
         "brandId": definition.get("brandId"),
         "signingLocation": definition.get("signingLocation") or "online",
         "definition": stored_definition,
+        "_ignoredProperties": ignored,
+    }
+
+
+def build_template(body: Any, account_id: str, owner: dict[str, str]) -> dict[str, Any]:
+    """Validate a template (documents and recipient roles) and return its record."""
+    if not isinstance(body, dict):
+        raise invalid_request_body("The body must be a JSON object (envelopeTemplate).")
+    ignored = schema.check_body("envelopeTemplate", body)
+    name = (body.get("name") or "").strip()
+    if not name:
+        raise invalid_parameter("A template needs a 'name'.")
+    subject = body.get("emailSubject") or ""
+    if len(subject) > MAX_EMAIL_SUBJECT:
+        raise invalid_parameter(
+            f"The email subject is {len(subject)} characters long; the maximum is "
+            f"{MAX_EMAIL_SUBJECT}."
+        )
+    documents = _check_documents(body)
+    given = body.get("recipients") or {}
+    if not isinstance(given, dict):
+        raise invalid_request_body("'recipients' must be a JSON object.")
+    roles: dict[str, list[dict[str, Any]]] = {}
+    seen: set[str] = set()
+    for kind, members in given.items():
+        if kind not in RECIPIENT_KINDS or not isinstance(members, list):
+            continue
+        for role in members:
+            recipient_id = str(role.get("recipientId") or "").strip()
+            if not recipient_id or recipient_id in seen:
+                raise DocuSignError(
+                    400, "INVALID_RECIPIENT_ID", "A recipient ID is missing or invalid."
+                )
+            seen.add(recipient_id)
+            if not str(role.get("roleName") or "").strip():
+                raise invalid_parameter(f"Template recipient {recipient_id} needs a roleName.")
+        roles[kind] = [dict(m) for m in members]
+    return {
+        "templateId": new_guid(),
+        "accountId": account_id,
+        "name": name,
+        "description": body.get("description") or "",
+        "emailSubject": subject,
+        "emailBlurb": body.get("emailBlurb") or "",
+        "documents": documents,
+        "recipients": roles,
+        "owner": owner,
+        "shared": body.get("shared") or "false",
         "_ignoredProperties": ignored,
     }

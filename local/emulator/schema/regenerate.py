@@ -34,6 +34,9 @@ ROOTS = (
     "viewUrl",
     "connectCustomConfiguration",
     "errorDetails",
+    "envelopeTemplate",
+    "envelopeTemplateResults",
+    "templateSummary",
 )
 KEPT_KEYS = ("type", "format", "items", "$ref", "properties", "additionalProperties", "enum")
 OUTPUT = Path(__file__).with_name("esignature-subset.json")

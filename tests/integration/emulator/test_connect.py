@@ -220,3 +220,36 @@ def test_unknown_event_names_are_refused(api, integration, listener):
     )
     assert response.status_code == 400
     assert "recipient-signed" in response.json()["error"]
+
+
+def test_envelope_level_event_notification(api, emulator, integration, listener):
+    api.control(
+        "POST", "/connect/keys", json={"accountId": integration.account_id, "keys": KEYS[:1]}
+    )
+    definition = sample_definition(
+        eventNotification={
+            "url": listener.url,
+            "events": ["envelope-completed"],
+            "eventData": {"version": "restv2.1", "format": "json", "includeData": ["recipients"]},
+            "includeHMAC": "true",
+            "requireAcknowledgment": "true",
+        }
+    )
+    envelope_id = api.create(definition)
+    other_id = api.create(sample_definition())
+    api.control("POST", f"/envelopes/{other_id}/complete")
+    api.control("POST", f"/envelopes/{envelope_id}/complete")
+    wait_for(lambda: listener.received)
+    assert [m["data"]["envelopeId"] for m in listener.messages()] == [envelope_id]
+    received = listener.received[0]
+    assert received["headers"]["X-Docusign-Signature-1"] == expected_signature(
+        KEYS[0], received["body"]
+    )
+
+
+def test_event_notification_needs_a_url_and_events(api):
+    response = api.post(
+        "/envelopes", json=sample_definition(eventNotification={"url": "https://x.example"})
+    )
+    assert response.status_code == 400
+    assert response.json()["errorCode"] == "INVALID_REQUEST_PARAMETER"
