@@ -18,9 +18,10 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
@@ -101,6 +102,9 @@ class FunctionInvoker:
     `environment_by_function` maps a function's logical id to its resolved environment
     (see local.template.function_environment). Used by the local API and by the pollers
     that play Lambda's event source mappings.
+
+    With `reload_roots`, an edit to a .py file under them makes every handler load afresh on
+    its next invocation (a new container, in Lambda's terms), as `sam local` picks up edits.
     """
 
     def __init__(
@@ -112,6 +116,8 @@ class FunctionInvoker:
         region: str = DEFAULT_REGION,
         account_id: str = DEFAULT_ACCOUNT_ID,
         stack_name: str = "docusign-connector-local",
+        reload_roots: Iterable[str | Path] = (),
+        log: Callable[[str], None] | None = None,
     ) -> None:
         self.specs: dict[str, FunctionSpec] = functions(template)
         self.environment_by_function = environment_by_function
@@ -124,6 +130,9 @@ class FunctionInvoker:
         }
         self._handlers: dict[str, Callable[..., Any]] = {}
         self._warm: set[str] = set()
+        self._log = log or (lambda line: print(line, file=sys.stderr, flush=True))
+        self.reload_roots = tuple(Path(root).resolve() for root in reload_roots)
+        self._code_stamp = self._source_stamp()
 
     def runtime_environment(self, function_id: str) -> dict[str, str]:
         """Variables the Lambda runtime sets, plus the function's own."""
@@ -159,6 +168,7 @@ class FunctionInvoker:
         if function_id not in self.specs:
             raise KeyError(f"{function_id} is not a function of the template")
         with INVOCATION_LOCK:
+            self._reload_if_changed()
             changed = _apply_environment(self.runtime_environment(function_id))
             try:
                 if function_id not in self._warm:
@@ -171,6 +181,35 @@ class FunctionInvoker:
                     raise HandlerError(f"{function_id} raised {error!r}") from error
             finally:
                 _restore_environment(changed)
+
+    def _source_stamp(self) -> tuple[int, int]:
+        """(number of .py files, newest modification) under the reload roots."""
+        count = newest = 0
+        for root in self.reload_roots:
+            for path in root.rglob("*.py"):
+                try:
+                    modified = path.stat().st_mtime_ns
+                except OSError:
+                    continue
+                count += 1
+                newest = max(newest, modified)
+        return count, newest
+
+    def _reload_if_changed(self) -> None:
+        if not self.reload_roots:
+            return
+        stamp = self._source_stamp()
+        if stamp == self._code_stamp:
+            return
+        self._code_stamp = stamp
+        for name, module in list(sys.modules.items()):
+            path = getattr(module, "__file__", None)
+            if path and any(Path(path).resolve().is_relative_to(r) for r in self.reload_roots):
+                del sys.modules[name]
+        importlib.invalidate_caches()
+        self._handlers.clear()
+        self._warm.clear()
+        self._log("code changed: handlers load afresh on their next invocation")
 
     def _handler(self, function_id: str) -> Callable[..., Any]:
         # Imported on first use, with the function's environment in place, as Lambda does.
@@ -544,6 +583,7 @@ class LocalApi:
         account_id: str = DEFAULT_ACCOUNT_ID,
         stack_name: str = "docusign-connector-local",
         log: Callable[[str], None] | None = None,
+        reload_roots: Iterable[str | Path] = (),
     ) -> None:
         self.template = template
         self.host = host
@@ -557,6 +597,8 @@ class LocalApi:
             region=region,
             account_id=account_id,
             stack_name=stack_name,
+            reload_roots=reload_roots,
+            log=log,
         )
         self.routes = api_routes(template)
         resolver = Resolver(template, stack_name=stack_name, region=region, account_id=account_id)

@@ -223,7 +223,7 @@ def create_resources(
         names[logical_id] = name
         resolver.physical_names = names
     if skipped:
-        say(f"local stack: not emulated (no local equivalent needed): {', '.join(skipped)}")
+        say(f"local stack: skipped, no local effect: {', '.join(skipped)}")
     return created
 
 

@@ -79,6 +79,9 @@ class StackConfig:
     stack_name: str = DEFAULT_STACK_NAME
     template_path: Path = TEMPLATE_PATH
     parameters: dict[str, str] = field(default_factory=dict)
+    # Load edited handler and layer code afresh, as `sam local` does (the command line's
+    # default; off for stacks inside a test process, whose modules must stay put).
+    reload_code: bool = False
 
 
 # ---------------------------------------------------------------------------- moto
@@ -281,6 +284,11 @@ class LocalStack:
                 function_names=self.function_names,
                 region=config.region,
                 stack_name=config.stack_name,
+                reload_roots=(
+                    [PROJECT_ROOT / "functions", PROJECT_ROOT / "layers" / "shared"]
+                    if config.reload_code
+                    else []
+                ),
             )
             self.api.start()
         except OSError as error:
@@ -579,6 +587,7 @@ def main(argv: list[str] | None = None) -> int:
         aws_port=args.aws_port,
         emulator_port=args.emulator_port,
         parameters=dict(args.parameter_overrides),
+        reload_code=True,
     )
     return run(config, args.state_file)
 

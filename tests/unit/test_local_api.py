@@ -4,11 +4,12 @@ import base64
 import copy
 import json
 import os
+import sys
 
 import pytest
 import requests
 
-from local.api import MAX_REQUEST_BYTES, LocalApi
+from local.api import MAX_REQUEST_BYTES, FunctionInvoker, LocalApi
 
 HANDLERS = "tests/unit/"
 MODULE = "local_api_fake_handler"
@@ -316,3 +317,39 @@ def test_each_function_has_its_own_cold_start():
             for path in ("first", "first", "second", "second", "first")
         ]
     assert calls == [True, False, True, False, False]
+
+
+def _write_handler(folder, version):
+    path = folder / "app.py"
+    path.write_text(f"def handler(event, context):\n    return {version!r}\n", encoding="utf-8")
+    # a visible change even on file systems with coarse timestamps
+    stamp = path.stat().st_mtime_ns + version * 2_000_000_000
+    os.utime(path, ns=(stamp, stamp))
+
+
+def test_edited_handlers_are_loaded_afresh(tmp_path, monkeypatch):
+    package = tmp_path / "reloadable_handlers"
+    package.mkdir()
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    _write_handler(package, 1)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    template = {
+        "Resources": {
+            "EditedFunction": {
+                "Type": "AWS::Serverless::Function",
+                "Properties": {"CodeUri": "reloadable_handlers/", "Handler": "app.handler"},
+            }
+        }
+    }
+    logged = []
+    watching = FunctionInvoker(template, {}, reload_roots=[package], log=logged.append)
+    assert watching.invoke("EditedFunction", {}) == 1
+
+    _write_handler(package, 2)
+
+    assert watching.invoke("EditedFunction", {}) == 2
+    assert logged == ["code changed: handlers load afresh on their next invocation"]
+    assert watching.invoke("EditedFunction", {}) == 2
+    assert len(logged) == 1
+    monkeypatch.delitem(sys.modules, "reloadable_handlers.app", raising=False)
+    monkeypatch.delitem(sys.modules, "reloadable_handlers", raising=False)
