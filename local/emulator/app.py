@@ -29,6 +29,12 @@ def _is_rest() -> bool:
     return request.path.startswith(REST_PREFIX)
 
 
+def _path_account_id() -> str:
+    """The {accountId} of a /restapi/v2.1/accounts/{accountId}/… path, if any."""
+    parts = request.path.split("/")
+    return parts[4] if len(parts) > 4 and parts[3] == "accounts" else ""
+
+
 def _logged_headers() -> dict[str, str]:
     headers = {}
     for name, value in request.headers.items():
@@ -71,6 +77,21 @@ def create_app(state: EmulatorState | None = None) -> Flask:
                     "message": "The maximum number of hourly API invocations has been exceeded",
                 }
             ), 429
+        elif kind == "burst_429":
+            return jsonify(
+                {
+                    "errorCode": "BURST_APIINVOCATION_LIMIT_EXCEEDED",
+                    "message": "The maximum number of burst API invocations has been exceeded",
+                }
+            ), 429
+        elif kind == "polling_limit":
+            return jsonify(
+                {
+                    "errorCode": "HOURLY_ENVELOPE_POLLING_LIMIT_EXCEEDED",
+                    "message": "The maximum number of hourly polling requests for this envelope "
+                    "has been exceeded",
+                }
+            ), 400
         elif kind == "500":
             return jsonify(
                 {"errorCode": "UNSPECIFIED_ERROR", "message": "An unexpected error occurred."}
@@ -111,22 +132,22 @@ def create_app(state: EmulatorState | None = None) -> Flask:
         st: EmulatorState = app.config["EMULATOR_STATE"]
         fault = g.get("fault")
         if _is_rest() or response.status_code == 429:
-            account_id = g.get("rest_account_id") or request.path.split("/")[4:5] or [""]
-            if isinstance(account_id, list):
-                account_id = account_id[0]
+            account_id = g.get("rest_account_id") or _path_account_id()
             rate = g.get("rate") or st.consume_rate(account_id, count=False)
-            exhausted = rate["exceeded"] or (fault and fault["kind"] == "429")
-            remaining = 0 if exhausted else rate["remaining"]
+            fault_kind = fault["kind"] if fault else ""
+            hourly_out = rate["exceeded"] == "hourly" or fault_kind == "429"
+            burst_out = rate["exceeded"] == "burst" or fault_kind == "burst_429"
             response.headers["X-RateLimit-Limit"] = str(rate["limit"])
-            response.headers["X-RateLimit-Remaining"] = str(remaining)
+            response.headers["X-RateLimit-Remaining"] = str(0 if hourly_out else rate["remaining"])
             response.headers["X-RateLimit-Reset"] = str(rate["reset"])
             response.headers["X-BurstLimit-Limit"] = str(rate["burst_limit"])
-            response.headers["X-BurstLimit-Remaining"] = str(rate["burst_remaining"])
+            response.headers["X-BurstLimit-Remaining"] = str(
+                0 if burst_out else rate["burst_remaining"]
+            )
             response.headers["X-DocuSign-TraceToken"] = str(uuid.uuid4())
             if response.status_code == 429:
-                response.headers["Retry-After"] = str(
-                    max(int(rate["reset"] - st.now().timestamp()), 1)
-                )
+                wait = 30 if burst_out else int(rate["reset"] - st.now().timestamp())
+                response.headers["Retry-After"] = str(max(wait, 1))
         if not request.path.startswith(CONTROL_PREFIX):
             body = b"" if g.get("body_too_large") else request.get_data(cache=True)
             parsed: Any = None
@@ -146,6 +167,8 @@ def create_app(state: EmulatorState | None = None) -> Flask:
                     "status": response.status_code,
                     "time": st.timestamp(),
                     "fault": fault["kind"] if fault else None,
+                    # A GET of the same envelope resource within 15 minutes (DocuSign's rule).
+                    "pollingViolation": bool(g.get("polling_violation")),
                     # Properties DocuSign does not know and silently ignores.
                     "ignoredProperties": list(g.get("ignored_properties") or []),
                 }

@@ -346,3 +346,10 @@ def add_template():
     )
     template = templates.add_template(st, record)
     return jsonify({"templateId": template["templateId"], "name": template["name"]}), 201
+
+
+@bp.get("/polling-violations")
+def polling_violations():
+    st = state()
+    with st.lock:
+        return jsonify({"violations": list(st.polling_violations)})

@@ -1,8 +1,10 @@
 """Fault switches: make the next matching requests fail the ways DocuSign can fail.
 
-Kinds: `429` (DocuSign's hourly-limit answer), `500`, `503` (an HTML page, as DocuSign's
-front door answers), `latency` (answer after a delay), and `drop_after_commit` (do the work,
-then close the connection without answering: the caller cannot know whether it happened).
+Kinds: `429` (DocuSign's hourly-limit answer), `burst_429` (its burst-limit answer),
+`polling_limit` (the 400 DocuSign gives when one envelope is polled too often), `500`, `503`
+(an HTML page, as DocuSign's front door answers), `latency` (answer after a delay), and
+`drop_after_commit` (do the work, then close the connection without answering: the caller
+cannot know whether it happened).
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
-FAULT_KINDS = frozenset({"429", "500", "503", "latency", "drop_after_commit"})
+FAULT_KINDS = frozenset(
+    {"429", "burst_429", "polling_limit", "500", "503", "latency", "drop_after_commit"}
+)
 ENVIRON_KEY = "docusign_emulator.fault"
 
 

@@ -79,6 +79,11 @@ def authenticate() -> None:
     if not state().user_belongs_to(record["user_id"], account_id):
         raise NOT_A_MEMBER
     g.user_id = record["user_id"]
+    envelope_id = (request.view_args or {}).get("envelope_id")
+    if request.method == "GET" and envelope_id:
+        g.polling_violation = state().note_envelope_get(
+            record["integration_key"], envelope_id, request.path
+        )
     g.rate = state().consume_rate(account_id)
     if g.rate["exceeded"] == "hourly":
         raise DocuSignError(

@@ -85,6 +85,10 @@ class EmulatorState:
         self.authorization_codes: dict[str, dict[str, Any]] = {}
         self.envelopes: dict[str, dict[str, Any]] = {}
         self.templates: dict[str, dict[str, Any]] = {}
+        # DocuSign's polling rule: one GET of an envelope resource per app per 15 minutes.
+        self.polling_interval_seconds = 15 * 60
+        self.last_envelope_gets: dict[tuple[str, str], datetime] = {}
+        self.polling_violations: list[dict[str, Any]] = []
         self.requests: list[dict[str, Any]] = []
         self.events: list[dict[str, Any]] = []
         self.event_listeners: list[Callable[[dict[str, Any]], None]] = []
@@ -247,6 +251,31 @@ class EmulatorState:
     def clear_requests(self) -> None:
         with self.lock:
             self.requests.clear()
+
+    def note_envelope_get(self, integration_key: str, envelope_id: str, path: str) -> bool:
+        """Record a GET of an envelope resource; True when it breaks the polling rule (the
+        same resource fetched by the same app within the polling interval). DocuSign does not
+        fail such calls, it flags them; so does the emulator."""
+        with self.lock:
+            now = self.now()
+            key = (integration_key, path)
+            previous = self.last_envelope_gets.get(key)
+            self.last_envelope_gets[key] = now
+            if previous is None:
+                return False
+            elapsed = (now - previous).total_seconds()
+            if elapsed >= self.polling_interval_seconds:
+                return False
+            self.polling_violations.append(
+                {
+                    "integrationKey": integration_key,
+                    "envelopeId": envelope_id,
+                    "path": path,
+                    "secondsSincePrevious": round(elapsed, 3),
+                    "dateTime": format_datetime(now),
+                }
+            )
+            return True
 
     # ------------------------------------------------------------- rate limits
 

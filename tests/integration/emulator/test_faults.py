@@ -105,3 +105,18 @@ def test_faults_are_listed_and_cleared(api):
 def test_bad_fault_is_refused(api):
     assert api.control("POST", "/faults", json={"kind": "418"}).status_code == 400
     assert api.control("POST", "/faults", json={"kind": "500", "path": "("}).status_code == 400
+
+
+def test_burst_429_and_envelope_polling_limit(api):
+    envelope_id = api.create(sample_definition())
+    arm(api, kind="burst_429")
+    burst = api.get(f"/envelopes/{envelope_id}")
+    assert burst.status_code == 429
+    assert burst.json()["errorCode"] == "BURST_APIINVOCATION_LIMIT_EXCEEDED"
+    assert burst.headers["X-BurstLimit-Remaining"] == "0"
+    assert burst.headers["X-RateLimit-Remaining"] != "0"
+    assert 1 <= int(burst.headers["Retry-After"]) <= 30
+    arm(api, kind="polling_limit", path=f"/envelopes/{envelope_id}$", method="GET")
+    polled = api.get(f"/envelopes/{envelope_id}")
+    assert polled.status_code == 400
+    assert polled.json()["errorCode"] == "HOURLY_ENVELOPE_POLLING_LIMIT_EXCEEDED"

@@ -125,3 +125,23 @@ def test_command_line_reports_a_busy_port():
         )
     assert result.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+
+
+def test_polling_the_same_envelope_within_15_minutes_is_flagged(api, emulator):
+    envelope_id = api.create(sample_definition())
+    emulator.state.clear_requests()
+    assert api.get(f"/envelopes/{envelope_id}").status_code == 200
+    assert api.get(f"/envelopes/{envelope_id}/documents").status_code == 200
+    assert emulator.state.polling_violations == []
+    second = api.get(f"/envelopes/{envelope_id}")
+    assert second.status_code == 200  # DocuSign flags the violation; it does not fail the call
+    assert [r["pollingViolation"] for r in emulator.state.requests] == [False, False, True]
+    assert emulator.state.polling_violations[0]["envelopeId"] == envelope_id
+    emulator.state.advance_clock(15 * 60)
+    emulator.state.tokens[api.session.headers["Authorization"].split()[1]]["expires_at"] = (
+        emulator.state.now().replace(year=2100)
+    )
+    assert api.get(f"/envelopes/{envelope_id}").status_code == 200
+    assert len(emulator.state.polling_violations) == 1
+    listed = requests.get(f"{emulator.url}/_emulator/polling-violations", timeout=10).json()
+    assert len(listed["violations"]) == 1
