@@ -254,3 +254,19 @@ def test_the_sample_event_file_is_a_valid_send() -> None:
     assert event["httpMethod"] == "POST"
     assert event["pathParameters"] == {"connection": "demo"}
     assert sample_pdf().startswith(b"%PDF-")
+
+
+def test_idempotency_key_sends_once(acme: Any, emulator: Any) -> None:
+    headers = {"Idempotency-Key": "case-77-send"}
+    first = send("acme", simple_body(), headers)
+    second = send("acme", simple_body(), headers)
+    assert first.status == 201 and second.status == 201
+    assert second.body == first.body
+    assert len(envelope_creates(emulator)) == 1
+    other = send("acme", simple_body(emailSubject="Another subject"), headers)
+    assert other.status == 409
+    assert other.body["error"]["code"] == "IDEMPOTENCY_KEY_REUSED"
+    assert len(envelope_creates(emulator)) == 1
+    # Another key is another send.
+    assert send("acme", simple_body(), {"Idempotency-Key": "case-78-send"}).status == 201
+    assert len(envelope_creates(emulator)) == 2

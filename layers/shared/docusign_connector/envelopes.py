@@ -117,6 +117,9 @@ def _initial_recipients(
     return recipients
 
 
+IDEMPOTENCY_SECONDS = 7 * 24 * 3600  # as long as DocuSign keeps a transactionId
+
+
 def send_envelope(
     connection_name: str,
     request: SendEnvelopeRequest,
@@ -125,7 +128,67 @@ def send_envelope(
     deadline: Deadline = None,
     services: Services | None = None,
 ) -> SendEnvelopeResponse:
+    """Send once per Idempotency-Key: the same key and body return the first answer; the same
+    key with another body is a 409; a send still under way with that key is a 409 too."""
     services = services or get_services()
+    if not idempotency_key:
+        return _send_envelope(connection_name, request, None, deadline, services)
+    from aws_lambda_powertools.utilities.idempotency import (
+        DynamoDBPersistenceLayer,
+        IdempotencyConfig,
+        idempotent_function,
+    )
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyAlreadyInProgressError,
+        IdempotencyValidationError,
+    )
+
+    persistence = DynamoDBPersistenceLayer(
+        table_name=services.settings.envelope_table_name,
+        key_attr="pk",
+        sort_key_attr="sk",
+        static_pk_value="IDEMPOTENCY",
+        expiry_attr="expiresAt",
+    )
+    config = IdempotencyConfig(
+        event_key_jmespath="key",
+        payload_validation_jmespath="body",
+        expires_after_seconds=IDEMPOTENCY_SECONDS,
+        raise_on_no_idempotency_key=True,
+    )
+
+    @idempotent_function(
+        data_keyword_argument="claim", persistence_store=persistence, config=config
+    )
+    def once(claim: dict[str, Any]) -> dict[str, Any]:
+        return _send_envelope(connection_name, request, idempotency_key, deadline, services).dump()
+
+    claim = {
+        "key": f"{connection_name}\x1f{idempotency_key}",
+        "body": request.model_dump(mode="json", by_alias=True),
+    }
+    try:
+        return SendEnvelopeResponse.model_validate(once(claim=claim))
+    except IdempotencyValidationError:
+        raise Conflict(
+            "this Idempotency-Key was already used with a different request body",
+            code="IDEMPOTENCY_KEY_REUSED",
+        ) from None
+    except IdempotencyAlreadyInProgressError:
+        raise Conflict(
+            "a send with this Idempotency-Key is still in progress; retry shortly",
+            code="IDEMPOTENCY_IN_PROGRESS",
+            headers={"Retry-After": "2"},
+        ) from None
+
+
+def _send_envelope(
+    connection_name: str,
+    request: SendEnvelopeRequest,
+    idempotency_key: str | None,
+    deadline: Deadline,
+    services: Services,
+) -> SendEnvelopeResponse:
     connection = services.connections.get(connection_name)
     prepared, sources = _prepare_documents(services, connection_name, request)
     transaction_id = transaction_id_for(connection_name, idempotency_key)
