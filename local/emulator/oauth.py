@@ -190,7 +190,7 @@ def consent_page():
             400,
         )
     response_type = args.get("response_type", "")
-    if response_type not in ("code", "token"):
+    if response_type != "code":
         return _page(
             "Error",
             f"<h1>Invalid request</h1><p>Unsupported response_type "
