@@ -3,24 +3,22 @@
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from docusign_connector.http import create_resolver, json_response
+from docusign_connector.http import JsonResponse, Request, Router
 from docusign_connector.verification import consent_info
 
 logger = Logger()
 metrics = Metrics()
-app = create_resolver()
+router = Router()
 
 
-@app.get("/connections/<connection>/consent")
-def get_consent(connection: str) -> Response[dict[str, Any]]:
-    return json_response(consent_info(connection))
+@router.route("GET", "/connections/{connection}/consent")
+def get_consent(request: Request) -> JsonResponse:
+    return JsonResponse(consent_info(request.path_parameters["connection"]))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return router.resolve(event, context)

@@ -1,36 +1,30 @@
 """GET /connections/{connection}/envelopes/{envelopeId} — the envelope's status."""
 
-from typing import Annotated, Any
+from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from docusign_connector.envelopes import get_envelope_status
-from docusign_connector.http import create_resolver, json_response
+from docusign_connector.http import JsonResponse, Request, Router
 
 logger = Logger()
 metrics = Metrics()
-app = create_resolver()
+router = Router()
 
 
-@app.get("/connections/<connection>/envelopes/<envelopeId>")
-def get_envelope(
-    connection: str, envelopeId: str, include: Annotated[str | None, Query()] = None  # noqa: N803
-) -> Response[dict[str, Any]]:
-    includes = {part.strip() for part in (include or "").split(",")}
+@router.route("GET", "/connections/{connection}/envelopes/{envelopeId}")
+def get_envelope(request: Request) -> JsonResponse:
     result = get_envelope_status(
-        connection,
-        envelopeId,
-        include_history="history" in includes,
-        deadline=lambda: app.lambda_context.get_remaining_time_in_millis() / 1000,
+        request.path_parameters["connection"],
+        request.path_parameters["envelopeId"],
+        include_history="history" in request.includes(),
+        deadline=request.remaining_seconds,
     )
-    return json_response(result)
+    return JsonResponse(result)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return router.resolve(event, context)

@@ -1,37 +1,34 @@
 """POST /connections/{connection}/envelopes — send documents for signature (or save a draft)."""
 
-from typing import Annotated, Any
+from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from docusign_connector.envelopes import send_envelope
-from docusign_connector.http import create_resolver, json_response
+from docusign_connector.http import JsonResponse, Request, Router
 from docusign_connector.models import SendEnvelopeRequest
 
 logger = Logger()
 metrics = Metrics()
-app = create_resolver()
+router = Router()
 
 
-@app.post("/connections/<connection>/envelopes")
-def post_envelope(connection: str, request: Annotated[SendEnvelopeRequest, Body()]) -> Response[dict[str, Any]]:
+@router.route("POST", "/connections/{connection}/envelopes")
+def post_envelope(request: Request) -> JsonResponse:
+    body = request.body(SendEnvelopeRequest)
     result = send_envelope(
-        connection,
-        request,
-        idempotency_key=app.current_event.headers.get("Idempotency-Key")
-        or app.current_event.headers.get("idempotency-key"),
-        deadline=lambda: app.lambda_context.get_remaining_time_in_millis() / 1000,
+        request.path_parameters["connection"],
+        body,
+        idempotency_key=request.header("Idempotency-Key"),
+        deadline=request.remaining_seconds,
     )
     metrics.add_metric(name="EnvelopesSent", unit=MetricUnit.Count, value=1)
-    return json_response(result, 201)
+    return JsonResponse(result, 201)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return router.resolve(event, context)

@@ -3,24 +3,22 @@
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from docusign_connector.http import create_resolver, json_response
+from docusign_connector.http import JsonResponse, Request, Router
 from docusign_connector.verification import verify_connection
 
 logger = Logger()
 metrics = Metrics()
-app = create_resolver()
+router = Router()
 
 
-@app.post("/connections/<connection>/verify")
-def post_verify(connection: str) -> Response[dict[str, Any]]:
-    return json_response(verify_connection(connection))
+@router.route("POST", "/connections/{connection}/verify")
+def post_verify(request: Request) -> JsonResponse:
+    return JsonResponse(verify_connection(request.path_parameters["connection"]))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return router.resolve(event, context)

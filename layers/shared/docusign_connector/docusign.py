@@ -38,6 +38,16 @@ CONNECT_TIMEOUT = 5
 READ_TIMEOUT = 25
 MAX_REQUEST_BYTES = 35_651_584  # DocuSign's limit on one HTTP request body
 RETRYABLE_STATUS = {429, 500, 502, 503, 504}
+MAX_ATTEMPTS = 4
+BACKOFF_BASE = 0.5  # seconds before the first retry when DocuSign names no wait
+BACKOFF_CAP = 8.0
+# Kept back from the Lambda's remaining time to record the result and answer the caller.
+ANSWER_MARGIN = 2.0
+# The shortest time worth giving one more request; less than this and we stop retrying.
+MIN_ATTEMPT_SECONDS = 3.0
+MIN_READ_TIMEOUT = 1.0
+# Without a Lambda deadline (command-line tools), never wait longer than this for a retry.
+MAX_WAIT_WITHOUT_DEADLINE = 30.0
 _THROTTLE_CODES = {
     "HOURLY_APIINVOCATION_LIMIT_EXCEEDED",
     "BURST_APIINVOCATION_LIMIT_EXCEEDED",

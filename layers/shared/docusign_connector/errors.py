@@ -62,6 +62,11 @@ class NotFound(ConnectorError):
     code = "NOT_FOUND"
 
 
+class MethodNotAllowed(ConnectorError):
+    status_code = 405
+    code = "METHOD_NOT_ALLOWED"
+
+
 class Conflict(ConnectorError):
     status_code = 409
     code = "CONFLICT"

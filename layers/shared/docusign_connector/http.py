@@ -1,19 +1,30 @@
-"""The REST resolver every API function uses, and the one place where exceptions become
-HTTP responses (`{"error": {"code", "message", "details"}}`)."""
+"""API Gateway (REST, proxy integration) in and out, and the one place where exceptions become
+HTTP responses: `{"error": {"code", "message", "details"}}`.
+
+A small router of our own rather than Powertools' event handler: each function serves one or
+two routes, and the event handler with its OpenAPI validation layer would double the cost of
+importing a handler (the cold start). Bodies are still validated by the pydantic models.
+"""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import re
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
 
-from .errors import ConnectorError
+from .errors import BadRequest, ConnectorError, MethodNotAllowed, NotFound, PayloadTooLarge
 
 logger = Logger(child=True)
 
+# A Lambda request payload is capped at 6 MB; bodies near it cannot be answered anyway.
+MAX_BODY_BYTES = 6 * 1024 * 1024
 _CAMEL_BOUNDARY = re.compile(r"(?<!^)(?=[A-Z])")
 _CUSTOM_CODE = re.compile(r"^[A-Z][A-Z0-9_]+$")
 _SUFFIX_BY_TYPE = {
@@ -23,28 +34,76 @@ _SUFFIX_BY_TYPE = {
     "string_too_long": "TOO_LONG",
     "too_long": "TOO_LONG",
 }
+_TRUE = {"true", "1", "yes"}
+_FALSE = {"false", "0", "no", ""}
+
+Model = TypeVar("Model", bound=BaseModel)
 
 
-def json_response(body: Any, status_code: int = 200, headers: dict[str, str] | None = None) \
-        -> Response:
-    if hasattr(body, "dump"):
-        body = body.dump()
-    return Response(
-        status_code=status_code,
-        content_type=content_types.APPLICATION_JSON,
-        body=body,
-        headers=headers or {},
-    )
+@dataclass
+class Request:
+    """What a route handler needs from the API Gateway event."""
+
+    method: str
+    resource: str
+    path_parameters: dict[str, str]
+    query: dict[str, str]
+    headers: dict[str, str]  # lower-cased names
+    raw_body: bytes | None
+    context: Any = None
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
+    def remaining_seconds(self) -> float:
+        if self.context is None:
+            return 29.0
+        return float(self.context.get_remaining_time_in_millis()) / 1000
+
+    def flag(self, name: str) -> bool:
+        value = self.query.get(name, "").strip().lower()
+        if value in _TRUE:
+            return True
+        if value in _FALSE:
+            return False
+        raise BadRequest(f"query parameter {name} must be true or false",
+                         code=f"INVALID_{_CAMEL_BOUNDARY.sub('_', name).upper()}")
+
+    def includes(self) -> set[str]:
+        return {part.strip() for part in self.query.get("include", "").split(",") if part.strip()}
+
+    def body(self, model: type[Model]) -> Model:
+        """The JSON body validated by `model`; every problem is a 400 in the error shape."""
+        if not self.raw_body:
+            raise BadRequest("the request needs a JSON body", code="BODY_REQUIRED")
+        if len(self.raw_body) > MAX_BODY_BYTES:
+            raise PayloadTooLarge(
+                "the request body is larger than 6 MB; upload large documents to the S3 inbox "
+                "and send them by s3Key",
+                code="REQUEST_TOO_LARGE",
+            )
+        try:
+            data = json.loads(self.raw_body)
+        except (ValueError, UnicodeDecodeError):
+            raise BadRequest("the request body is not valid JSON", code="INVALID_JSON") from None
+        if not isinstance(data, dict):
+            raise BadRequest("the request body must be a JSON object", code="INVALID_JSON")
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            raise validation_error(exc) from None
 
 
-def error_response(error: ConnectorError) -> Response:
-    return json_response(error.to_body(), error.status_code, error.headers)
+@dataclass
+class JsonResponse:
+    body: Any
+    status_code: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
     text = ""
-    for part in parts:
+    for part in (str(p) for p in loc):
         text += f"[{part}]" if part.isdigit() else (f".{part}" if text else part)
     return text
 
@@ -66,45 +125,94 @@ def _code_for(error: dict[str, Any]) -> str:
     return f"INVALID_{name}"
 
 
-def validation_error_response(exc: RequestValidationError) -> Response:
-    errors = list(exc.errors())
+def validation_error(exc: ValidationError) -> BadRequest:
     details = [
         {
             "field": _field_path(tuple(e.get("loc", ()))),
-            "code": _code_for(e),
+            "code": _code_for(dict(e)),
             "message": str(e.get("msg", "invalid value")),
         }
-        for e in errors
+        for e in exc.errors(include_url=False, include_input=False)
     ]
-    first = details[0] if details else {"code": "VALIDATION_ERROR", "message": "invalid request"}
-    field = f" ({first['field']})" if first.get("field") else ""
-    error = ConnectorError(f"{first['message']}{field}", code=first["code"], details=details)
-    error.status_code = 400
-    return error_response(error)
+    first = details[0] if details else {"code": "VALIDATION_ERROR", "message": "invalid",
+                                        "field": ""}
+    where = f" ({first['field']})" if first.get("field") else ""
+    return BadRequest(f"{first['message']}{where}", code=first["code"], details=details)
 
 
-def create_resolver() -> APIGatewayRestResolver:
-    app = APIGatewayRestResolver(enable_validation=True)
+def _event_body(event: dict[str, Any]) -> bytes | None:
+    body = event.get("body")
+    if body is None:
+        return None
+    if event.get("isBase64Encoded"):
+        try:
+            return base64.b64decode(body)
+        except (binascii.Error, ValueError):
+            raise BadRequest("the request body is not valid base64", code="INVALID_BODY") \
+                from None
+    return body.encode() if isinstance(body, str) else bytes(body)
 
-    @app.exception_handler(ConnectorError)
-    def _connector_error(exc: ConnectorError) -> Response:
-        level = logger.warning if exc.status_code >= 500 else logger.info
-        level("request failed", extra={"code": exc.code, "status": exc.status_code})
-        return error_response(exc)
 
-    @app.exception_handler(RequestValidationError)
-    def _invalid(exc: RequestValidationError) -> Response:
-        return validation_error_response(exc)
+def _response(status: int, body: Any, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    if hasattr(body, "dump"):
+        body = body.dump()
+    return {
+        "statusCode": status,
+        "headers": {"Content-Type": "application/json", **(headers or {})},
+        "body": json.dumps(body, ensure_ascii=False),
+        "isBase64Encoded": False,
+    }
 
-    @app.not_found
-    def _unknown_route(exc: Exception) -> Response:
-        error = ConnectorError("no such route", code="ROUTE_NOT_FOUND")
-        error.status_code = 404
-        return error_response(error)
 
-    @app.exception_handler(Exception)
-    def _unexpected(exc: Exception) -> Response:
-        logger.exception("unexpected error")
-        return error_response(ConnectorError("internal error", code="INTERNAL_ERROR"))
+def error_response(error: ConnectorError) -> dict[str, Any]:
+    return _response(error.status_code, error.to_body(), error.headers)
 
-    return app
+
+Handler = Callable[[Request], JsonResponse]
+
+
+class Router:
+    """Routes API Gateway proxy events (by method and resource template) to handlers."""
+
+    def __init__(self) -> None:
+        self._routes: dict[tuple[str, str], Handler] = {}
+
+    def route(self, method: str, resource: str) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            self._routes[(method.upper(), resource)] = handler
+            return handler
+
+        return register
+
+    def resolve(self, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+        try:
+            method = str(event.get("httpMethod", "")).upper()
+            resource = str(event.get("resource", ""))
+            handler = self._routes.get((method, resource))
+            if handler is None:
+                known = {m for (m, r) in self._routes if r == resource}
+                if known:
+                    raise MethodNotAllowed(f"{method} is not allowed here",
+                                           headers={"Allow": ", ".join(sorted(known))})
+                raise NotFound("no such route", code="ROUTE_NOT_FOUND")
+            request = Request(
+                method=method,
+                resource=resource,
+                path_parameters={k: str(v) for k, v in
+                                 (event.get("pathParameters") or {}).items()},
+                query={k: str(v) for k, v in
+                       (event.get("queryStringParameters") or {}).items()},
+                headers={str(k).lower(): str(v) for k, v in
+                         (event.get("headers") or {}).items()},
+                raw_body=_event_body(event),
+                context=context,
+            )
+            result = handler(request)
+            return _response(result.status_code, result.body, result.headers)
+        except ConnectorError as exc:
+            level = logger.warning if exc.status_code >= 500 else logger.info
+            level("request failed", extra={"code": exc.code, "status": exc.status_code})
+            return error_response(exc)
+        except Exception:
+            logger.exception("unexpected error")
+            return error_response(ConnectorError("internal error", code="INTERNAL_ERROR"))

@@ -45,11 +45,13 @@ class ApiModel(BaseModel):
         populate_by_name=True,
         extra="forbid",
         str_strip_whitespace=True,
+        # Built on first use: a function only pays for the models it actually uses.
+        defer_build=True,
     )
 
 
 class OutModel(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, defer_build=True)
 
     def dump(self) -> dict[str, Any]:
         return self.model_dump(by_alias=True, mode="json")
