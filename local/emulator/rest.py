@@ -15,7 +15,7 @@ from . import schema
 from .dates import format_datetime, parse_datetime
 from .errors import DocuSignError, invalid_parameter, invalid_request_body
 from .state import RECIPIENT_KINDS, EmulatorState
-from .validation import MAX_REQUEST_BYTES, build_envelope
+from .validation import MAX_EMAIL_BLURB, MAX_EMAIL_SUBJECT, MAX_REQUEST_BYTES, build_envelope
 
 bp = Blueprint("rest", __name__, url_prefix="/restapi/v2.1/accounts/<account_id>")
 
@@ -363,6 +363,12 @@ def update_envelope(account_id: str, envelope_id: str):
             st.void(envelope, reason)
         elif status in ("sent", ""):
             if envelope["status"] == "created":
+                for field, limit in (
+                    ("emailSubject", MAX_EMAIL_SUBJECT),
+                    ("emailBlurb", MAX_EMAIL_BLURB),
+                ):
+                    if len(body.get(field) or "") > limit:
+                        raise invalid_parameter(f"{field} is longer than {limit} characters.")
                 for field in ("emailSubject", "emailBlurb"):
                     if field in body:
                         envelope[field] = body[field] or ""
@@ -572,3 +578,53 @@ def list_status(account_id: str):
     if not isinstance(body, dict):
         raise invalid_request_body("The body must be a JSON object (envelopeIdsRequest).")
     return _list_status_changes(account_id, request.args.to_dict(), body)
+
+
+AUDIT_ACTIONS = {
+    "envelope-created": "Registered",
+    "envelope-sent": "Sent Invitations",
+    "envelope-resent": "Resent Invitations",
+    "recipient-delivered": "Viewed",
+    "recipient-completed": "Signed",
+    "recipient-declined": "Declined",
+    "envelope-completed": "Completed",
+    "envelope-voided": "Voided",
+    "envelope-declined": "Declined",
+}
+
+
+@bp.get("/envelopes/<envelope_id>/audit_events")
+def list_audit_events(account_id: str, envelope_id: str):
+    """The envelope's history as DocuSign's audit events (field names as in its SOAP twin)."""
+    st = state()
+    with st.lock:
+        envelope = st.get_envelope(account_id, envelope_id)
+        recipients = {r["recipientId"]: r for r in st.iter_recipients(envelope)}
+        sender = envelope["sender"]
+        audit = []
+        for event in st.events:
+            if event["envelopeId"] != envelope_id or event["event"] not in AUDIT_ACTIONS:
+                continue
+            recipient = recipients.get(event.get("recipientId") or "")
+            if recipient is not None and recipient["_kind"] == "carbonCopies":
+                continue  # a copy was delivered; nobody acted
+            actor = recipient if recipient and event["event"] != "recipient-sent" else None
+            user_name = actor.get("name", "") if actor else sender["userName"]
+            message = AUDIT_ACTIONS[event["event"]]
+            if recipient is not None:
+                message += f" by {recipient.get('name', '')} ({recipient.get('email', '')})"
+            fields = {
+                "logTime": event["generatedDateTime"],
+                "Source": "API" if actor is None else "Web",
+                "UserName": user_name,
+                "UserId": "" if actor else sender["userId"],
+                "Action": AUDIT_ACTIONS[event["event"]],
+                "Message": message,
+                "EnvelopeStatus": event.get("envelopeStatus") or "",
+                "ClientIPAddress": "127.0.0.1",
+                "Information": "",
+                "GeoLocation": "",
+                "Language": "english (us)",
+            }
+            audit.append({"eventFields": [{"name": k, "value": v} for k, v in fields.items()]})
+        return jsonify({"auditEvents": audit})

@@ -319,6 +319,7 @@ class EmulatorState:
             "envelopeId": envelope["envelopeId"],
             "userId": envelope["sender"]["userId"],
             "recipientId": recipient_id,
+            "envelopeStatus": envelope["status"],
             "generatedDateTime": self.timestamp(),
         }
         self.events.append(record)

@@ -357,3 +357,21 @@ def test_put_status_with_ids_in_the_body(api):
     )
     assert response.status_code == 200
     assert response.json()["envelopes"][0]["envelopeId"] == envelope_id
+
+
+def test_audit_events_follow_the_history(api):
+    envelope_id = api.create(sample_definition())
+    api.control("POST", f"/envelopes/{envelope_id}/complete")
+    response = api.get(f"/envelopes/{envelope_id}/audit_events")
+    assert response.status_code == 200
+    events = [
+        {f["name"]: f["value"] for f in e["eventFields"]} for e in response.json()["auditEvents"]
+    ]
+    actions = [e["Action"] for e in events]
+    assert actions[0] == "Registered"
+    assert "Signed" in actions
+    assert actions[-1] == "Completed"
+    signed = next(e for e in events if e["Action"] == "Signed")
+    assert signed["UserName"] == "Sam Signer"
+    assert events[-1]["EnvelopeStatus"] == "completed"
+    assert "Charlie Copy" not in [e["UserName"] for e in events]
