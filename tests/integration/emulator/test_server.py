@@ -145,3 +145,30 @@ def test_polling_the_same_envelope_within_15_minutes_is_flagged(api, emulator):
     assert len(emulator.state.polling_violations) == 1
     listed = requests.get(f"{emulator.url}/_emulator/polling-violations", timeout=10).json()
     assert len(listed["violations"]) == 1
+
+
+def test_concurrent_creates_are_all_recorded(api, emulator):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def create(index: int) -> str:
+        return api.create(sample_definition(transactionId=f"tx-{index}"))
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        ids = list(pool.map(create, range(24)))
+    assert len(set(ids)) == 24
+    assert len(emulator.state.envelopes) == 24
+    found = api.get("/envelopes", params={"transaction_ids": "tx-5,tx-17"}).json()
+    assert found["totalSetSize"] == "2"
+
+
+def test_non_ascii_document_names_download(api):
+    definition = sample_definition()
+    definition["documents"][2]["name"] = "Contrato señal.pdf"
+    envelope_id = api.create(definition)
+    response = api.get(f"/envelopes/{envelope_id}/documents/3")
+    assert response.status_code == 200
+    disposition = response.headers["Content-Disposition"]
+    assert "filename*=UTF-8''Contrato%20se%C3%B1al.pdf" in disposition
+    assert 'documentid="3"' in disposition
+    listed = api.get(f"/envelopes/{envelope_id}/documents").json()["envelopeDocuments"]
+    assert listed[2]["name"] == "Contrato señal.pdf"
