@@ -8,6 +8,7 @@ DocuSign's answers that are not successes become domain errors in `to_connector_
 from __future__ import annotations
 
 import json
+import math
 import random
 import time
 import uuid
@@ -27,9 +28,10 @@ from .errors import (
     ConnectorError,
     DocuSignApiError,
     NotFound,
+    OutcomeUnknown,
     Throttled,
-    UpstreamError,
     Unprocessable,
+    UpstreamError,
     UpstreamUnavailable,
 )
 
@@ -95,9 +97,7 @@ class _StreamingEnvelopeBody:
             self._parts.append(before.encode())
             self._parts.append(source)
         self._parts.append(rest.encode())
-        self._length = sum(
-            len(p) if isinstance(p, bytes) else p.base64_length for p in self._parts
-        )
+        self._length = sum(len(p) if isinstance(p, bytes) else p.base64_length for p in self._parts)
         self._chunks = self._generate()
         self._buffer = b""
 
@@ -142,8 +142,49 @@ class RateLimit:
     reset_epoch: int | None = None
 
 
+class _AttemptFailed(Exception):
+    """One request failed in a way that another attempt may fix.
+
+    `error` is what the caller gets if we stop here. `wait` is the pause DocuSign asked for
+    (Retry-After, or the rate-limit reset), if any. `refused` means DocuSign certainly did not
+    act on the request (it throttled it); otherwise a create may or may not have happened.
+    `timed_out` means DocuSign did not answer in time and may still be working on it.
+    """
+
+    def __init__(
+        self,
+        error: ConnectorError,
+        *,
+        wait: float | None = None,
+        refused: bool = False,
+        timed_out: bool = False,
+    ) -> None:
+        super().__init__(error.message)
+        self.error = error
+        self.wait = wait
+        self.refused = refused
+        self.timed_out = timed_out
+
+
+# Transaction ids whose create ended without a known outcome in this container: the next
+# create with the same id looks for the envelope before posting.
+_UNSETTLED_TRANSACTIONS: set[str] = set()
+
+
+def _pause(seconds: float) -> None:
+    time.sleep(seconds)
+
+
 class DocuSignClient:
-    """The REST calls the connector makes, for one connection."""
+    """The REST calls the connector makes, for one connection.
+
+    Retries: GETs and PUTs are retried on throttling (429), server errors (5xx), dropped
+    connections and timeouts, with exponential backoff and jitter, or exactly as long as
+    DocuSign asks (Retry-After, X-RateLimit-Reset), and only while the Lambda's remaining time
+    (`deadline`) leaves room for another attempt and the answer. A create is retried only after
+    looking the envelope up by its transactionId, so a create whose answer was lost is found,
+    never made twice.
+    """
 
     def __init__(
         self,
@@ -152,15 +193,17 @@ class DocuSignClient:
         *,
         session: requests.Session | None = None,
         deadline: Callable[[], float] | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.connection = connection
         self._tokens = tokens
         self._session = session or tokens.session
         self._deadline = deadline  # seconds left in this invocation
-        self._sleep = sleep
+        self._sleep = sleep if sleep is not None else _pause
         self.rate_limit = RateLimit()
         self.calls = 0
+        # Set by `_send` when an attempt failed after DocuSign may have acted on it.
+        self._retried_unsettled = False
 
     @property
     def account(self) -> Account:
@@ -172,7 +215,19 @@ class DocuSignClient:
 
     # -- transport ---------------------------------------------------------------------------
 
-    def _send(
+    def _remaining(self) -> float | None:
+        return None if self._deadline is None else float(self._deadline())
+
+    def _timeouts(self) -> tuple[float, float]:
+        """Connect and read timeouts: the usual ones, shortened so that an answer that does not
+        come still leaves time to answer the caller."""
+        remaining = self._remaining()
+        if remaining is None:
+            return CONNECT_TIMEOUT, READ_TIMEOUT
+        read = max(MIN_READ_TIMEOUT, min(READ_TIMEOUT, remaining - ANSWER_MARGIN))
+        return min(CONNECT_TIMEOUT, read), read
+
+    def _attempt(
         self,
         method: str,
         path: str,
@@ -181,17 +236,19 @@ class DocuSignClient:
         json_body: Any = None,
         body_factory: Callable[[], Any] | None = None,
         stream: bool = False,
-        retry: bool = True,
     ) -> requests.Response:
-        """One DocuSign call; GETs and PUTs are retried on throttling and server errors."""
-        attempt = 0
+        """One request (plus one more with a fresh token if DocuSign answers 401).
+
+        Raises `_AttemptFailed` for failures another attempt may fix, and the mapped domain
+        error for every other non-success answer.
+        """
         refreshed = False
         while True:
-            attempt += 1
             token = self._tokens.token(self.connection, fresh=False)
             headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
             data = None
             if body_factory is not None:
+                # A streamed body is read once: every attempt gets a new one.
                 data = body_factory()
                 headers["Content-Type"] = "application/json"
             self.calls += 1
@@ -203,14 +260,21 @@ class DocuSignClient:
                     json=json_body,
                     data=data,
                     headers=headers,
-                    timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),
+                    timeout=self._timeouts(),
                     stream=stream,
                 )
+            except requests.Timeout as exc:
+                connect_only = isinstance(exc, requests.ConnectTimeout)
+                raise _AttemptFailed(
+                    UpstreamUnavailable("DocuSign did not answer in time", code="DOCUSIGN_TIMEOUT"),
+                    refused=connect_only,
+                    timed_out=not connect_only,
+                ) from exc
             except requests.RequestException as exc:
-                if retry and self._may_retry(attempt, 0.5 * attempt):
-                    continue
-                raise UpstreamUnavailable(
-                    "DocuSign could not be reached", code="DOCUSIGN_UNREACHABLE"
+                raise _AttemptFailed(
+                    UpstreamUnavailable(
+                        "DocuSign could not be reached", code="DOCUSIGN_UNREACHABLE"
+                    )
                 ) from exc
             self._note_rate_limit(response)
             if response.status_code == 401 and not refreshed:
@@ -219,19 +283,49 @@ class DocuSignClient:
                 self._tokens.forget(self.connection)
                 response.close()
                 continue
-            if response.status_code in RETRYABLE_STATUS and retry:
-                wait = _retry_after(response, attempt)
-                if self._may_retry(attempt, wait):
-                    response.close()
-                    continue
+            if response.status_code in RETRYABLE_STATUS:
+                wait = _server_wait(response)
+                error = to_connector_error(_api_error(response), response)
+                raise _AttemptFailed(error, wait=wait, refused=response.status_code == 429)
             if response.status_code >= 400:
                 raise to_connector_error(_api_error(response), response)
             return response
 
-    def _may_retry(self, attempt: int, wait: float) -> bool:
-        if attempt >= 3:
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        json_body: Any = None,
+        stream: bool = False,
+        retry: bool = True,
+    ) -> requests.Response:
+        """One DocuSign call that does not create anything: retried within the time budget."""
+        self._retried_unsettled = False
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return self._attempt(
+                    method, path, params=params, json_body=json_body, stream=stream
+                )
+            except _AttemptFailed as failure:
+                if not retry or not self._wait_before_retry(attempt, failure):
+                    raise failure.error from failure
+                if not failure.refused:
+                    self._retried_unsettled = True
+
+    def _wait_before_retry(self, attempt: int, failure: _AttemptFailed) -> bool:
+        """Pause before attempt `attempt + 1`, or say there is none to make."""
+        if attempt >= MAX_ATTEMPTS:
             return False
-        if self._deadline is not None and self._deadline() - wait < READ_TIMEOUT / 2:
+        wait = _backoff(attempt) if failure.wait is None else failure.wait + _jitter()
+        remaining = self._remaining()
+        if remaining is None:
+            if wait > MAX_WAIT_WITHOUT_DEADLINE:
+                return False
+        elif remaining - wait < ANSWER_MARGIN + MIN_ATTEMPT_SECONDS:
             return False
         self._sleep(wait)
         return True
@@ -250,26 +344,151 @@ class DocuSignClient:
     # -- operations --------------------------------------------------------------------------
 
     def create_envelope(
-        self, definition: dict[str, Any], sources: list[DocumentSource]
+        self,
+        definition: dict[str, Any],
+        sources: list[DocumentSource],
+        *,
+        look_up_first: bool = False,
     ) -> dict[str, Any]:
-        response = self._send(
-            "POST",
-            "/envelopes",
-            body_factory=lambda: _StreamingEnvelopeBody(definition, sources),
-            retry=False,
+        """Create (and usually send) an envelope; DocuSign's `envelopeSummary` comes back.
+
+        With a `transactionId` in the definition, a create that fails without a clear refusal
+        (server error, dropped connection, timeout) is looked up by that id before it is ever
+        posted again; if DocuSign has it, its summary is returned as if the create had
+        answered. A throttled create (429) was refused outright, so it is posted again after
+        the wait DocuSign asks for, if the time budget allows. `look_up_first` looks before the
+        first post (for a caller that knows an earlier attempt ended without an answer).
+        """
+        transaction_id = str(definition.get("transactionId") or "")
+
+        def post() -> dict[str, Any]:
+            response = self._attempt(
+                "POST",
+                "/envelopes",
+                body_factory=lambda: _StreamingEnvelopeBody(definition, sources),
+            )
+            return _body(response)
+
+        if not transaction_id:
+            # Nothing to find a lost envelope by: one attempt, never repeated.
+            try:
+                return post()
+            except _AttemptFailed as failure:
+                raise failure.error from failure
+
+        if look_up_first or transaction_id in _UNSETTLED_TRANSACTIONS:
+            found = self.find_by_transaction_id(transaction_id)
+            if found is not None:
+                _UNSETTLED_TRANSACTIONS.discard(transaction_id)
+                return found
+
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                summary = post()
+            except _AttemptFailed as failure:
+                if failure.refused:
+                    if self._wait_before_retry(attempt, failure):
+                        continue
+                    raise failure.error from failure
+                _UNSETTLED_TRANSACTIONS.add(transaction_id)
+                found = self._find_after_failure(transaction_id, attempt, failure)
+                if found is not None:
+                    _UNSETTLED_TRANSACTIONS.discard(transaction_id)
+                    return found
+                if failure.timed_out:
+                    # DocuSign may still be creating it: posting again could make a second one.
+                    raise self._unknown_outcome(failure) from failure
+                if self._wait_before_retry(attempt, failure):
+                    continue
+                raise self._unknown_outcome(failure) from failure
+            _UNSETTLED_TRANSACTIONS.discard(transaction_id)
+            return summary
+
+    def _find_after_failure(
+        self, transaction_id: str, attempt: int, failure: _AttemptFailed
+    ) -> dict[str, Any] | None:
+        """Look for the envelope of a create that failed. After a timeout, look again a few
+        times (with backoff, within the time budget): DocuSign may finish the create late."""
+        looks = 0
+        while True:
+            looks += 1
+            try:
+                found = self.find_by_transaction_id(transaction_id)
+            except ConnectorError as exc:
+                if isinstance(exc, Throttled):
+                    raise
+                raise self._unknown_outcome(failure) from exc
+            if found is not None or not failure.timed_out:
+                return found
+            if not self._wait_before_retry(attempt + looks - 1, _AttemptFailed(failure.error)):
+                return None
+
+    @staticmethod
+    def _unknown_outcome(failure: _AttemptFailed) -> ConnectorError:
+        if isinstance(failure.error, Throttled):
+            return failure.error
+        return OutcomeUnknown(
+            "DocuSign did not confirm the envelope and it could not be found yet; retry with "
+            "the same Idempotency-Key to get the envelope without sending it twice",
+            details=failure.error.details,
+            headers={"Retry-After": "5"},
         )
-        return _body(response)
+
+    def find_by_transaction_id(self, transaction_id: str) -> dict[str, Any] | None:
+        """The summary of the envelope created with this transactionId, or None.
+
+        DocuSign's list-status-changes call accepts `transaction_ids` alone (no `from_date`);
+        transaction ids are valid for 7 days.
+        """
+        response = self._send("GET", "/envelopes", params={"transaction_ids": transaction_id})
+        body = _body(response)
+        candidates: list[dict[str, Any]] = []
+        for key in ("envelopes", "envelopeTransactionStatuses"):
+            for entry in body.get(key) or []:
+                if not isinstance(entry, dict) or not entry.get("envelopeId"):
+                    continue
+                # Trust only entries that name our id (when DocuSign includes it at all).
+                if entry.get("transactionId") not in (None, transaction_id):
+                    continue
+                candidates.append(entry)
+        if not candidates:
+            return None
+        entry = candidates[0]
+        return {
+            "envelopeId": str(entry["envelopeId"]),
+            "status": str(entry.get("status") or "").lower() or None,
+            "statusDateTime": entry.get("statusChangedDateTime")
+            or entry.get("statusDateTime")
+            or entry.get("sentDateTime")
+            or entry.get("createdDateTime"),
+            "transactionId": transaction_id,
+        }
 
     def get_envelope(self, envelope_id: str, include: str = "recipients,custom_fields") -> dict:
         response = self._send("GET", f"/envelopes/{envelope_id}", params={"include": include})
         return _body(response)
 
     def void_envelope(self, envelope_id: str, reason: str) -> dict[str, Any]:
-        response = self._send(
-            "PUT",
-            f"/envelopes/{envelope_id}",
-            json_body={"status": "voided", "voidedReason": reason},
-        )
+        try:
+            response = self._send(
+                "PUT",
+                f"/envelopes/{envelope_id}",
+                json_body={"status": "voided", "voidedReason": reason},
+            )
+        except Conflict:
+            if not self._retried_unsettled:
+                raise
+            # An earlier attempt may have voided it before its answer was lost: if so, this
+            # refusal is our own success.
+            envelope = self.get_envelope(envelope_id, include="")
+            if (
+                str(envelope.get("status") or "").lower() != "voided"
+                or envelope.get("voidedReason") != reason
+            ):
+                raise
+            return {"envelopeId": envelope_id}
         return _body(response)
 
     def list_documents(self, envelope_id: str) -> list[dict[str, Any]]:
@@ -289,14 +508,26 @@ class DocuSignClient:
             response.close()
 
 
-def _retry_after(response: requests.Response, attempt: int) -> float:
-    value = response.headers.get("Retry-After")
-    if value and value.isdigit():
+def _jitter() -> float:
+    # A little spread so that callers told the same Retry-After do not all come back at once.
+    return random.uniform(0.0, 0.25)
+
+
+def _backoff(attempt: int) -> float:
+    """Exponential backoff with jitter: about 0.5 s, 1 s, 2 s … (each between half and all)."""
+    return min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempt - 1)) * random.uniform(0.5, 1.0)
+
+
+def _server_wait(response: requests.Response) -> float | None:
+    """How long DocuSign asked us to wait: Retry-After (seconds), else, when throttled, until
+    the rate-limit window resets (X-RateLimit-Reset, epoch seconds); None if it did not say."""
+    value = (response.headers.get("Retry-After") or "").strip()
+    if value.isdigit():
         return float(value)
-    reset = response.headers.get("X-RateLimit-Reset")
-    if response.status_code == 429 and reset and reset.isdigit():
+    reset = (response.headers.get("X-RateLimit-Reset") or "").strip()
+    if response.status_code == 429 and reset.isdigit():
         return max(0.0, float(reset) - time.time())
-    return min(8.0, 0.5 * 2 ** (attempt - 1)) * (0.5 + random.random() / 2)
+    return None
 
 
 def _body(response: requests.Response) -> dict[str, Any]:
@@ -333,32 +564,39 @@ def to_connector_error(
     details = [err.detail()]
     if err.status == 429 or code in _THROTTLE_CODES:
         retry_after = 60
-        if response is not None:
-            retry_after = max(1, int(_retry_after(response, 1)))
+        wait = _server_wait(response) if response is not None else None
+        if wait is not None:
+            retry_after = max(1, math.ceil(wait))
         return Throttled(
             "DocuSign is throttling requests for this account; retry later",
             retry_after=retry_after,
             details=details,
         )
     if code in _NOT_FOUND_CODES or (err.status == 404 and not code):
+        document = code == "DOCUMENT_DOES_NOT_EXIST"
         return NotFound(
             "the envelope or document does not exist in this connection's DocuSign account",
-            code="ENVELOPE_NOT_FOUND" if code != "DOCUMENT_DOES_NOT_EXIST" else "DOCUMENT_NOT_FOUND",
+            code="DOCUMENT_NOT_FOUND" if document else "ENVELOPE_NOT_FOUND",
             details=details,
         )
     if code in _CONFLICT_CODES:
         return Conflict(
-            err.message or "the envelope is not in a state that allows this", code="INVALID_STATE",
+            err.message or "the envelope is not in a state that allows this",
+            code="INVALID_STATE",
             details=details,
         )
     if code in _CALLER_CODES:
-        return BadRequest(err.message or "DocuSign rejected the request", code=code,
-                          details=details)
+        return BadRequest(
+            err.message or "DocuSign rejected the request", code=code, details=details
+        )
     if err.status >= 500:
         return UpstreamUnavailable("DocuSign is unavailable; retry later", details=details)
     if err.status == 401:
-        return UpstreamError("DocuSign did not accept the connector's access token",
-                             code="DOCUSIGN_AUTHENTICATION_FAILED", details=details)
+        return UpstreamError(
+            "DocuSign did not accept the connector's access token",
+            code="DOCUSIGN_AUTHENTICATION_FAILED",
+            details=details,
+        )
     if 400 <= err.status < 500:
         # Retrying will not help: DocuSign refused what it was given.
         return Unprocessable(

@@ -110,6 +110,13 @@ class UpstreamUnavailable(ConnectorError):
     code = "DOCUSIGN_UNAVAILABLE"
 
 
+class OutcomeUnknown(UpstreamUnavailable):
+    """A create got no answer and DocuSign could not yet tell whether it happened; the caller
+    retries with the same Idempotency-Key, which finds the envelope instead of sending again."""
+
+    code = "DOCUSIGN_OUTCOME_UNKNOWN"
+
+
 class DocuSignApiError(Exception):
     """A non-success answer from DocuSign's REST API, before it is mapped for the caller."""
 
