@@ -57,10 +57,16 @@ def routing_order_of(recipient: dict[str, Any]) -> int:
 
 def _load_public_key(pem: str) -> rsa.RSAPublicKey:
     data = pem.encode() if isinstance(pem, str) else pem
-    if b"CERTIFICATE" in data:
-        key = load_pem_x509_certificate(data).public_key()
-    else:
-        key = load_pem_public_key(data)
+    if b"PRIVATE KEY" in data:
+        raise ValueError("expected the RSA public key (or certificate), not a private key")
+    key: Any
+    try:
+        if b"CERTIFICATE" in data:
+            key = load_pem_x509_certificate(data).public_key()
+        else:
+            key = load_pem_public_key(data)
+    except ValueError as exc:
+        raise ValueError("not a PEM public key or certificate") from exc
     if not isinstance(key, rsa.RSAPublicKey):
         raise ValueError("the integration's public key must be an RSA key")
     return key
@@ -213,7 +219,9 @@ class EmulatorState:
     def user_belongs_to(self, user_id: str, account_id: str) -> bool:
         with self.lock:
             user = self.users.get(user_id)
-            return bool(user) and any(m["account_id"] == account_id for m in user["accounts"])
+            if user is None:
+                return False
+            return any(m["account_id"] == account_id for m in user["accounts"])
 
     # ------------------------------------------------------------------ tokens
 
