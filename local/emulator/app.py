@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from . import connect, control, oauth, rest, views
+from . import connect, control, oauth, rest, ui, views
 from . import templates as _templates  # noqa: F401  (adds the template routes to rest.bp)
 from .errors import DocuSignError, OAuthError
 from .faults import ENVIRON_KEY, DropAfterCommit
@@ -54,6 +54,7 @@ def create_app(state: EmulatorState | None = None) -> Flask:
     app.register_blueprint(rest.bp)
     app.register_blueprint(control.bp)
     app.register_blueprint(views.pages)
+    app.register_blueprint(ui.bp)
 
     app.wsgi_app = DropAfterCommit(app.wsgi_app)  # type: ignore[method-assign]
 

@@ -71,8 +71,8 @@ def _return_url(body: dict[str, Any]) -> str:
     return url[:MAX_RETURN_URL]
 
 
-def _issue(kind: str, **data: Any) -> str:
-    st = state()
+def issue_view_token(st: EmulatorState, kind: str, **data: Any) -> str:
+    """A single-use token for a signing ("recipient") or sending ("sender") page."""
     token = secrets.token_urlsafe(32)
     with st.lock:
         st.view_tokens[token] = {
@@ -140,7 +140,8 @@ def create_recipient_view(account_id: str, envelope_id: str):
                 "RECIPIENT_NOT_IN_SEQUENCE",
                 "The token for an out of sequence recipient can not be generated.",
             )
-        token = _issue(
+        token = issue_view_token(
+            st,
             "recipient",
             envelope_id=envelope_id,
             recipient_id=recipient["recipientId"],
@@ -169,7 +170,7 @@ def create_sender_view(account_id: str, envelope_id: str):
                 "Invalid envelope status. Envelope status is not one of: Created. "
                 f"Envelope status is {envelope['status']}.",
             )
-        token = _issue("sender", envelope_id=envelope_id, return_url=return_url)
+        token = issue_view_token(st, "sender", envelope_id=envelope_id, return_url=return_url)
     return jsonify({"url": f"{request.host_url}Sending/MTRedeem/v1/{token}?send=1"}), 201
 
 
