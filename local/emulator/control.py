@@ -129,6 +129,14 @@ def clear_requests():
     return "", 204
 
 
+@bp.delete("/tokens")
+def revoke_tokens():
+    """Invalidate every access token issued so far (as a password reset or revoked consent
+    would); the next REST call answers 401."""
+    state().revoke_tokens()
+    return "", 204
+
+
 @bp.get("/token-requests")
 def token_requests():
     st = state()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import socket
 import threading
 from typing import Self
 
@@ -35,6 +36,18 @@ class EmulatorServer:
         return f"http://{self.host}:{self.port}"
 
     def _bind(self) -> BaseWSGIServer:
+        if self.port:
+            # Probe first: werkzeug reports a busy port on stderr and exits the process.
+            family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+            with socket.socket(family, socket.SOCK_STREAM) as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                try:
+                    probe.bind((self.host, self.port))
+                except OSError as exc:
+                    raise OSError(
+                        exc.errno or errno.EADDRINUSE,
+                        f"address {self.host}:{self.port} is already in use",
+                    ) from exc
         try:
             server = make_server(self.host, self.port, self.app, threaded=True)
         except SystemExit as exc:

@@ -217,3 +217,11 @@ def test_integration_registered_over_http(emulator, key_pair):
         timeout=10,
     )
     assert bad.status_code == 400
+
+
+def test_revoked_tokens_are_refused(emulator, api):
+    assert api.get("/envelopes", params={"from_date": "2020-01-01"}).status_code == 200
+    assert requests.delete(f"{emulator.url}/_emulator/tokens", timeout=10).status_code == 204
+    response = api.get("/envelopes", params={"from_date": "2020-01-01"})
+    assert response.status_code == 401
+    assert response.json()["errorCode"] == "USER_AUTHENTICATION_FAILED"
