@@ -85,3 +85,9 @@ def invoke(function: str, event: dict[str, Any]) -> ApiResult:
     body = result.get("body")
     parsed = json.loads(body) if body else None
     return ApiResult(result["statusCode"], result.get("headers") or {}, parsed, result)
+
+
+def invoke_raw(function: str, event: dict[str, Any]) -> Any:
+    """Invoke a handler that is not behind the API (queues, schedules); its raw answer."""
+    module = importlib.import_module(f"functions.{function}.app")
+    return module.lambda_handler(event, FakeLambdaContext(function))

@@ -1,0 +1,176 @@
+"""The S3 inbox: a JSON manifest dropped under `inbox/{connection}/` sends one envelope (the body
+of POST /envelopes, documents by s3Key) or several (`{"envelopes": [...]}`).
+
+The answer is written to `outbox/{connection}/{manifest path}.result.json` and the manifest is
+tagged with its envelope id(s). A bad manifest gets an error result and is done with; only
+passing troubles (DocuSign throttling or unavailable, AWS errors) are retried by SQS, and a
+message that keeps failing ends in the dead-letter queue. The manifest's S3 version is part of
+the idempotency key, so S3 delivering the same event twice never sends twice.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote_plus
+
+from aws_lambda_powertools import Logger
+from pydantic import ValidationError
+
+from .connections import validate_connection_name
+from .envelopes import send_envelope
+from .errors import BadRequest, ConnectorError
+from .http import validation_error
+from .models import SendEnvelopeRequest
+from .service import Services, get_services
+
+logger = Logger(child=True)
+
+MAX_MANIFEST_BYTES = 1024 * 1024
+MAX_BATCH = 100
+
+
+@dataclass(frozen=True)
+class Manifest:
+    bucket: str
+    key: str
+    version_id: str | None
+    etag: str | None
+    connection: str
+
+    @property
+    def result_key(self) -> str:
+        relative = self.key[len(f"inbox/{self.connection}/"):]
+        return f"outbox/{self.connection}/{relative}.result.json"
+
+
+def manifests_in(message_body: str) -> list[Manifest]:
+    """The manifests an S3 event notification (as delivered through SQS) points at."""
+    event = json.loads(message_body)
+    if event.get("Event") == "s3:TestEvent":
+        return []
+    found: list[Manifest] = []
+    for record in event.get("Records") or []:
+        if not str(record.get("eventName", "")).startswith("ObjectCreated"):
+            continue
+        s3 = record.get("s3") or {}
+        key = unquote_plus(str((s3.get("object") or {}).get("key", "")))
+        parts = key.split("/")
+        if len(parts) < 3 or parts[0] != "inbox" or not key.endswith(".json"):
+            continue
+        try:
+            connection = validate_connection_name(parts[1])
+        except BadRequest:
+            logger.warning("manifest outside any connection's inbox", extra={"key": key})
+            continue
+        found.append(
+            Manifest(
+                bucket=str((s3.get("bucket") or {}).get("name", "")),
+                key=key,
+                version_id=(s3.get("object") or {}).get("versionId"),
+                etag=(s3.get("object") or {}).get("eTag"),
+                connection=connection,
+            )
+        )
+    return found
+
+
+def _is_transient(error: ConnectorError) -> bool:
+    return error.status_code >= 500 or error.status_code == 429
+
+
+def _send_one(
+    manifest: Manifest, index: int | None, body: Any, services: Services, deadline: Any
+) -> dict[str, Any]:
+    try:
+        if not isinstance(body, dict):
+            raise BadRequest("each envelope must be a JSON object", code="INVALID_MANIFEST")
+        try:
+            request = SendEnvelopeRequest.model_validate(body)
+        except ValidationError as exc:
+            raise validation_error(exc) from None
+        version = manifest.version_id or manifest.etag or "unversioned"
+        key = f"s3:{manifest.key}:{version}:{index if index is not None else 'single'}"
+        result = send_envelope(
+            manifest.connection, request, idempotency_key=key, deadline=deadline,
+            services=services,
+        )
+        return result.dump()
+    except ConnectorError as exc:
+        if _is_transient(exc):
+            raise
+        return exc.to_body()
+
+
+def _read_manifest(manifest: Manifest, services: Services) -> Any:
+    client = services.documents.client
+    kwargs: dict[str, Any] = {"Bucket": manifest.bucket, "Key": manifest.key}
+    if manifest.version_id:
+        kwargs["VersionId"] = manifest.version_id
+    obj = client.get_object(**kwargs)
+    if int(obj.get("ContentLength", 0)) > MAX_MANIFEST_BYTES:
+        raise BadRequest("the manifest is larger than 1 MB", code="MANIFEST_TOO_LARGE")
+    raw = obj["Body"].read()
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest("the manifest is not valid JSON", code="INVALID_JSON") from None
+
+
+def process_manifest(
+    manifest: Manifest, *, deadline: Any = None, services: Services | None = None
+) -> dict[str, Any]:
+    services = services or get_services()
+    if manifest.bucket != services.settings.documents_bucket_name:
+        raise BadRequest("manifest in an unexpected bucket", code="UNKNOWN_BUCKET")
+    result: dict[str, Any] = {"manifest": manifest.key, "versionId": manifest.version_id}
+    try:
+        data = _read_manifest(manifest, services)
+        if isinstance(data, dict) and "envelopes" in data:
+            items = data["envelopes"]
+            if not isinstance(items, list) or not items or len(items) > MAX_BATCH:
+                raise BadRequest(
+                    f"'envelopes' must be a list of 1 to {MAX_BATCH} envelopes",
+                    code="INVALID_MANIFEST",
+                )
+            if set(data) - {"envelopes"}:
+                raise BadRequest("a batch manifest holds only 'envelopes'",
+                                 code="INVALID_MANIFEST")
+            result["envelopes"] = [
+                {"index": i, **_send_one(manifest, i, item, services, deadline)}
+                for i, item in enumerate(items)
+            ]
+        else:
+            result.update(_send_one(manifest, None, data, services, deadline))
+    except ConnectorError as exc:
+        if _is_transient(exc):
+            raise
+        result.update(exc.to_body())
+    _write_result(manifest, result, services)
+    return result
+
+
+def _write_result(manifest: Manifest, result: dict[str, Any], services: Services) -> None:
+    client = services.documents.client
+    client.put_object(
+        Bucket=manifest.bucket,
+        Key=manifest.result_key,
+        Body=json.dumps(result, indent=2, ensure_ascii=False).encode(),
+        ContentType="application/json",
+    )
+    ids = [result["envelopeId"]] if result.get("envelopeId") else [
+        e["envelopeId"] for e in result.get("envelopes", []) if e.get("envelopeId")
+    ]
+    tags = [{"Key": "docusign-result", "Value": "error" if "error" in result else "sent"}]
+    if ids:
+        joined = " ".join(ids)
+        tags.append({"Key": "docusign-envelope-id",
+                     "Value": joined if len(joined) <= 256 else f"{len(ids)} envelopes"})
+    kwargs: dict[str, Any] = {"Bucket": manifest.bucket, "Key": manifest.key,
+                              "Tagging": {"TagSet": tags}}
+    if manifest.version_id:
+        kwargs["VersionId"] = manifest.version_id
+    client.put_object_tagging(**kwargs)
+    logger.info("manifest processed", extra={"manifest": manifest.key, "envelopes": ids,
+                                             "error": "error" in result})
