@@ -189,7 +189,12 @@ class ConnectPublisher:
                 if self._stopped:
                     return
                 _, _, delivery = heapq.heappop(self._due)
-            self._attempt(delivery)
+            try:
+                self._attempt(delivery)
+            except Exception as exc:  # keep publishing whatever one delivery does
+                with self.state.lock:
+                    delivery["status"] = "failed"
+                    delivery["attempts"].append({"error": f"{type(exc).__name__}: {exc}"})
 
     def _attempt(self, delivery: dict[str, Any]) -> None:
         st = self.state
