@@ -170,3 +170,19 @@ def test_s3_notification_reaches_the_inbox_queue(inbox_conn: Any, stack: Any) ->
                 keys.append(unquote_plus(record["s3"]["object"]["key"]))
     assert key in keys
     assert not any(k.endswith(".pdf") for k in keys)
+
+
+def test_a_corrected_manifest_under_the_same_name_is_sent_again(
+    inbox_conn: Any, emulator: Any, stack: Any
+) -> None:
+    put(stack, "inbox/inbox-co/docs/contract.pdf", sample_pdf("Contract"))
+    key = "inbox/inbox-co/corrected.json"
+    first_version = put(stack, key, json.dumps(manifest()).encode())
+    invoke_raw("process_inbox", sqs_event(stack, (key, first_version)))
+    first = result_of(stack, key)
+    second_version = put(stack, key, json.dumps(manifest(emailSubject="Corrected")).encode())
+    assert second_version != first_version
+    invoke_raw("process_inbox", sqs_event(stack, (key, None)))  # notification without version
+    second = result_of(stack, key)
+    assert "envelopeId" in second and second["envelopeId"] != first["envelopeId"]
+    assert len(envelope_creates(emulator)) == 2

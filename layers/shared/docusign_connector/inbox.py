@@ -81,7 +81,12 @@ def _is_transient(error: ConnectorError) -> bool:
 
 
 def _send_one(
-    manifest: Manifest, index: int | None, body: Any, services: Services, deadline: Any
+    manifest: Manifest,
+    version: str,
+    index: int | None,
+    body: Any,
+    services: Services,
+    deadline: Any,
 ) -> dict[str, Any]:
     try:
         if not isinstance(body, dict):
@@ -90,7 +95,6 @@ def _send_one(
             request = SendEnvelopeRequest.model_validate(body)
         except ValidationError as exc:
             raise validation_error(exc) from None
-        version = manifest.version_id or manifest.etag or "unversioned"
         key = f"s3:{manifest.key}:{version}:{index if index is not None else 'single'}"
         result = send_envelope(
             manifest.connection, request, idempotency_key=key, deadline=deadline,
@@ -103,7 +107,8 @@ def _send_one(
         return exc.to_body()
 
 
-def _read_manifest(manifest: Manifest, services: Services) -> Any:
+def _read_manifest(manifest: Manifest, services: Services) -> tuple[Any, str]:
+    """The manifest's JSON and the identity of this version of it (S3 version id or ETag)."""
     client = services.documents.client
     kwargs: dict[str, Any] = {"Bucket": manifest.bucket, "Key": manifest.key}
     if manifest.version_id:
@@ -111,9 +116,12 @@ def _read_manifest(manifest: Manifest, services: Services) -> Any:
     obj = client.get_object(**kwargs)
     if int(obj.get("ContentLength", 0)) > MAX_MANIFEST_BYTES:
         raise BadRequest("the manifest is larger than 1 MB", code="MANIFEST_TOO_LARGE")
+    version = str(
+        manifest.version_id or obj.get("VersionId") or manifest.etag or obj.get("ETag", "")
+    ).strip('"')
     raw = obj["Body"].read()
     try:
-        return json.loads(raw)
+        return json.loads(raw), version
     except (ValueError, UnicodeDecodeError):
         raise BadRequest("the manifest is not valid JSON", code="INVALID_JSON") from None
 
@@ -126,7 +134,7 @@ def process_manifest(
         raise BadRequest("manifest in an unexpected bucket", code="UNKNOWN_BUCKET")
     result: dict[str, Any] = {"manifest": manifest.key, "versionId": manifest.version_id}
     try:
-        data = _read_manifest(manifest, services)
+        data, version = _read_manifest(manifest, services)
         if isinstance(data, dict) and "envelopes" in data:
             items = data["envelopes"]
             if not isinstance(items, list) or not items or len(items) > MAX_BATCH:
@@ -138,11 +146,11 @@ def process_manifest(
                 raise BadRequest("a batch manifest holds only 'envelopes'",
                                  code="INVALID_MANIFEST")
             result["envelopes"] = [
-                {"index": i, **_send_one(manifest, i, item, services, deadline)}
+                {"index": i, **_send_one(manifest, version, i, item, services, deadline)}
                 for i, item in enumerate(items)
             ]
         else:
-            result.update(_send_one(manifest, None, data, services, deadline))
+            result.update(_send_one(manifest, version, None, data, services, deadline))
     except ConnectorError as exc:
         if _is_transient(exc):
             raise
