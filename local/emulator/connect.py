@@ -63,7 +63,6 @@ def envelope_summary(
     if include_documents:
         include.add("documents")
     summary = render_envelope(envelope, include)
-    summary["notification"] = json.loads(json.dumps(envelope["notification"]))
     if include_documents:
         for entry in summary.get("envelopeDocuments", []):
             if entry["documentId"] == "certificate":

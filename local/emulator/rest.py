@@ -271,6 +271,8 @@ def render_envelope(envelope: dict[str, Any], include: set[str]) -> dict[str, An
         out["transactionId"] = envelope["transactionId"]
     if envelope.get("brandId"):
         out["brandId"] = envelope["brandId"]
+    # As in DocuSign's Connect envelopeSummary, which mirrors this object.
+    out["notification"] = json.loads(json.dumps(envelope["notification"]))
     if "recipients" in include or "tabs" in include:
         out["recipients"] = render_recipients(envelope, include_tabs="tabs" in include)
     if "custom_fields" in include:

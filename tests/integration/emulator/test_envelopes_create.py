@@ -226,6 +226,7 @@ def test_notification_and_custom_fields_are_kept(api):
     assert [(f["name"], f["value"], f["show"], f["required"]) for f in fields] == [
         ("caseId", "QF-1042", "true", "false")
     ]
+    assert envelope["notification"] == notification
     assert envelope["expireEnabled"] == "true"
     assert envelope["expireAfter"] == "30"
     assert envelope["expireDateTime"] > envelope["sentDateTime"]
