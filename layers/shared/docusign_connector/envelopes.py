@@ -15,20 +15,29 @@ from . import clock
 from .definition import PreparedDocument, envelope_definition, file_extension
 from .docusign import MAX_REQUEST_BYTES, DocuSignClient, DocumentSource, request_size
 from .documents import InboxDocument, InlineDocument
+from .connections import validate_connection_name
 from .errors import BadRequest, Conflict, NotFound, PayloadTooLarge
 from .models import (
     ENVELOPE_ID,
     DocumentOut,
     DocumentsResponse,
     EnvelopeStatusResponse,
+    EnvelopeSummaryOut,
     HistoryEntry,
+    ListEnvelopesResponse,
     RecipientOut,
     SendEnvelopeRequest,
     SendEnvelopeResponse,
     VoidEnvelopeResponse,
 )
 from .service import Services, get_services
-from .store import EnvelopeRecord, RecipientState, StoredDocument
+from .store import (
+    EnvelopeRecord,
+    InvalidPageToken,
+    RecipientState,
+    StoredDocument,
+    list_envelopes,
+)
 
 logger = Logger(child=True)
 
@@ -569,4 +578,76 @@ def void_envelope(
         voided_reason=reason,
         voided_date_time=voided_at,
         connection=connection_name,
+    )
+
+
+# ----------------------------------------------------------------------------------- list
+
+KNOWN_STATUSES = frozenset(
+    {"created", "sent", "delivered", "signed", "completed", "declined", "voided", "correct",
+     "processing"}
+)
+MAX_PAGE = 100
+
+
+def list_tracked_envelopes(
+    connection_name: str,
+    *,
+    status: str | None = None,
+    changed_from: str | None = None,
+    changed_to: str | None = None,
+    limit: str | None = None,
+    next_token: str | None = None,
+    services: Services | None = None,
+) -> ListEnvelopesResponse:
+    """The connection's tracked envelopes from the table (no DocuSign call), newest change
+    first, optionally filtered by status and by the date of the last status change."""
+    services = services or get_services()
+    validate_connection_name(connection_name)
+    statuses = {s.strip().lower() for s in (status or "").split(",") if s.strip()}
+    unknown = sorted(statuses - KNOWN_STATUSES)
+    if unknown:
+        raise BadRequest(
+            f"unknown status {', '.join(unknown)}; use {', '.join(sorted(KNOWN_STATUSES))}",
+            code="INVALID_STATUS",
+        )
+    bounds = []
+    for name, value in (("from", changed_from), ("to", changed_to)):
+        if value:
+            moment = clock.parse(value)
+            if moment is None:
+                raise BadRequest(f"{name} must be an ISO 8601 date", code="INVALID_DATE")
+            bounds.append(clock.iso(moment))
+        else:
+            bounds.append(None)
+    try:
+        size = int(limit) if limit else 50
+    except ValueError:
+        raise BadRequest("limit must be a number", code="INVALID_LIMIT") from None
+    if not 1 <= size <= MAX_PAGE:
+        raise BadRequest(f"limit must be between 1 and {MAX_PAGE}", code="INVALID_LIMIT")
+    try:
+        records, token = list_envelopes(
+            services.store, connection_name, statuses=statuses or None,
+            changed_from=bounds[0], changed_to=bounds[1], limit=size, next_token=next_token,
+        )
+    except InvalidPageToken:
+        raise BadRequest("nextToken is not one this API gave out", code="INVALID_NEXT_TOKEN") \
+            from None
+    return ListEnvelopesResponse(
+        connection=connection_name,
+        envelopes=[
+            EnvelopeSummaryOut(
+                envelope_id=r.envelope_id,
+                status=r.status,
+                status_changed_date_time=r.status_changed_date_time,
+                sent_date_time=r.sent_date_time,
+                completed_date_time=r.completed_date_time,
+                email_subject=r.email_subject,
+                custom_fields=r.custom_fields,
+                last_synced_date_time=r.last_synced_at,
+            )
+            for r in records
+        ],
+        next_token=token,
     )

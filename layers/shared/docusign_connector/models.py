@@ -396,6 +396,23 @@ class EnvelopeStatusResponse(OutModel):
         return body
 
 
+class EnvelopeSummaryOut(OutModel):
+    envelope_id: str
+    status: str
+    status_changed_date_time: str | None = None
+    sent_date_time: str | None = None
+    completed_date_time: str | None = None
+    email_subject: str | None = None
+    custom_fields: dict[str, str] = Field(default_factory=dict)
+    last_synced_date_time: str | None = None
+
+
+class ListEnvelopesResponse(OutModel):
+    connection: str
+    envelopes: list[EnvelopeSummaryOut]
+    next_token: str | None = None
+
+
 class DocumentOut(OutModel):
     document_id: str
     name: str

@@ -199,3 +199,82 @@ class EnvelopeStore:
             }
             for i in items
         ]
+
+
+def _page_token(key: dict[str, Any] | None) -> str | None:
+    if not key:
+        return None
+    import base64
+    import json
+
+    return base64.urlsafe_b64encode(json.dumps(key, default=str).encode()).decode()
+
+
+def _page_key(token: str | None) -> dict[str, Any] | None:
+    if not token:
+        return None
+    import base64
+    import binascii
+    import json
+
+    try:
+        key = json.loads(base64.urlsafe_b64decode(token.encode()))
+    except (binascii.Error, ValueError):
+        return None
+    return key if isinstance(key, dict) else None
+
+
+class InvalidPageToken(ValueError):
+    """A nextToken that this store did not hand out."""
+
+
+def list_envelopes(
+    store: EnvelopeStore,
+    connection: str,
+    *,
+    statuses: set[str] | None = None,
+    changed_from: str | None = None,
+    changed_to: str | None = None,
+    limit: int = 50,
+    next_token: str | None = None,
+) -> tuple[list[EnvelopeRecord], str | None]:
+    """A connection's envelopes, most recently changed first, from the ByConnection index."""
+    from boto3.dynamodb.conditions import Attr, Key
+
+    condition = Key("connection").eq(connection)
+    if changed_from and changed_to:
+        condition &= Key("statusChangedAt").between(changed_from, changed_to + "~")
+    elif changed_from:
+        condition &= Key("statusChangedAt").gte(changed_from)
+    elif changed_to:
+        condition &= Key("statusChangedAt").lte(changed_to + "~")
+    kwargs: dict[str, Any] = {
+        "IndexName": "ByConnection",
+        "KeyConditionExpression": condition,
+        "ScanIndexForward": False,
+    }
+    if statuses:
+        kwargs["FilterExpression"] = Attr("status").is_in(sorted(statuses))
+    start = _page_key(next_token)
+    if next_token and (start is None or start.get("connection") != connection):
+        raise InvalidPageToken(next_token)
+    records: list[EnvelopeRecord] = []
+    while len(records) < limit:
+        kwargs["Limit"] = max(limit - len(records), 1) * (4 if statuses else 1)
+        if start:
+            kwargs["ExclusiveStartKey"] = start
+        page = store.table.query(**kwargs)
+        for item in page.get("Items", []):
+            if len(records) == limit:
+                # Stop after this item so the next page starts right behind it.
+                return records, _page_token(_key_of(records[-1]))
+            records.append(_from_item(item))
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            return records, None
+    return records, _page_token(_key_of(records[-1])) if records else None
+
+
+def _key_of(record: EnvelopeRecord) -> dict[str, Any]:
+    item = _to_item(record)
+    return {k: item[k] for k in ("pk", "sk", "connection", "statusChangedAt")}
