@@ -20,7 +20,7 @@ PYTHON313 := $(shell \
     done; \
   fi)
 
-.PHONY: help python install run stop demo test test-fast lint typecheck validate build bench clean
+.PHONY: help python install run stop demo test test-fast lint typecheck validate build bench openapi clean
 
 help:
 	@echo "make run        start the local stack (moto, DocuSign emulator, API on 127.0.0.1:3000)"
@@ -77,6 +77,9 @@ build: install
 bench: install
 	$(PY) -m pip install --quiet -r benchmarks/requirements.txt
 	PYTHONPATH=.:layers/shared $(PY) -m benchmarks.run
+
+openapi: install
+	PYTHONPATH=layers/shared $(PY) -m docusign_connector.openapi > docs/openapi.json
 
 clean:
 	rm -rf .aws-sam .local .pytest_cache .ruff_cache .mypy_cache .coverage
