@@ -121,6 +121,7 @@ def envelope_definition(
                 "name": signer.name,
                 "recipientId": str(index),
                 "routingOrder": str(order),
+                **({"clientUserId": signer.client_user_id} if signer.client_user_id else {}),
             }
             for index, (signer, order) in enumerate(
                 zip(request.signers, orders, strict=True), start=1

@@ -508,6 +508,21 @@ class DocuSignClient:
             response.close()
 
 
+    def create_recipient_view(self, envelope_id: str, request: dict[str, Any]) -> dict[str, Any]:
+        """Embedded signing URL (`recipientViewRequest`); each call makes a new one-time URL."""
+        response = self._send("POST", f"/envelopes/{envelope_id}/views/recipient",
+                              json_body=request)
+        return _body(response)
+
+    def create_sender_view(self, envelope_id: str, request: dict[str, Any]) -> dict[str, Any]:
+        """Embedded sending / edit URL (`returnUrlRequest`)."""
+        response = self._send("POST", f"/envelopes/{envelope_id}/views/sender", json_body=request)
+        return _body(response)
+
+    def list_templates(self, params: dict[str, str]) -> dict[str, Any]:
+        response = self._send("GET", "/templates", params=params)
+        return _body(response)
+
 def _jitter() -> float:
     # A little spread so that callers told the same Retry-After do not all come back at once.
     return random.uniform(0.0, 0.25)

@@ -245,7 +245,7 @@ def _send_envelope(
 # --------------------------------------------------------------------------------- status
 
 
-def _owned_record(services: Services, connection: str, envelope_id: str) -> EnvelopeRecord | None:
+def owned_record(services: Services, connection: str, envelope_id: str) -> EnvelopeRecord | None:
     if not ENVELOPE_ID.match(envelope_id):
         raise _not_found(envelope_id)
     record = services.store.get(envelope_id.lower())
@@ -340,7 +340,7 @@ def _current_record(
     """The envelope as the table knows it, refreshed from DocuSign at most once per
     STATUS_MAX_AGE_SECONDS (DocuSign's polling rule); untracked envelopes are fetched once
     and tracked from then on."""
-    record = _owned_record(services, connection_name, envelope_id)
+    record = owned_record(services, connection_name, envelope_id)
     if record is not None and _is_fresh(services, record):
         return record
     connection = services.connections.get(connection_name)
@@ -464,7 +464,7 @@ def get_signed_documents(
     services: Services | None = None,
 ) -> DocumentsResponse:
     services = services or get_services()
-    record = _owned_record(services, connection_name, envelope_id)
+    record = owned_record(services, connection_name, envelope_id)
     snapshot_age = clock.age_seconds(record.documents_fetched_at) if record else None
     reuse = record is not None and record.documents and (
         record.documents_archived
@@ -543,7 +543,7 @@ def void_envelope(
     services: Services | None = None,
 ) -> VoidEnvelopeResponse:
     services = services or get_services()
-    record = _owned_record(services, connection_name, envelope_id)
+    record = owned_record(services, connection_name, envelope_id)
     envelope_id = envelope_id.lower()
     if record is not None and record.status not in _VOIDABLE and _is_fresh(services, record):
         raise Conflict(

@@ -97,6 +97,8 @@ class Signer(ApiModel):
     email: Email
     name: Name
     signing_order: SigningOrder = None
+    # Set for a signer who signs inside the caller's application (embedded signing).
+    client_user_id: Annotated[str | None, Field(min_length=1, max_length=100)] = None
 
 
 class CarbonCopy(ApiModel):
@@ -348,6 +350,33 @@ class VoidEnvelopeRequest(ApiModel):
     reason: Annotated[str, Field(min_length=1, max_length=MAX_VOID_REASON)]
 
 
+def _return_url(value: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value)
+    if parts.scheme not in ("https", "http") or not parts.netloc:
+        raise PydanticCustomError("INVALID_RETURN_URL", "returnUrl must be an absolute URL")
+    return value
+
+
+ReturnUrl = Annotated[str, Field(min_length=1, max_length=470), AfterValidator(_return_url)]
+
+
+class RecipientViewRequest(ApiModel):
+    """Embedded signing for a signer sent with a clientUserId."""
+
+    return_url: ReturnUrl
+    client_user_id: Annotated[str, Field(min_length=1, max_length=100)]
+    email: Email
+    name: Name
+    recipient_id: Annotated[str | None, Field(max_length=100)] = None
+    authentication_method: Annotated[str, Field(min_length=1, max_length=50)] = "None"
+
+
+class SenderViewRequest(ApiModel):
+    return_url: ReturnUrl
+
+
 # ----------------------------------------------------------------------------- responses
 
 
@@ -444,6 +473,34 @@ class VoidEnvelopeResponse(OutModel):
     voided_reason: str
     voided_date_time: str | None = None
     connection: str
+
+
+class ViewResponse(OutModel):
+    envelope_id: str
+    url: str
+    connection: str
+
+
+class TemplateRoleOut(OutModel):
+    role_name: str
+    type: str
+    routing_order: int | None = None
+
+
+class TemplateOut(OutModel):
+    template_id: str
+    name: str | None = None
+    description: str | None = None
+    email_subject: str | None = None
+    last_modified: str | None = None
+    roles: list[TemplateRoleOut] = Field(default_factory=list)
+
+
+class TemplatesResponse(OutModel):
+    connection: str
+    templates: list[TemplateOut]
+    total: int
+    next_start: int | None = None
 
 
 class ConsentResponse(OutModel):
