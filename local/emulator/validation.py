@@ -26,6 +26,14 @@ MAX_RECIPIENT_EMAIL = 100
 MAX_RECIPIENTS = 100
 MAX_CUSTOM_FIELD_TEXT = 100
 
+# A new DocuSign account's defaults: no reminders; envelopes expire after 120 days.
+ACCOUNT_DEFAULT_REMINDERS = {
+    "reminderEnabled": "false",
+    "reminderDelay": "0",
+    "reminderFrequency": "0",
+}
+ACCOUNT_DEFAULT_EXPIRATIONS = {"expireEnabled": "true", "expireAfter": "120", "expireWarn": "0"}
+
 # Deliberately simple: one @, no spaces, a dot in the domain.
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 _INCOMPLETE = DocuSignError(
@@ -288,19 +296,32 @@ def _check_notification(definition: dict[str, Any]) -> dict[str, Any]:
                 raise invalid_request_body(
                     f"Could not convert '{key}' value '{value}' to an integer."
                 )
-    # What DocuSign applies when the sender gives nothing: the account defaults.
-    return {
-        "useAccountDefaults": given.get("useAccountDefaults") or "false",
-        "reminders": {
+    if _is_true(given.get("useAccountDefaults")):
+        return {
+            "useAccountDefaults": "true",
+            "reminders": dict(ACCOUNT_DEFAULT_REMINDERS),
+            "expirations": dict(ACCOUNT_DEFAULT_EXPIRATIONS),
+        }
+    effective_reminders = dict(ACCOUNT_DEFAULT_REMINDERS)
+    if reminders:
+        effective_reminders = {
             "reminderEnabled": reminders.get("reminderEnabled") or "false",
             "reminderDelay": reminders.get("reminderDelay") or "0",
             "reminderFrequency": reminders.get("reminderFrequency") or "0",
-        },
-        "expirations": {
-            "expireEnabled": expirations.get("expireEnabled") or "false",
-            "expireAfter": expirations.get("expireAfter") or "120",
+        }
+    # expireAfter applies only with expireEnabled "true"; otherwise the account's expiry does.
+    effective_expirations = dict(ACCOUNT_DEFAULT_EXPIRATIONS)
+    if _is_true(expirations.get("expireEnabled")):
+        effective_expirations = {
+            "expireEnabled": "true",
+            "expireAfter": expirations.get("expireAfter")
+            or ACCOUNT_DEFAULT_EXPIRATIONS["expireAfter"],
             "expireWarn": expirations.get("expireWarn") or "0",
-        },
+        }
+    return {
+        "useAccountDefaults": given.get("useAccountDefaults") or "false",
+        "reminders": effective_reminders,
+        "expirations": effective_expirations,
     }
 
 

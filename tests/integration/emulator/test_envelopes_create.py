@@ -262,3 +262,27 @@ def test_expired_token_is_refused(api, emulator):
     response = api.post("/envelopes", json=sample_definition())
     assert response.status_code == 401
     assert response.json()["errorCode"] == "USER_AUTHENTICATION_FAILED"
+
+
+def test_account_defaults_apply_when_not_overridden(api, emulator):
+    envelope_id = api.create(sample_definition())
+    notification = api.get(f"/envelopes/{envelope_id}/notification").json()
+    assert notification["reminders"]["reminderEnabled"] == "false"
+    assert notification["expirations"] == {
+        "expireEnabled": "true",
+        "expireAfter": "120",
+        "expireWarn": "0",
+    }
+    envelope = api.get(f"/envelopes/{envelope_id}").json()
+    assert envelope["expireDateTime"][:10] > envelope["sentDateTime"][:10]
+    defaults = sample_definition(
+        notification={
+            "useAccountDefaults": "true",
+            "reminders": {"reminderEnabled": "true", "reminderDelay": "1"},
+            "expirations": {"expireEnabled": "true", "expireAfter": "3"},
+        }
+    )
+    overridden = api.get(f"/envelopes/{api.create(defaults)}/notification").json()
+    assert overridden["useAccountDefaults"] == "true"
+    assert overridden["reminders"]["reminderEnabled"] == "false"
+    assert overridden["expirations"]["expireAfter"] == "120"
