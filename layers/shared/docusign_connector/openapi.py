@@ -97,11 +97,12 @@ def _error_schema() -> dict[str, Any]:
 
 @lru_cache(maxsize=1)
 def build_document() -> dict[str, Any]:
-    inputs = [models.SendEnvelopeRequest, models.VoidEnvelopeRequest]
+    inputs = [models.SendEnvelopeRequest, models.VoidEnvelopeRequest,
+              models.RecipientViewRequest, models.SenderViewRequest]
     outputs = [
         models.SendEnvelopeResponse, models.EnvelopeStatusResponse, models.DocumentsResponse,
         models.VoidEnvelopeResponse, models.ConsentResponse, models.VerifyResponse,
-        models.ListEnvelopesResponse,
+        models.ListEnvelopesResponse, models.ViewResponse, models.TemplatesResponse,
     ]
     _, schemas = models_json_schema(
         [(m, "validation") for m in inputs] + [(m, "serialization") for m in outputs],
@@ -162,6 +163,28 @@ def build_document() -> dict[str, Any]:
             "post": _operation(
                 "Void an envelope", "voidEnvelope", ("200", models.VoidEnvelopeResponse),
                 body=models.VoidEnvelopeRequest, parameters=[_CONNECTION, _ENVELOPE],
+            ),
+        },
+        f"{base}/envelopes/{{envelopeId}}/views/recipient": {
+            "post": _operation(
+                "Embedded signing URL for a signer sent with a clientUserId",
+                "createRecipientView", ("201", models.ViewResponse),
+                body=models.RecipientViewRequest, parameters=[_CONNECTION, _ENVELOPE],
+            ),
+        },
+        f"{base}/envelopes/{{envelopeId}}/views/sender": {
+            "post": _operation(
+                "Embedded sending / edit URL", "createSenderView", ("201", models.ViewResponse),
+                body=models.SenderViewRequest, parameters=[_CONNECTION, _ENVELOPE],
+            ),
+        },
+        f"{base}/templates": {
+            "get": _operation(
+                "DocuSign templates and their roles", "listTemplates",
+                ("200", models.TemplatesResponse),
+                parameters=[_CONNECTION, _query("search", "text to search for (48 max)"),
+                            _query("count", "1-100, default 50"),
+                            _query("start", "position to start at, default 0")],
             ),
         },
         f"{base}/consent": {
