@@ -208,7 +208,18 @@ def test_local_stack_starts_everything_and_stops_cleanly(restore_environment):
         aws_url = description["aws"]["endpointUrl"]
         assert os.environ["AWS_ENDPOINT_URL"] == aws_url
         assert description["connections"] == [DEMO_CONNECTION]
-        assert set(description["resources"]) == {"EnvelopeTable", "DocumentsBucket"}
+        created_types = (
+            "AWS::DynamoDB::Table",
+            "AWS::S3::Bucket",
+            "AWS::SQS::Queue",
+            "AWS::Events::EventBus",
+        )
+        assert set(description["resources"]) == {
+            logical_id
+            for logical_id, resource in TEMPLATE["Resources"].items()
+            if resource["Type"] in created_types
+        }
+        assert {"EnvelopeTable", "DocumentsBucket"} <= set(description["resources"])
         assert description["pid"] == os.getpid()
 
         prefix = description["connectionsSecretPrefix"]

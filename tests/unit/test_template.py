@@ -51,6 +51,7 @@ EXPECTED_ROUTES = {
     ("POST", "/connections/{connection}/envelopes/{envelopeId}/void"): "VoidEnvelopeFunction",
     ("GET", "/connections/{connection}/consent"): "GetConsentFunction",
     ("POST", "/connections/{connection}/verify"): "VerifyConnectionFunction",
+    ("POST", "/webhooks/docusign/{connection}"): "DocuSignWebhookFunction",
 }
 
 
@@ -76,6 +77,10 @@ def _text(value):
     if isinstance(value, dict) and "Fn::Sub" in value:
         sub = value["Fn::Sub"]
         return sub if isinstance(sub, str) else sub[0]
+    if isinstance(value, dict) and "Fn::GetAtt" in value:
+        return "!GetAtt " + ".".join(value["Fn::GetAtt"])
+    if isinstance(value, dict) and "Ref" in value:
+        return "!Ref " + value["Ref"]
     return value
 
 
