@@ -68,23 +68,35 @@ def _write_big_pdf(path: Path, size: int) -> None:
 def measure() -> dict[str, Any]:
     aws_port, ds_port = _port(), _port()
     procs = [
-        subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p",
-                          str(aws_port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
-        subprocess.Popen([sys.executable, "-m", "local.emulator", "--host", "127.0.0.1",
-                          "--port", str(ds_port)], cwd=ROOT, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL),
+        subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(aws_port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        ),
+        subprocess.Popen(
+            [sys.executable, "-m", "local.emulator", "--host", "127.0.0.1", "--port", str(ds_port)],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        ),
     ]
     try:
         aws, ds = f"http://127.0.0.1:{aws_port}", f"http://127.0.0.1:{ds_port}"
         _wait(aws)
         _wait(f"{ds}/_emulator/health")
-        os.environ.update({"AWS_ENDPOINT_URL": aws, "AWS_ACCESS_KEY_ID": "x",
-                           "AWS_SECRET_ACCESS_KEY": "x", "AWS_DEFAULT_REGION": "us-east-1",
-                           "POWERTOOLS_METRICS_NAMESPACE": "Bench"})
+        os.environ.update(
+            {
+                "AWS_ENDPOINT_URL": aws,
+                "AWS_ACCESS_KEY_ID": "x",
+                "AWS_SECRET_ACCESS_KEY": "x",
+                "AWS_DEFAULT_REGION": "us-east-1",
+                "POWERTOOLS_METRICS_NAMESPACE": "Bench",
+            }
+        )
+        import requests
+
         from local.aws import create_resources, put_connection_secret
         from local.template import function_environment, load_template
-
-        import requests
         from tests.conftest import rsa_key_pair
 
         template = load_template(ROOT / "template.yaml")
@@ -92,11 +104,18 @@ def measure() -> dict[str, Any]:
         os.environ.update(function_environment(template, "SendEnvelopeFunction", names))
         private, public = rsa_key_pair()
         ik, user = str(uuid.uuid4()), str(uuid.uuid4())
-        requests.post(f"{ds}/_emulator/integrations", json={
-            "integrationKey": ik, "publicKeyPem": public, "userId": user}, timeout=10)
-        put_connection_secret(aws, "us-east-1", os.environ["CONNECTIONS_SECRET_PREFIX"],
-                              "bench", {"integrationKey": ik, "userId": user,
-                                        "privateKey": private, "authServer": ds})
+        requests.post(
+            f"{ds}/_emulator/integrations",
+            json={"integrationKey": ik, "publicKeyPem": public, "userId": user},
+            timeout=10,
+        )
+        put_connection_secret(
+            aws,
+            "us-east-1",
+            os.environ["CONNECTIONS_SECRET_PREFIX"],
+            "bench",
+            {"integrationKey": ik, "userId": user, "privateKey": private, "authServer": ds},
+        )
         bucket = os.environ["DOCUMENTS_BUCKET_NAME"]
         import tempfile
 
@@ -106,9 +125,14 @@ def measure() -> dict[str, Any]:
                 _write_big_pdf(path, size)
                 # Uploaded from another process: its buffers must not count here.
                 subprocess.run(
-                    [sys.executable, "-c",
-                     "import boto3, sys; boto3.client('s3').upload_file(*sys.argv[1:])",
-                     str(path), bucket, f"inbox/bench/{key}"],
+                    [
+                        sys.executable,
+                        "-c",
+                        "import boto3, sys; boto3.client('s3').upload_file(*sys.argv[1:])",
+                        str(path),
+                        bucket,
+                        f"inbox/bench/{key}",
+                    ],
                     check=True,
                 )
 
@@ -116,18 +140,30 @@ def measure() -> dict[str, Any]:
         from docusign_connector.models import SendEnvelopeRequest
 
         def send(key: str) -> None:
-            send_envelope("bench", SendEnvelopeRequest.model_validate({
-                "emailSubject": "Large", "signers": [{"email": "a@example.com", "name": "A"}],
-                "documents": [{"name": "big.pdf", "s3Key": key}]}))
+            send_envelope(
+                "bench",
+                SendEnvelopeRequest.model_validate(
+                    {
+                        "emailSubject": "Large",
+                        "signers": [{"email": "a@example.com", "name": "A"}],
+                        "documents": [{"name": "big.pdf", "s3Key": key}],
+                    }
+                ),
+            )
 
         send("inbox/bench/small.pdf")  # warm-up: imports, token, connection pools
         before = _peak_rss_bytes()
         send("inbox/bench/big.pdf")
         extra = _peak_rss_bytes() - before
-        return {"documentBytes": SIZE, "extraPeakBytes": extra,
-                "peakBeforeBytes": before, "rssBeforeBytes": _rss_bytes(),
-                "ratioToDocument": round(extra / SIZE, 3), "bar": 1.5,
-                "withinBar": extra <= 1.5 * SIZE}
+        return {
+            "documentBytes": SIZE,
+            "extraPeakBytes": extra,
+            "peakBeforeBytes": before,
+            "rssBeforeBytes": _rss_bytes(),
+            "ratioToDocument": round(extra / SIZE, 3),
+            "bar": 1.5,
+            "withinBar": extra <= 1.5 * SIZE,
+        }
     finally:
         for proc in procs:
             proc.terminate()

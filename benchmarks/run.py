@@ -48,7 +48,11 @@ def import_cost(module: str) -> float:
     }
     out = subprocess.run(
         [sys.executable, "-c", PROBE, module, "alone" if module == SDK else "on-boto3"],
-        capture_output=True, text=True, env=env, cwd=ROOT, check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        check=True,
     ).stdout.split()
     return float(out[1])
 

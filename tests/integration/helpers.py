@@ -17,8 +17,9 @@ def b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-def docusign_requests(emulator: Any, method: str | None = None, contains: str = "/restapi/") \
-        -> list[dict[str, Any]]:
+def docusign_requests(
+    emulator: Any, method: str | None = None, contains: str = "/restapi/"
+) -> list[dict[str, Any]]:
     """The REST requests the emulator received (OAuth and control calls left out)."""
     return [
         r
@@ -28,15 +29,10 @@ def docusign_requests(emulator: Any, method: str | None = None, contains: str = 
 
 
 def envelope_creates(emulator: Any) -> list[dict[str, Any]]:
-    return [
-        r
-        for r in docusign_requests(emulator, "POST")
-        if r["path"].endswith("/envelopes")
-    ]
+    return [r for r in docusign_requests(emulator, "POST") if r["path"].endswith("/envelopes")]
 
 
-def send(connection: str, body: dict[str, Any], headers: dict[str, str] | None = None) \
-        -> ApiResult:
+def send(connection: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> ApiResult:
     event = api_event(
         "send_envelope_nested",
         path_parameters={"connection": connection},
@@ -60,8 +56,7 @@ def status(connection: str, envelope_id: str, query: dict[str, str] | None = Non
     )
 
 
-def documents(connection: str, envelope_id: str, query: dict[str, str] | None = None) \
-        -> ApiResult:
+def documents(connection: str, envelope_id: str, query: dict[str, str] | None = None) -> ApiResult:
     return invoke(
         "get_documents",
         api_event(

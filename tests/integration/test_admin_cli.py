@@ -30,16 +30,31 @@ def test_put_show_verify_consent_delete(
     private, public = rsa_key_pair()
     integration_key, user_id, account_id = (str(uuid.uuid4()) for _ in range(3))
     emulator.state.register_integration(
-        integration_key, public, user_id,
-        accounts=[{"account_id": account_id, "account_name": "CLI", "is_default": True,
-                   "base_uri": None}],
+        integration_key,
+        public,
+        user_id,
+        accounts=[
+            {"account_id": account_id, "account_name": "CLI", "is_default": True, "base_uri": None}
+        ],
     )
     key_file = tmp_path / "key.pem"
     key_file.write_text(private)
 
-    code, stored = run(capsys, "put", "cli-acme", "--integration-key", integration_key,
-                       "--user-id", user_id, "--private-key-file", str(key_file),
-                       "--auth-server", emulator.url, "--hmac-key", "k1")
+    code, stored = run(
+        capsys,
+        "put",
+        "cli-acme",
+        "--integration-key",
+        integration_key,
+        "--user-id",
+        user_id,
+        "--private-key-file",
+        str(key_file),
+        "--auth-server",
+        emulator.url,
+        "--hmac-key",
+        "k1",
+    )
     assert code == 0
     assert stored["stored"] == "docusign-connector/connections/cli-acme"
 
@@ -60,9 +75,9 @@ def test_put_show_verify_consent_delete(
     assert consent["consentUrl"].startswith(f"{emulator.url}/oauth/auth?")
 
     code, deleted = run(capsys, "delete", "cli-acme", "--now")
-    assert code == 0
+    assert code == 0 and deleted["recoverable"] is False
     code, error = run(capsys, "show", "cli-acme")
-    assert code == 1
+    assert code == 1 and error["error"]["code"] == "ResourceNotFoundException"
 
 
 def test_put_refuses_a_public_key(
@@ -73,8 +88,17 @@ def test_put_refuses_a_public_key(
     _, public = rsa_key_pair()
     key_file = tmp_path / "pub.pem"
     key_file.write_text(public)
-    code, error = run(capsys, "put", "cli-bad", "--integration-key", "ik", "--user-id", "u",
-                      "--private-key-file", str(key_file))
+    code, error = run(
+        capsys,
+        "put",
+        "cli-bad",
+        "--integration-key",
+        "ik",
+        "--user-id",
+        "u",
+        "--private-key-file",
+        str(key_file),
+    )
     assert code == 1
     assert error["error"]["code"] == "PUBLIC_KEY_GIVEN"
     code, _ = run(capsys, "show", "cli-bad")

@@ -13,13 +13,16 @@ pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("fresh_container"
 
 
 def consent(connection: str) -> Any:
-    return invoke("get_consent", api_event("get_consent",
-                                           path_parameters={"connection": connection}))
+    return invoke(
+        "get_consent", api_event("get_consent", path_parameters={"connection": connection})
+    )
 
 
 def verify(connection: str) -> Any:
-    return invoke("verify_connection", api_event("verify_connection",
-                                                 path_parameters={"connection": connection}))
+    return invoke(
+        "verify_connection",
+        api_event("verify_connection", path_parameters={"connection": connection}),
+    )
 
 
 def token_requests(emulator: Any, integration_key: str) -> int:
@@ -73,20 +76,23 @@ def test_verify_never_trusts_a_cached_token_after_the_key_changed(
     conn = connections.create("verify-b")
     assert send("verify-b", simple_body()).status == 201  # a token is now cached
     from local.aws import put_connection_secret
-
     from tests.conftest import REGION, SECRET_PREFIX, rsa_key_pair
 
     other_private, _ = rsa_key_pair()  # not registered at DocuSign
-    put_connection_secret(connections.stack.endpoint_url, REGION, SECRET_PREFIX, "verify-b",
-                          {**conn.secret, "privateKey": other_private})
+    put_connection_secret(
+        connections.stack.endpoint_url,
+        REGION,
+        SECRET_PREFIX,
+        "verify-b",
+        {**conn.secret, "privateKey": other_private},
+    )
     result = verify("verify-b")
     assert result.status == 422
     assert result.body["error"]["code"] == "INVALID_GRANT"
     assert "private key does not match" in result.body["error"]["message"]
 
 
-def test_one_token_request_per_connection_per_container(connections: Any, emulator: Any) \
-        -> None:
+def test_one_token_request_per_connection_per_container(connections: Any, emulator: Any) -> None:
     conn = connections.create("token-cache")
     for _ in range(5):
         assert send("token-cache", simple_body()).status == 201
@@ -101,14 +107,30 @@ BAD_SECRETS = [
     pytest.param({"privateKey": None}, "MISSING_FIELD", "privateKey", id="missing-private-key"),
     pytest.param({"privateKey": "PUBLIC"}, "PUBLIC_KEY_GIVEN", "public key", id="public-key"),
     pytest.param({"privateKey": "EC"}, "NOT_AN_RSA_KEY", "not an RSA key", id="ec-key"),
-    pytest.param({"privateKey": "-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----"},
-                 "INVALID_PRIVATE_KEY", "could not be read", id="garbage-key"),
-    pytest.param({"authServer": "http://account-d.docusign.com"}, "INVALID_CONNECTION_URL",
-                 "https", id="plain-http-remote"),
-    pytest.param({"accountId": "11111111-2222-3333-4444-555555555555"}, "UNKNOWN_ACCOUNT",
-                 "not an account of this user", id="unknown-account"),
-    pytest.param({"baseUri": "https://eu.docusign.net"}, "BASE_URI_MISMATCH",
-                 "does not belong", id="base-uri-mismatch"),
+    pytest.param(
+        {"privateKey": "-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----"},
+        "INVALID_PRIVATE_KEY",
+        "could not be read",
+        id="garbage-key",
+    ),
+    pytest.param(
+        {"authServer": "http://account-d.docusign.com"},
+        "INVALID_CONNECTION_URL",
+        "https",
+        id="plain-http-remote",
+    ),
+    pytest.param(
+        {"accountId": "11111111-2222-3333-4444-555555555555"},
+        "UNKNOWN_ACCOUNT",
+        "not an account of this user",
+        id="unknown-account",
+    ),
+    pytest.param(
+        {"baseUri": "https://eu.docusign.net"},
+        "BASE_URI_MISMATCH",
+        "does not belong",
+        id="base-uri-mismatch",
+    ),
     pytest.param({"surprise": "x"}, "UNKNOWN_FIELD", "surprise", id="unknown-field"),
     pytest.param({"scopes": ["signature"]}, "INVALID_FIELD", "impersonation", id="scopes"),
 ]
@@ -128,9 +150,15 @@ def test_bad_secrets_say_exactly_what_is_wrong(
         if value == "PUBLIC":
             value = conn.public_key_pem
         elif value == "EC":
-            value = ec.generate_private_key(ec.SECP256R1()).private_bytes(
-                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption()).decode()
+            value = (
+                ec.generate_private_key(ec.SECP256R1())
+                .private_bytes(
+                    serialization.Encoding.PEM,
+                    serialization.PrivateFormat.PKCS8,
+                    serialization.NoEncryption(),
+                )
+                .decode()
+            )
         if value is None:
             secret.pop(key, None)
         else:
@@ -142,8 +170,10 @@ def test_bad_secrets_say_exactly_what_is_wrong(
     assert result.body["error"]["code"] == code
     assert phrase in result.body["error"]["message"]
     text = str(result.body)
-    material = [*conn.private_key_pem.strip().splitlines()[1:-1],
-                *conn.public_key_pem.strip().splitlines()[1:-1]]
+    material = [
+        *conn.private_key_pem.strip().splitlines()[1:-1],
+        *conn.public_key_pem.strip().splitlines()[1:-1],
+    ]
     assert not any(line in text for line in material)
 
 

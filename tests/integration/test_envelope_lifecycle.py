@@ -10,8 +10,8 @@ import requests
 
 from tests.integration.helpers import (
     b64,
-    docusign_requests,
     documents,
+    docusign_requests,
     sample_pdf,
     send,
     simple_body,
@@ -61,9 +61,13 @@ def emulator_document(emulator: Any, acme: Any, envelope_id: str, document_id: s
 
 def test_status_right_after_send_comes_from_the_table(acme: Any, emulator: Any) -> None:
     envelope_id = sent_envelope(
-        simple_body(customFields={"caseId": "QF-7"},
-                    signers=[{"email": "ana@example.com", "name": "Ana", "signingOrder": 1},
-                             {"email": "bo@example.com", "name": "Bo", "signingOrder": 2}])
+        simple_body(
+            customFields={"caseId": "QF-7"},
+            signers=[
+                {"email": "ana@example.com", "name": "Ana", "signingOrder": 1},
+                {"email": "bo@example.com", "name": "Bo", "signingOrder": 2},
+            ],
+        )
     )
     emulator.state.clear_requests()
     result = status("acme-life", envelope_id)
@@ -131,10 +135,19 @@ def test_envelope_sent_outside_the_connector_is_fetched_and_tracked(
         json={
             "emailSubject": "Sent by hand",
             "status": "sent",
-            "documents": [{"documentId": "1", "name": "a.pdf", "fileExtension": "pdf",
-                           "documentBase64": b64(sample_pdf())}],
-            "recipients": {"signers": [{"email": "x@example.com", "name": "X",
-                                        "recipientId": "1", "routingOrder": "1"}]},
+            "documents": [
+                {
+                    "documentId": "1",
+                    "name": "a.pdf",
+                    "fileExtension": "pdf",
+                    "documentBase64": b64(sample_pdf()),
+                }
+            ],
+            "recipients": {
+                "signers": [
+                    {"email": "x@example.com", "name": "X", "recipientId": "1", "routingOrder": "1"}
+                ]
+            },
         },
         timeout=10,
     )
@@ -157,8 +170,7 @@ def test_unknown_envelope_is_a_404(acme: Any, emulator: Any) -> None:
     assert result.body["error"]["details"][0]["docusignErrorCode"] == "ENVELOPE_DOES_NOT_EXIST"
 
 
-def test_malformed_envelope_id_is_a_404_without_calling_docusign(acme: Any, emulator: Any) \
-        -> None:
+def test_malformed_envelope_id_is_a_404_without_calling_docusign(acme: Any, emulator: Any) -> None:
     emulator.state.clear_requests()
     result = status("acme-life", "not-a-guid")
     assert result.status == 404
@@ -229,8 +241,9 @@ def test_documents_of_a_completed_envelope_are_the_bytes_docusign_served(
 
 def test_documents_with_content_and_escaped_names(acme: Any, emulator: Any) -> None:
     envelope_id = sent_envelope(
-        simple_body(documents=[{"name": "contrato-señal.pdf",
-                                "contentBase64": b64(sample_pdf("Contrato"))}])
+        simple_body(
+            documents=[{"name": "contrato-señal.pdf", "contentBase64": b64(sample_pdf("Contrato"))}]
+        )
     )
     emulator.state.complete(envelope_id)
     result = documents(
@@ -313,8 +326,8 @@ def test_void_of_a_completed_envelope_is_a_409_with_docusigns_explanation(
         "ENVELOPE_CANNOT_VOID_INVALID_STATE"
     )
     # Known terminal in the table: refused without asking DocuSign again.
-    void("acme-life", envelope_id, {"reason": "x"})
-    assert void("acme-life", sent_voided := sent_envelope(), {"reason": "a"}).status == 200
+    sent_voided = sent_envelope()
+    assert void("acme-life", sent_voided, {"reason": "a"}).status == 200
     emulator.state.clear_requests()
     second = void("acme-life", sent_voided, {"reason": "again"})
     assert second.status == 409

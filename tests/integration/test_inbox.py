@@ -97,17 +97,20 @@ def test_manifest_sends_one_envelope_and_writes_the_result(
     assert result_of(stack, key)["envelopeId"] == result["envelopeId"]
 
 
-def test_batch_manifest_with_one_bad_envelope(inbox_conn: Any, emulator: Any, stack: Any) \
-        -> None:
+def test_batch_manifest_with_one_bad_envelope(inbox_conn: Any, emulator: Any, stack: Any) -> None:
     put(stack, "inbox/inbox-co/docs/contract.pdf", sample_pdf("Contract"))
     key = "inbox/inbox-co/batch-7.json"
     body = {"envelopes": [manifest(), manifest(emailSubject="x" * 101), manifest()]}
     version = put(stack, key, json.dumps(body).encode())
     assert invoke_raw("process_inbox", sqs_event(stack, (key, version))) == {
-        "batchItemFailures": []}
+        "batchItemFailures": []
+    }
     result = result_of(stack, key)
     assert [("envelopeId" in e, e.get("error", {}).get("code")) for e in result["envelopes"]] == [
-        (True, None), (False, "EMAIL_SUBJECT_TOO_LONG"), (True, None)]
+        (True, None),
+        (False, "EMAIL_SUBJECT_TOO_LONG"),
+        (True, None),
+    ]
     assert len(envelope_creates(emulator)) == 2
 
 
@@ -116,8 +119,12 @@ def test_batch_manifest_with_one_bad_envelope(inbox_conn: Any, emulator: Any, st
     [
         (b"{not json", "INVALID_JSON"),
         (json.dumps(manifest(signers=[])).encode(), "SIGNER_REQUIRED"),
-        (json.dumps(manifest(documents=[{"name": "x.pdf", "s3Key": "inbox/other/x.pdf"}]))
-         .encode(), "S3_KEY_OUTSIDE_INBOX"),
+        (
+            json.dumps(
+                manifest(documents=[{"name": "x.pdf", "s3Key": "inbox/other/x.pdf"}])
+            ).encode(),
+            "S3_KEY_OUTSIDE_INBOX",
+        ),
         (json.dumps({"envelopes": []}).encode(), "INVALID_MANIFEST"),
     ],
 )
@@ -150,7 +157,8 @@ def test_passing_trouble_is_retried_by_sqs(inbox_conn: Any, emulator: Any, stack
     assert len(emulator.state.envelopes) == before
     # The retry, once DocuSign is back, sends exactly one envelope.
     assert invoke_raw("process_inbox", sqs_event(stack, (key, version))) == {
-        "batchItemFailures": []}
+        "batchItemFailures": []
+    }
     assert len(emulator.state.envelopes) == before + 1
 
 
@@ -164,8 +172,9 @@ def test_s3_notification_reaches_the_inbox_queue(inbox_conn: Any, stack: Any) ->
     keys: list[str] = []
     deadline = time.time() + 5
     while time.time() < deadline and key not in keys:
-        for message in sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=1,
-                                           MaxNumberOfMessages=10).get("Messages", []):
+        for message in sqs.receive_message(
+            QueueUrl=queue, WaitTimeSeconds=1, MaxNumberOfMessages=10
+        ).get("Messages", []):
             for record in json.loads(message["Body"]).get("Records", []):
                 keys.append(unquote_plus(record["s3"]["object"]["key"]))
     assert key in keys

@@ -14,9 +14,10 @@ pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("fresh_container"
 
 
 def listing(connection: str, query: dict[str, str] | None = None) -> Any:
-    return invoke("list_envelopes", api_event("list_envelopes",
-                                              path_parameters={"connection": connection},
-                                              query=query or {}))
+    return invoke(
+        "list_envelopes",
+        api_event("list_envelopes", path_parameters={"connection": connection}, query=query or {}),
+    )
 
 
 @pytest.fixture(scope="module")

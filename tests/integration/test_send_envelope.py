@@ -63,20 +63,30 @@ def test_send_nested_form_sends_the_exact_envelope_definition(
         ],
         "recipients": {
             "signers": [
-                {"email": "ana@example.com", "name": "Ana", "recipientId": "1",
-                 "routingOrder": "1"},
-                {"email": "bo@example.com", "name": "Bo", "recipientId": "2",
-                 "routingOrder": "2"},
+                {
+                    "email": "ana@example.com",
+                    "name": "Ana",
+                    "recipientId": "1",
+                    "routingOrder": "1",
+                },
+                {"email": "bo@example.com", "name": "Bo", "recipientId": "2", "routingOrder": "2"},
             ],
             "carbonCopies": [
-                {"email": "legal@example.com", "name": "Legal", "recipientId": "3",
-                 "routingOrder": "1"},
+                {
+                    "email": "legal@example.com",
+                    "name": "Legal",
+                    "recipientId": "3",
+                    "routingOrder": "1",
+                },
             ],
         },
         "notification": {
             "useAccountDefaults": "false",
-            "reminders": {"reminderEnabled": "true", "reminderDelay": "2",
-                          "reminderFrequency": "3"},
+            "reminders": {
+                "reminderEnabled": "true",
+                "reminderDelay": "2",
+                "reminderFrequency": "3",
+            },
             "expirations": {"expireEnabled": "true", "expireAfter": "30", "expireWarn": "5"},
         },
         "customFields": {
@@ -88,8 +98,11 @@ def test_send_nested_form_sends_the_exact_envelope_definition(
     }
     envelope = emulator.state.envelopes[result.body["envelopeId"]]
     assert envelope["status"] == "sent"
-    items = [i for i in table_items(stack) if i["sk"]["S"] == "STATE"
-             and i["envelope_id"]["S"] == result.body["envelopeId"]]
+    items = [
+        i
+        for i in table_items(stack)
+        if i["sk"]["S"] == "STATE" and i["envelope_id"]["S"] == result.body["envelopeId"]
+    ]
     assert len(items) == 1
     assert items[0]["connection"]["S"] == "acme"
 
@@ -123,8 +136,9 @@ def test_flat_form_means_the_same_as_nested(acme: Any, emulator: Any) -> None:
         ([3, 5, None], ["3", "5", "6"]),
     ],
 )
-def test_signing_order_rule(acme: Any, emulator: Any, orders: list[Any], expected: list[str]) \
-        -> None:
+def test_signing_order_rule(
+    acme: Any, emulator: Any, orders: list[Any], expected: list[str]
+) -> None:
     signers = [
         {"email": f"s{i}@example.com", "name": f"S{i}", "signingOrder": order}
         for i, order in enumerate(orders)
@@ -168,45 +182,103 @@ def test_custom_fields_and_draft_status(acme: Any, emulator: Any) -> None:
 
 BAD_INPUTS = [
     pytest.param(
-        {"signers": None, "signersEmails": ["a@example.com", "b@example.com"],
-         "signersNames": ["A"]},
-        400, "SIGNERS_LENGTH_MISMATCH", id="mismatched-signer-lists",
+        {
+            "signers": None,
+            "signersEmails": ["a@example.com", "b@example.com"],
+            "signersNames": ["A"],
+        },
+        400,
+        "SIGNERS_LENGTH_MISMATCH",
+        id="mismatched-signer-lists",
     ),
     pytest.param(
-        {"signers": None, "signersEmails": ["a@example.com"], "signersNames": ["A"],
-         "signatureOrder": [1, 2]},
-        400, "SIGNATURE_ORDER_LENGTH_MISMATCH", id="mismatched-order-list",
+        {
+            "signers": None,
+            "signersEmails": ["a@example.com"],
+            "signersNames": ["A"],
+            "signatureOrder": [1, 2],
+        },
+        400,
+        "SIGNATURE_ORDER_LENGTH_MISMATCH",
+        id="mismatched-order-list",
     ),
-    pytest.param({"ccEmails": ["c@example.com"], "ccNames": []}, 400, "CC_LENGTH_MISMATCH",
-                 id="mismatched-cc-lists"),
+    pytest.param(
+        {"ccEmails": ["c@example.com"], "ccNames": []},
+        400,
+        "CC_LENGTH_MISMATCH",
+        id="mismatched-cc-lists",
+    ),
     pytest.param({"emailSubject": None}, 400, "EMAIL_SUBJECT_REQUIRED", id="missing-subject"),
     pytest.param({"emailSubject": "   "}, 400, "EMAIL_SUBJECT_REQUIRED", id="blank-subject"),
-    pytest.param({"emailSubject": "x" * 101}, 400, "EMAIL_SUBJECT_TOO_LONG",
-                 id="subject-over-100"),
+    pytest.param({"emailSubject": "x" * 101}, 400, "EMAIL_SUBJECT_TOO_LONG", id="subject-over-100"),
     pytest.param({"signers": []}, 400, "SIGNER_REQUIRED", id="no-signer"),
-    pytest.param({"signers": [{"email": "not-an-email", "name": "X"}]}, 400, "INVALID_EMAIL",
-                 id="invalid-email"),
-    pytest.param({"signers": [{"email": "a@example.com", "name": ""}]}, 400,
-                 "RECIPIENT_NAME_REQUIRED", id="signer-without-name"),
+    pytest.param(
+        {"signers": [{"email": "not-an-email", "name": "X"}]},
+        400,
+        "INVALID_EMAIL",
+        id="invalid-email",
+    ),
+    pytest.param(
+        {"signers": [{"email": "a@example.com", "name": ""}]},
+        400,
+        "RECIPIENT_NAME_REQUIRED",
+        id="signer-without-name",
+    ),
     pytest.param({"documents": []}, 400, "DOCUMENT_REQUIRED", id="no-document"),
-    pytest.param({"documents": [{"name": "a.pdf", "contentBase64": ""}]}, 400,
-                 "DOCUMENT_EMPTY", id="empty-document"),
-    pytest.param({"documents": [{"name": "a.pdf", "contentBase64": "@@not base64@@"}]}, 400,
-                 "DOCUMENT_NOT_BASE64", id="undecodable-document"),
-    pytest.param({"documents": [{"name": "a.pdf", "contentBase64": "QUJD="}]}, 400,
-                 "DOCUMENT_NOT_BASE64", id="bad-padding"),
-    pytest.param({"documents": [{"name": "notes", "contentBase64": b64(b"plain text")}]}, 400,
-                 "DOCUMENT_EXTENSION_REQUIRED", id="non-pdf-without-extension"),
-    pytest.param({"documents": [{"name": "a.pdf", "s3Key": "inbox/other/a.pdf"}]}, 403,
-                 "S3_KEY_OUTSIDE_INBOX", id="s3key-other-connection"),
-    pytest.param({"documents": [{"name": "a.pdf", "s3Key": "signed/acme/x/a.pdf"}]}, 403,
-                 "S3_KEY_OUTSIDE_INBOX", id="s3key-outside-inbox"),
-    pytest.param({"documents": [{"name": "a.pdf", "s3Key": "inbox/acme/../other/a.pdf"}]}, 403,
-                 "S3_KEY_OUTSIDE_INBOX", id="s3key-dot-dot"),
-    pytest.param({"documents": [{"name": "a.pdf", "s3Key": "inbox/acme/missing.pdf"}]}, 400,
-                 "S3_OBJECT_NOT_FOUND", id="s3key-missing"),
-    pytest.param({"expiration": {"enabled": True, "validityDays": 5, "noticeDaysBefore": 5}},
-                 400, "EXPIRATION_NOTICE_TOO_LATE", id="notice-after-expiry"),
+    pytest.param(
+        {"documents": [{"name": "a.pdf", "contentBase64": ""}]},
+        400,
+        "DOCUMENT_EMPTY",
+        id="empty-document",
+    ),
+    pytest.param(
+        {"documents": [{"name": "a.pdf", "contentBase64": "@@not base64@@"}]},
+        400,
+        "DOCUMENT_NOT_BASE64",
+        id="undecodable-document",
+    ),
+    pytest.param(
+        {"documents": [{"name": "a.pdf", "contentBase64": "QUJD="}]},
+        400,
+        "DOCUMENT_NOT_BASE64",
+        id="bad-padding",
+    ),
+    pytest.param(
+        {"documents": [{"name": "notes", "contentBase64": b64(b"plain text")}]},
+        400,
+        "DOCUMENT_EXTENSION_REQUIRED",
+        id="non-pdf-without-extension",
+    ),
+    pytest.param(
+        {"documents": [{"name": "a.pdf", "s3Key": "inbox/other/a.pdf"}]},
+        403,
+        "S3_KEY_OUTSIDE_INBOX",
+        id="s3key-other-connection",
+    ),
+    pytest.param(
+        {"documents": [{"name": "a.pdf", "s3Key": "signed/acme/x/a.pdf"}]},
+        403,
+        "S3_KEY_OUTSIDE_INBOX",
+        id="s3key-outside-inbox",
+    ),
+    pytest.param(
+        {"documents": [{"name": "a.pdf", "s3Key": "inbox/acme/../other/a.pdf"}]},
+        403,
+        "S3_KEY_OUTSIDE_INBOX",
+        id="s3key-dot-dot",
+    ),
+    pytest.param(
+        {"documents": [{"name": "a.pdf", "s3Key": "inbox/acme/missing.pdf"}]},
+        400,
+        "S3_OBJECT_NOT_FOUND",
+        id="s3key-missing",
+    ),
+    pytest.param(
+        {"expiration": {"enabled": True, "validityDays": 5, "noticeDaysBefore": 5}},
+        400,
+        "EXPIRATION_NOTICE_TOO_LATE",
+        id="notice-after-expiry",
+    ),
     pytest.param({"unexpected": 1}, 400, "UNKNOWN_FIELD", id="unknown-field"),
     pytest.param({"status": "completed"}, 400, "INVALID_STATUS", id="bad-status"),
 ]
@@ -228,8 +300,9 @@ def test_bad_input_is_refused_before_anything_is_sent(
 
 
 def test_malformed_json_is_a_400(acme: Any, emulator: Any) -> None:
-    event = api_event("send_envelope_nested", path_parameters={"connection": "acme"},
-                      raw_body="{not json")
+    event = api_event(
+        "send_envelope_nested", path_parameters={"connection": "acme"}, raw_body="{not json"
+    )
     result = invoke("send_envelope", event)
     assert result.status == 400
     assert result.body["error"]["code"] == "INVALID_JSON"

@@ -30,13 +30,22 @@ def embedded_envelope(status: str = "sent") -> str:
 
 
 def recipient_view(connection: str, envelope_id: str, body: dict[str, Any]) -> Any:
-    return invoke("recipient_view", api_event(
-        "recipient_view", path_parameters={"connection": connection, "envelopeId": envelope_id},
-        body=body))
+    return invoke(
+        "recipient_view",
+        api_event(
+            "recipient_view",
+            path_parameters={"connection": connection, "envelopeId": envelope_id},
+            body=body,
+        ),
+    )
 
 
-VIEW = {"returnUrl": "https://workflow.example.com/back", "clientUserId": "wf-1042",
-        "email": "ana@example.com", "name": "Ana"}
+VIEW = {
+    "returnUrl": "https://workflow.example.com/back",
+    "clientUserId": "wf-1042",
+    "email": "ana@example.com",
+    "name": "Ana",
+}
 
 
 def test_recipient_view_for_an_embedded_signer(viewer: Any, emulator: Any) -> None:
@@ -51,8 +60,12 @@ def test_recipient_view_for_an_embedded_signer(viewer: Any, emulator: Any) -> No
     calls = docusign_requests(emulator)
     assert len(calls) == 1
     assert calls[0]["json"] == {
-        "returnUrl": "https://workflow.example.com/back", "authenticationMethod": "None",
-        "clientUserId": "wf-1042", "userName": "Ana", "email": "ana@example.com"}
+        "returnUrl": "https://workflow.example.com/back",
+        "authenticationMethod": "None",
+        "clientUserId": "wf-1042",
+        "userName": "Ana",
+        "email": "ana@example.com",
+    }
     page = requests.get(result.body["url"], timeout=10)
     assert page.status_code == 200 and "Ana" in page.text
 
@@ -65,8 +78,9 @@ def test_recipient_view_for_an_embedded_signer(viewer: Any, emulator: Any) -> No
         ({"email": "nope"}, 400, "INVALID_EMAIL"),
     ],
 )
-def test_bad_view_requests(viewer: Any, emulator: Any, changes: dict[str, Any], status: int,
-                           code: str) -> None:
+def test_bad_view_requests(
+    viewer: Any, emulator: Any, changes: dict[str, Any], status: int, code: str
+) -> None:
     envelope_id = embedded_envelope()
     emulator.state.clear_requests()
     body = {k: v for k, v in {**VIEW, **changes}.items() if v is not None}
@@ -93,9 +107,14 @@ def test_wrong_client_user_id_is_refused_by_docusign(viewer: Any) -> None:
 
 def test_sender_view_of_a_draft(viewer: Any, emulator: Any) -> None:
     envelope_id = embedded_envelope(status="created")
-    result = invoke("sender_view", api_event(
-        "sender_view", path_parameters={"connection": "viewer", "envelopeId": envelope_id},
-        body={"returnUrl": "https://workflow.example.com/sent"}))
+    result = invoke(
+        "sender_view",
+        api_event(
+            "sender_view",
+            path_parameters={"connection": "viewer", "envelopeId": envelope_id},
+            body={"returnUrl": "https://workflow.example.com/sent"},
+        ),
+    )
     assert result.status == 201, result.body
     assert result.body["url"].startswith(emulator.url)
 
@@ -111,48 +130,64 @@ def test_templates_and_their_roles(viewer: Any, emulator: Any) -> None:
         f"{account.base_uri}/restapi/v2.1/accounts/{account.account_id}/templates",
         headers={"Authorization": f"Bearer {tokens.token(connection)}"},
         json={
-            "name": "Standard NDA", "emailSubject": "Please sign our NDA",
-            "documents": [{"documentId": "1", "name": "nda.pdf", "fileExtension": "pdf",
-                           "documentBase64": b64(sample_pdf("NDA"))}],
+            "name": "Standard NDA",
+            "emailSubject": "Please sign our NDA",
+            "documents": [
+                {
+                    "documentId": "1",
+                    "name": "nda.pdf",
+                    "fileExtension": "pdf",
+                    "documentBase64": b64(sample_pdf("NDA")),
+                }
+            ],
             "recipients": {
-                "signers": [{"roleName": "Client", "recipientId": "1", "routingOrder": "1"},
-                            {"roleName": "Company", "recipientId": "2", "routingOrder": "2"}],
-                "carbonCopies": [{"roleName": "Legal", "recipientId": "3",
-                                  "routingOrder": "3"}],
+                "signers": [
+                    {"roleName": "Client", "recipientId": "1", "routingOrder": "1"},
+                    {"roleName": "Company", "recipientId": "2", "routingOrder": "2"},
+                ],
+                "carbonCopies": [{"roleName": "Legal", "recipientId": "3", "routingOrder": "3"}],
             },
         },
         timeout=10,
     )
     assert created.status_code == 201, created.text
     template_id = created.json()["templateId"]
-    result = invoke("list_templates", api_event(
-        "list_templates", path_parameters={"connection": "viewer"}, query={}))
+    result = invoke(
+        "list_templates",
+        api_event("list_templates", path_parameters={"connection": "viewer"}, query={}),
+    )
     assert result.status == 200, result.body
     listed = {t["templateId"]: t for t in result.body["templates"]}
-    assert [(r["roleName"], r["type"], r["routingOrder"]) for r in listed[template_id]["roles"]] \
-        == [("Client", "signer", 1), ("Company", "signer", 2), ("Legal", "carbonCopy", 3)]
+    assert [
+        (r["roleName"], r["type"], r["routingOrder"]) for r in listed[template_id]["roles"]
+    ] == [("Client", "signer", 1), ("Company", "signer", 2), ("Legal", "carbonCopy", 3)]
 
     roles = [
         {"roleName": "Client", "email": "c@example.com", "name": "C", "signingOrder": 1},
         {"roleName": "Company", "email": "d@example.com", "name": "D", "signingOrder": 2},
     ]
     # Every role of the template needs a recipient: DocuSign refuses, and says which.
-    missing = send("viewer", {"emailSubject": "From a template", "templateId": template_id,
-                              "templateRoles": roles})
+    missing = send(
+        "viewer",
+        {"emailSubject": "From a template", "templateId": template_id, "templateRoles": roles},
+    )
     assert missing.status == 422
     assert missing.body["error"]["code"] == "DOCUSIGN_REJECTED"
-    roles.append({"roleName": "Legal", "email": "l@example.com", "name": "L",
-                  "signingOrder": 3})
-    sent = send("viewer", {"emailSubject": "From a template", "templateId": template_id,
-                           "templateRoles": roles})
+    roles.append({"roleName": "Legal", "email": "l@example.com", "name": "L", "signingOrder": 3})
+    sent = send(
+        "viewer",
+        {"emailSubject": "From a template", "templateId": template_id, "templateRoles": roles},
+    )
     assert sent.status == 201, sent.body
     envelope = emulator.state.envelopes[sent.body["envelopeId"]]
     assert envelope["status"] == "sent"
 
 
 def test_bad_template_paging(viewer: Any) -> None:
-    result = invoke("list_templates", api_event(
-        "list_templates", path_parameters={"connection": "viewer"}, query={"count": "0"}))
+    result = invoke(
+        "list_templates",
+        api_event("list_templates", path_parameters={"connection": "viewer"}, query={"count": "0"}),
+    )
     assert result.status == 400 and result.body["error"]["code"] == "INVALID_PAGING"
 
 

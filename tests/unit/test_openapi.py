@@ -12,9 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_committed_document_is_current() -> None:
     committed = json.loads((ROOT / "docs" / "openapi.json").read_text())
-    assert committed == json.loads(json.dumps(build_document())), (
-        "run: make openapi"
-    )
+    assert committed == json.loads(json.dumps(build_document())), "run: make openapi"
 
 
 def test_every_api_route_of_the_template_is_documented() -> None:
@@ -27,7 +25,8 @@ def test_every_api_route_of_the_template_is_documented() -> None:
     }
     routes = {(r.method, r.path) for r in api_routes(load_template(ROOT / "template.yaml"))}
     undocumented = {
-        route for route in routes - documented
+        route
+        for route in routes - documented
         if route[1] not in ("/openapi.json",) and not route[1].startswith("/webhooks/")
     }
     assert not undocumented

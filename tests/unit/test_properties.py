@@ -6,15 +6,17 @@ from __future__ import annotations
 import base64
 import functools
 import json
+import re
 import string
 from typing import Any
 
 import pytest
-from docusign_connector.definition import PreparedDocument, envelope_definition, routing_orders
-from docusign_connector.models import MAX_ROUTING_ORDER, SendEnvelopeRequest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
+
+from docusign_connector.definition import PreparedDocument, envelope_definition, routing_orders
+from docusign_connector.models import MAX_ROUTING_ORDER, SendEnvelopeRequest
 
 # ------------------------------------------------------------------------------ inputs
 
@@ -249,11 +251,6 @@ def test_valid_requests_make_a_definition_docusign_accepts(body: dict[str, Any])
         assert field["name"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug: a custom field name of only spaces passes the length check, is then "
-    "stripped, and goes to DocuSign as an unnamed field",
-)
 @settings(max_examples=50, deadline=None)
 @given(valid_nested(), st.text(" \t", min_size=1, max_size=3))
 def test_custom_field_names_are_never_empty_after_trimming(
@@ -336,6 +333,7 @@ def test_routing_orders_follow_the_bpm_rule(given_orders: list[int | None]) -> N
 @pytest.fixture(scope="module")
 def fuzz_connection(connections: Any, stack: Any) -> Any:
     from aws_lambda_powertools.utilities import parameters
+
     from docusign_connector.service import reset_services
 
     reset_services()
@@ -390,3 +388,91 @@ def test_the_send_handler_never_answers_5xx(fuzz_connection: Any, emulator: Any,
     else:
         assert result.status == 201
         assert result.body["envelopeId"] in emulator.state.envelopes
+
+
+# ------------------------------------------------------------- Connect HMAC and messages
+
+hmac_keys = st.lists(st.text(min_size=1, max_size=40), min_size=1, max_size=3)
+header_names = st.text(max_size=30) | st.sampled_from(
+    ["X-DocuSign-Signature-1", "x-docusign-signature-2", "X-DOCUSIGN-SIGNATURE-10",
+     "X-DocuSign-Signature-1000", "X-DocuSign-Signature-", "X-DocuSign-Signature-one",
+     "X-DocuSign-Signature", "Signature-1"]
+)  # fmt: skip
+# DocuSign numbers its signature headers X-DocuSign-Signature-1, -2 … (any case).
+_SIGNATURE_NAME = re.compile(r"^x-docusign-signature-\d{1,3}$", re.IGNORECASE)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=300), hmac_keys, st.data())
+def test_any_headers_are_accepted_only_with_a_matching_signature(
+    body: bytes, keys: list[str], data: st.DataObject
+) -> None:
+    from docusign_connector.connect import InvalidSignature, compute_signature, verify_message
+
+    expected = {compute_signature(key, body) for key in keys}
+    values = st.text(max_size=60) | st.sampled_from(sorted(expected))
+    headers = data.draw(st.dictionaries(header_names, values, max_size=5))
+    genuine = any(
+        value.strip() in expected for name, value in headers.items() if _SIGNATURE_NAME.match(name)
+    )
+    event("genuine signature" if body and genuine else "no genuine signature")
+    try:
+        verify_message(body, headers, keys)
+    except InvalidSignature as refused:
+        assert refused.status_code == 401
+        assert not (body and genuine)
+    else:
+        assert body and genuine
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(min_size=1, max_size=300), hmac_keys, st.data())
+def test_a_signature_counts_only_for_its_own_body_and_key(
+    body: bytes, keys: list[str], data: st.DataObject
+) -> None:
+    from docusign_connector.connect import InvalidSignature, compute_signature, verify_message
+
+    signer = data.draw(st.sampled_from(keys))
+    position = data.draw(st.integers(min_value=1, max_value=9))
+    signature = compute_signature(signer, body)
+    noise = {f"x-docusign-signature-{position + 1}": "bm90IGEgc2lnbmF0dXJl"}
+    verify_message(body, {f"X-DocuSign-Signature-{position}": signature, **noise}, keys)
+
+    tampered = data.draw(st.binary(min_size=1, max_size=300).filter(lambda b: b != body))
+    with pytest.raises(InvalidSignature):
+        verify_message(tampered, {"X-DocuSign-Signature-1": signature}, keys)
+    stranger = data.draw(st.text(min_size=1, max_size=40).filter(lambda k: k not in keys))
+    with pytest.raises(InvalidSignature):
+        verify_message(body, {"X-DocuSign-Signature-1": signature}, [stranger])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.binary(max_size=200)
+    | json_values.map(lambda v: json.dumps(v).encode())
+    | st.fixed_dictionaries(
+        {
+            "event": json_values | st.sampled_from(["envelope-sent", "recipient-completed"]),
+            "data": json_values
+            | st.fixed_dictionaries(
+                {"envelopeId": st.uuids().map(str) | json_values},
+                optional={"envelopeSummary": json_values, "recipientId": json_values},
+            ),
+        },
+        optional={"generatedDateTime": json_values},
+    ).map(lambda v: json.dumps(v).encode())
+)
+def test_any_verified_message_parses_or_is_a_400(body: bytes) -> None:
+    from docusign_connector.connect import ConnectEvent, parse_message
+    from docusign_connector.errors import BadRequest
+
+    try:
+        parsed = parse_message("acme", body)
+    except BadRequest as refused:
+        assert refused.status_code == 400
+        assert refused.code == "UNSUPPORTED_CONNECT_FORMAT"
+        return
+    assert parsed is None or isinstance(parsed, ConnectEvent)
+    if parsed is not None:
+        assert parsed.event.startswith(("envelope-", "recipient-"))
+        json.dumps(parsed.summary)

@@ -13,12 +13,12 @@ from pydantic import ValidationError
 from docusign_connector import clock
 from docusign_connector.connections import normalize_base_url, parse_connection
 from docusign_connector.definition import envelope_definition, file_extension, routing_orders
-from docusign_connector.docusign import _StreamingEnvelopeBody, to_connector_error
 from docusign_connector.documents import InlineDocument, base64_length, check_inbox_key
+from docusign_connector.docusign import _StreamingEnvelopeBody, to_connector_error
 from docusign_connector.errors import (
     BadRequest,
-    ConnectionMisconfigured,
     Conflict,
+    ConnectionMisconfigured,
     DocuSignApiError,
     Forbidden,
     NotFound,
@@ -63,11 +63,17 @@ def error_types(body: dict[str, Any]) -> list[str]:
 
 def test_flat_form_with_nulls_in_the_order_list() -> None:
     request = SendEnvelopeRequest.model_validate(
-        base_request(signers=None, signersEmails=["a@example.com", "b@example.com"],
-                     signersNames=["A", "B"], signatureOrder=[None, "2"])
+        base_request(
+            signers=None,
+            signersEmails=["a@example.com", "b@example.com"],
+            signersNames=["A", "B"],
+            signatureOrder=[None, "2"],
+        )
     )
     assert [(s.email, s.signing_order) for s in request.signers] == [
-        ("a@example.com", None), ("b@example.com", 2)]
+        ("a@example.com", None),
+        ("b@example.com", 2),
+    ]
 
 
 def test_both_forms_at_once_are_refused() -> None:
@@ -78,8 +84,9 @@ def test_both_forms_at_once_are_refused() -> None:
 
 def test_flat_expiration_and_reminders() -> None:
     request = SendEnvelopeRequest.model_validate(
-        base_request(enableExpiration=True, validityDays=10, expirationNoticeDays=2,
-                     enableReminder=False)
+        base_request(
+            enableExpiration=True, validityDays=10, expirationNoticeDays=2, enableReminder=False
+        )
     )
     assert request.expiration is not None and request.expiration.validity_days == 10
     assert request.reminders is not None and request.reminders.enabled is False
@@ -97,14 +104,20 @@ def test_flat_expiration_and_reminders() -> None:
         ({"expiration": {"enabled": True}}, "EXPIRATION_DAYS_REQUIRED"),
         ({"reminders": {"enabled": True}}, "REMINDER_DAYS_REQUIRED"),
         ({"templateId": "t-1"}, "TEMPLATE_WITH_DOCUMENTS"),
-        ({"templateRoles": [{"roleName": "r", "email": "a@example.com", "name": "A"}]},
-         "TEMPLATE_ID_REQUIRED"),
+        (
+            {"templateRoles": [{"roleName": "r", "email": "a@example.com", "name": "A"}]},
+            "TEMPLATE_ID_REQUIRED",
+        ),
         ({"customFields": {"k": {"nested": 1}}}, "INVALID_CUSTOM_FIELD"),
         ({"customFields": {"k": "v" * 101}}, "INVALID_CUSTOM_FIELD"),
-        ({"signers": [{"email": f"s{i}@example.com", "name": "S"} for i in range(101)]},
-         "TOO_MANY_RECIPIENTS"),
-        ({"documents": [{"name": "a.pdf", "contentBase64": "JVBE", "s3Key": "inbox/x/a"}]},
-         "DOCUMENT_SOURCE_REQUIRED"),
+        (
+            {"signers": [{"email": f"s{i}@example.com", "name": "S"} for i in range(101)]},
+            "TOO_MANY_RECIPIENTS",
+        ),
+        (
+            {"documents": [{"name": "a.pdf", "contentBase64": "JVBE", "s3Key": "inbox/x/a"}]},
+            "DOCUMENT_SOURCE_REQUIRED",
+        ),
     ],
 )
 def test_model_rules(changes: dict[str, Any], code: str) -> None:
@@ -113,24 +126,34 @@ def test_model_rules(changes: dict[str, Any], code: str) -> None:
 
 def test_template_send() -> None:
     request = SendEnvelopeRequest.model_validate(
-        {"emailSubject": "Sign", "templateId": "tpl-1",
-         "templateRoles": [{"roleName": "Client", "email": "a@example.com", "name": "A"}]}
+        {
+            "emailSubject": "Sign",
+            "templateId": "tpl-1",
+            "templateRoles": [{"roleName": "Client", "email": "a@example.com", "name": "A"}],
+        }
     )
     definition = envelope_definition(request, [], "tx")
     assert definition == {
         "emailSubject": "Sign",
         "status": "sent",
         "templateId": "tpl-1",
-        "templateRoles": [{"roleName": "Client", "name": "A", "email": "a@example.com",
-                           "routingOrder": "1"}],
+        "templateRoles": [
+            {"roleName": "Client", "name": "A", "email": "a@example.com", "routingOrder": "1"}
+        ],
         "transactionId": "tx",
     }
 
 
 @pytest.mark.parametrize(
     "email",
-    ["a@b", "a b@example.com", "@example.com", "a@@example.com", "a@example..com", "x" * 95 +
-     "@example.com"],
+    [
+        "a@b",
+        "a b@example.com",
+        "@example.com",
+        "a@@example.com",
+        "a@example..com",
+        "x" * 95 + "@example.com",
+    ],
 )
 def test_invalid_emails(email: str) -> None:
     assert "INVALID_EMAIL" in error_types(base_request(signers=[{"email": email, "name": "A"}]))
@@ -147,8 +170,16 @@ def test_file_extension_rules() -> None:
 
 @pytest.mark.parametrize(
     "key",
-    ["inbox/acme", "inbox/acme/", "inbox/other/a.pdf", "/inbox/acme/a.pdf",
-     "inbox/acme/../other/a.pdf", "inbox/acme/./a.pdf", "inbox/acme\\a.pdf", "outbox/acme/a.pdf"],
+    [
+        "inbox/acme",
+        "inbox/acme/",
+        "inbox/other/a.pdf",
+        "/inbox/acme/a.pdf",
+        "inbox/acme/../other/a.pdf",
+        "inbox/acme/./a.pdf",
+        "inbox/acme\\a.pdf",
+        "outbox/acme/a.pdf",
+    ],
 )
 def test_inbox_confinement(key: str) -> None:
     with pytest.raises(Forbidden):
@@ -162,7 +193,7 @@ def test_inbox_key_accepted() -> None:
 def test_inline_document_is_canonicalised() -> None:
     raw = b"%PDF-1.4 hello"
     text = base64.b64encode(raw).decode()
-    spaced = "\n".join(text[i:i + 4] for i in range(0, len(text), 4))
+    spaced = "\n".join(text[i : i + 4] for i in range(0, len(text), 4))
     document = InlineDocument.from_base64("a.pdf", spaced)
     assert document.text == text.encode()
     assert document.raw_size == len(raw)
@@ -203,8 +234,13 @@ def test_base_urls(value: str, expected: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "value", ["http://demo.docusign.net", "ftp://x.example.com", "https://user:pw@x.com",
-              "https://x.com/?a=1"]
+    "value",
+    [
+        "http://demo.docusign.net",
+        "ftp://x.example.com",
+        "https://user:pw@x.com",
+        "https://x.com/?a=1",
+    ],
 )
 def test_bad_base_urls(value: str) -> None:
     with pytest.raises(ConnectionMisconfigured):
@@ -268,8 +304,10 @@ def test_throttled_carries_retry_after() -> None:
         ({"type": "string_too_long", "loc": ("body", "emailSubject")}, "EMAIL_SUBJECT_TOO_LONG"),
         ({"type": "SIGNERS_LENGTH_MISMATCH", "loc": ("body",)}, "SIGNERS_LENGTH_MISMATCH"),
         ({"type": "json_invalid", "loc": ("body", 1)}, "INVALID_JSON"),
-        ({"type": "int_parsing", "loc": ("body", "signers", 0, "signingOrder")},
-         "INVALID_SIGNING_ORDER"),
+        (
+            {"type": "int_parsing", "loc": ("body", "signers", 0, "signingOrder")},
+            "INVALID_SIGNING_ORDER",
+        ),
         ({"type": "extra_forbidden", "loc": ("body", "x")}, "UNKNOWN_FIELD"),
     ],
 )

@@ -11,6 +11,7 @@ It uses the caller's AWS credentials (and AWS_ENDPOINT_URL, for the local stack)
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
@@ -54,10 +55,8 @@ def cmd_put(args: argparse.Namespace) -> dict[str, Any]:
     client = _secrets(args.region)
     secret_id = f"{args.prefix}/{args.name}"
     existing: dict[str, Any] = {}
-    try:
+    with contextlib.suppress(client.exceptions.ResourceNotFoundException):
         existing = _read_secret(client, secret_id)
-    except client.exceptions.ResourceNotFoundException:
-        pass
     data = dict(existing)
     if args.private_key_file:
         data["privateKey"] = Path(args.private_key_file).read_text()
@@ -136,10 +135,12 @@ def cmd_verify(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m docusign_connector.admin",
-                                     description="Manage DocuSign connections.")
-    parser.add_argument("--prefix", default=os.environ.get("CONNECTIONS_SECRET_PREFIX",
-                                                           DEFAULT_PREFIX))
+    parser = argparse.ArgumentParser(
+        prog="python -m docusign_connector.admin", description="Manage DocuSign connections."
+    )
+    parser.add_argument(
+        "--prefix", default=os.environ.get("CONNECTIONS_SECRET_PREFIX", DEFAULT_PREFIX)
+    )
     parser.add_argument("--region", default=None)
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -183,8 +184,10 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(exc.to_body(), indent=2), file=sys.stderr)
         return 1
     except Exception as exc:  # an AWS error: say which, never a stack trace with secrets
-        print(json.dumps({"error": {"code": type(exc).__name__, "message": str(exc)}}),
-              file=sys.stderr)
+        print(
+            json.dumps({"error": {"code": type(exc).__name__, "message": str(exc)}}),
+            file=sys.stderr,
+        )
         return 1
     print(json.dumps(result, indent=2))
     return 0

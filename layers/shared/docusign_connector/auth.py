@@ -71,8 +71,7 @@ def load_private_key(pem: str, connection_name: str) -> Any:
         key = serialization.load_pem_private_key(text.encode(), password=None)
     except (ValueError, TypeError):
         raise ConnectionMisconfigured(
-            f"connection {connection_name!r}: 'privateKey' could not be read as a PEM "
-            "private key",
+            f"connection {connection_name!r}: 'privateKey' could not be read as a PEM private key",
             code="INVALID_PRIVATE_KEY",
         ) from None
     if not isinstance(key, rsa.RSAPrivateKey):

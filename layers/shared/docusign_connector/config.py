@@ -23,7 +23,9 @@ def _require_int(name: str) -> int:
     try:
         return int(raw)
     except ValueError:
-        raise SettingsError(f"environment variable {name} must be an integer, got {raw!r}") from None
+        raise SettingsError(
+            f"environment variable {name} must be an integer, got {raw!r}"
+        ) from None
 
 
 @dataclass(frozen=True)

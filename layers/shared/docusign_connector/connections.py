@@ -130,7 +130,6 @@ class Connection:
         return f"{self.auth_server}/oauth/auth?{query}"
 
 
-
 def _text(data: dict[str, Any], key: str, name: str, *, required: bool) -> str | None:
     value = data.get(key)
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -200,9 +199,7 @@ def parse_connection(name: str, raw: str | bytes | dict[str, Any]) -> Connection
     hmac_value = data.get("connectHmacKeys", [])
     if isinstance(hmac_value, str):
         hmac_value = [hmac_value]
-    if not isinstance(hmac_value, list) or not all(
-        isinstance(k, str) and k for k in hmac_value
-    ):
+    if not isinstance(hmac_value, list) or not all(isinstance(k, str) and k for k in hmac_value):
         raise ConnectionMisconfigured(
             f"connection {name!r}: 'connectHmacKeys' must be a list of non-empty strings",
             code="INVALID_FIELD",

@@ -139,8 +139,7 @@ def check_inbox_key(connection: str, key: str) -> str:
         or len(key) <= len(inbox_prefix(connection))
     ):
         raise Forbidden(
-            f"s3Key must name an object under {inbox_prefix(connection)} of the connector's "
-            "bucket",
+            f"s3Key must name an object under {inbox_prefix(connection)} of the connector's bucket",
             code="S3_KEY_OUTSIDE_INBOX",
             details=[{"s3Key": key[:300]}],
         )
@@ -192,7 +191,11 @@ class DocumentStore:
         return self.client.get_object(**kwargs)["Body"]
 
     def head_bytes(self, key: str, version_id: str | None, count: int = 1024) -> bytes:
-        kwargs: dict[str, Any] = {"Bucket": self.bucket, "Key": key, "Range": f"bytes=0-{count - 1}"}
+        kwargs: dict[str, Any] = {
+            "Bucket": self.bucket,
+            "Key": key,
+            "Range": f"bytes=0-{count - 1}",
+        }
         if version_id:
             kwargs["VersionId"] = version_id
         return self.client.get_object(**kwargs)["Body"].read()
@@ -215,8 +218,12 @@ class DocumentStore:
         kind: str = "content",
     ) -> StoredDocument:
         """Stream a signed document into the archive, computing its size and SHA-256."""
-        file_name = "summary.pdf" if kind == "summary" else (
-            f"{safe_file_name(document_id)}-{posixpath.splitext(safe_file_name(name))[0]}.pdf"
+        file_name = (
+            "summary.pdf"
+            if kind == "summary"
+            else (
+                f"{safe_file_name(document_id)}-{posixpath.splitext(safe_file_name(name))[0]}.pdf"
+            )
         )
         key = signed_prefix(connection, envelope_id) + file_name
         reader = _HashingReader(chunks)

@@ -12,10 +12,10 @@ from urllib.parse import quote
 from aws_lambda_powertools import Logger
 
 from . import clock
-from .definition import PreparedDocument, envelope_definition, file_extension
-from .docusign import MAX_REQUEST_BYTES, DocuSignClient, DocumentSource, request_size
-from .documents import InboxDocument, InlineDocument
 from .connections import validate_connection_name
+from .definition import PreparedDocument, envelope_definition, file_extension
+from .documents import InlineDocument
+from .docusign import MAX_REQUEST_BYTES, DocumentSource, DocuSignClient, request_size
 from .errors import BadRequest, Conflict, NotFound, PayloadTooLarge
 from .models import (
     ENVELOPE_ID,
@@ -101,9 +101,7 @@ def _prepare_documents(
     return prepared, sources
 
 
-def _initial_recipients(
-    definition: dict[str, Any], status: str
-) -> list[RecipientState]:
+def _initial_recipients(definition: dict[str, Any], status: str) -> list[RecipientState]:
     recipients: list[RecipientState] = []
     groups = definition.get("recipients") or {}
     entries = [("signer", r) for r in groups.get("signers", [])]
@@ -231,8 +229,13 @@ def _send_envelope(
     services.store.add_history(envelope_id, f"envelope-{status}", status, status_time, "connector")
     logger.info(
         "envelope created",
-        extra={"connection": connection_name, "envelope_id": envelope_id, "status": status,
-               "documents": len(sources), "docusign_calls": client.calls},
+        extra={
+            "connection": connection_name,
+            "envelope_id": envelope_id,
+            "status": status,
+            "documents": len(sources),
+            "docusign_calls": client.calls,
+        },
     )
     return SendEnvelopeResponse(
         envelope_id=envelope_id,
@@ -282,7 +285,7 @@ def record_from_envelope(
     }
     status = str(envelope.get("status") or "").lower()
     return EnvelopeRecord(
-        envelope_id=str(envelope.get("envelopeId") or previous and previous.envelope_id),
+        envelope_id=str(envelope.get("envelopeId") or (previous and previous.envelope_id)),
         connection=connection,
         status=status,
         source=source,
@@ -348,12 +351,16 @@ def _current_record(
     return _sync(services, client, connection_name, envelope_id.lower(), record)[0]
 
 
-def status_response(record: EnvelopeRecord, history: list[dict[str, Any]] | None) \
-        -> EnvelopeStatusResponse:
+def status_response(
+    record: EnvelopeRecord, history: list[dict[str, Any]] | None
+) -> EnvelopeStatusResponse:
     recipients = sorted(
         record.recipients,
-        key=lambda r: (r.routing_order or 0, r.type != "signer", int(r.recipient_id or 0)
-                       if str(r.recipient_id or "").isdigit() else 0),
+        key=lambda r: (
+            r.routing_order or 0,
+            r.type != "signer",
+            int(r.recipient_id or 0) if str(r.recipient_id or "").isdigit() else 0,
+        ),
     )
     return EnvelopeStatusResponse(
         envelope_id=record.envelope_id,
@@ -411,7 +418,9 @@ def get_envelope_status(
 
 
 def _download_documents(
-    services: Services, client: DocuSignClient, record: EnvelopeRecord,
+    services: Services,
+    client: DocuSignClient,
+    record: EnvelopeRecord,
     listed: list[dict[str, Any]] | None,
 ) -> list[StoredDocument]:
     """Each document and the certificate (Summary); the list comes with the envelope."""
@@ -466,12 +475,16 @@ def get_signed_documents(
     services = services or get_services()
     record = owned_record(services, connection_name, envelope_id)
     snapshot_age = clock.age_seconds(record.documents_fetched_at) if record else None
-    reuse = record is not None and record.documents and (
-        record.documents_archived
-        or (
-            not record.terminal
-            and snapshot_age is not None
-            and snapshot_age < services.settings.status_max_age_seconds
+    reuse = (
+        record is not None
+        and record.documents
+        and (
+            record.documents_archived
+            or (
+                not record.terminal
+                and snapshot_age is not None
+                and snapshot_age < services.settings.status_max_age_seconds
+            )
         )
     )
     if not reuse:
@@ -479,7 +492,11 @@ def get_signed_documents(
         client = services.client(connection, deadline)
         # One GET gives the current status and the document list: n + 2 calls in all.
         record, envelope = _sync(
-            services, client, connection_name, envelope_id.lower(), record,
+            services,
+            client,
+            connection_name,
+            envelope_id.lower(),
+            record,
             include="recipients,custom_fields,documents",
         )
         listed = envelope.get("envelopeDocuments")
@@ -492,8 +509,11 @@ def get_signed_documents(
         services.store.save(record)
         logger.info(
             "documents downloaded",
-            extra={"envelope_id": record.envelope_id, "docusign_calls": client.calls,
-                   "archived": record.documents_archived},
+            extra={
+                "envelope_id": record.envelope_id,
+                "docusign_calls": client.calls,
+                "archived": record.documents_archived,
+            },
         )
     assert record is not None
     if include_content:
@@ -584,8 +604,17 @@ def void_envelope(
 # ----------------------------------------------------------------------------------- list
 
 KNOWN_STATUSES = frozenset(
-    {"created", "sent", "delivered", "signed", "completed", "declined", "voided", "correct",
-     "processing"}
+    {
+        "created",
+        "sent",
+        "delivered",
+        "signed",
+        "completed",
+        "declined",
+        "voided",
+        "correct",
+        "processing",
+    }
 )
 MAX_PAGE = 100
 
@@ -628,12 +657,18 @@ def list_tracked_envelopes(
         raise BadRequest(f"limit must be between 1 and {MAX_PAGE}", code="INVALID_LIMIT")
     try:
         records, token = list_envelopes(
-            services.store, connection_name, statuses=statuses or None,
-            changed_from=bounds[0], changed_to=bounds[1], limit=size, next_token=next_token,
+            services.store,
+            connection_name,
+            statuses=statuses or None,
+            changed_from=bounds[0],
+            changed_to=bounds[1],
+            limit=size,
+            next_token=next_token,
         )
     except InvalidPageToken:
-        raise BadRequest("nextToken is not one this API gave out", code="INVALID_NEXT_TOKEN") \
-            from None
+        raise BadRequest(
+            "nextToken is not one this API gave out", code="INVALID_NEXT_TOKEN"
+        ) from None
     return ListEnvelopesResponse(
         connection=connection_name,
         envelopes=[

@@ -66,8 +66,10 @@ class Request:
             return True
         if value in _FALSE:
             return False
-        raise BadRequest(f"query parameter {name} must be true or false",
-                         code=f"INVALID_{_CAMEL_BOUNDARY.sub('_', name).upper()}")
+        raise BadRequest(
+            f"query parameter {name} must be true or false",
+            code=f"INVALID_{_CAMEL_BOUNDARY.sub('_', name).upper()}",
+        )
 
     def includes(self) -> set[str]:
         return {part.strip() for part in self.query.get("include", "").split(",") if part.strip()}
@@ -134,8 +136,9 @@ def validation_error(exc: ValidationError) -> BadRequest:
         }
         for e in exc.errors(include_url=False, include_input=False)
     ]
-    first = details[0] if details else {"code": "VALIDATION_ERROR", "message": "invalid",
-                                        "field": ""}
+    first = (
+        details[0] if details else {"code": "VALIDATION_ERROR", "message": "invalid", "field": ""}
+    )
     where = f" ({first['field']})" if first.get("field") else ""
     return BadRequest(f"{first['message']}{where}", code=first["code"], details=details)
 
@@ -148,8 +151,7 @@ def _event_body(event: dict[str, Any]) -> bytes | None:
         try:
             return base64.b64decode(body)
         except (binascii.Error, ValueError):
-            raise BadRequest("the request body is not valid base64", code="INVALID_BODY") \
-                from None
+            raise BadRequest("the request body is not valid base64", code="INVALID_BODY") from None
     return body.encode() if isinstance(body, str) else bytes(body)
 
 
@@ -192,18 +194,16 @@ class Router:
             if handler is None:
                 known = {m for (m, r) in self._routes if r == resource}
                 if known:
-                    raise MethodNotAllowed(f"{method} is not allowed here",
-                                           headers={"Allow": ", ".join(sorted(known))})
+                    raise MethodNotAllowed(
+                        f"{method} is not allowed here", headers={"Allow": ", ".join(sorted(known))}
+                    )
                 raise NotFound("no such route", code="ROUTE_NOT_FOUND")
             request = Request(
                 method=method,
                 resource=resource,
-                path_parameters={k: str(v) for k, v in
-                                 (event.get("pathParameters") or {}).items()},
-                query={k: str(v) for k, v in
-                       (event.get("queryStringParameters") or {}).items()},
-                headers={str(k).lower(): str(v) for k, v in
-                         (event.get("headers") or {}).items()},
+                path_parameters={k: str(v) for k, v in (event.get("pathParameters") or {}).items()},
+                query={k: str(v) for k, v in (event.get("queryStringParameters") or {}).items()},
+                headers={str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()},
                 raw_body=_event_body(event),
                 context=context,
             )

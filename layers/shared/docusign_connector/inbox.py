@@ -41,7 +41,7 @@ class Manifest:
 
     @property
     def result_key(self) -> str:
-        relative = self.key[len(f"inbox/{self.connection}/"):]
+        relative = self.key[len(f"inbox/{self.connection}/") :]
         return f"outbox/{self.connection}/{relative}.result.json"
 
 
@@ -97,7 +97,10 @@ def _send_one(
             raise validation_error(exc) from None
         key = f"s3:{manifest.key}:{version}:{index if index is not None else 'single'}"
         result = send_envelope(
-            manifest.connection, request, idempotency_key=key, deadline=deadline,
+            manifest.connection,
+            request,
+            idempotency_key=key,
+            deadline=deadline,
             services=services,
         )
         return result.dump()
@@ -143,8 +146,7 @@ def process_manifest(
                     code="INVALID_MANIFEST",
                 )
             if set(data) - {"envelopes"}:
-                raise BadRequest("a batch manifest holds only 'envelopes'",
-                                 code="INVALID_MANIFEST")
+                raise BadRequest("a batch manifest holds only 'envelopes'", code="INVALID_MANIFEST")
             result["envelopes"] = [
                 {"index": i, **_send_one(manifest, version, i, item, services, deadline)}
                 for i, item in enumerate(items)
@@ -167,18 +169,29 @@ def _write_result(manifest: Manifest, result: dict[str, Any], services: Services
         Body=json.dumps(result, indent=2, ensure_ascii=False).encode(),
         ContentType="application/json",
     )
-    ids = [result["envelopeId"]] if result.get("envelopeId") else [
-        e["envelopeId"] for e in result.get("envelopes", []) if e.get("envelopeId")
-    ]
+    ids = (
+        [result["envelopeId"]]
+        if result.get("envelopeId")
+        else [e["envelopeId"] for e in result.get("envelopes", []) if e.get("envelopeId")]
+    )
     tags = [{"Key": "docusign-result", "Value": "error" if "error" in result else "sent"}]
     if ids:
         joined = " ".join(ids)
-        tags.append({"Key": "docusign-envelope-id",
-                     "Value": joined if len(joined) <= 256 else f"{len(ids)} envelopes"})
-    kwargs: dict[str, Any] = {"Bucket": manifest.bucket, "Key": manifest.key,
-                              "Tagging": {"TagSet": tags}}
+        tags.append(
+            {
+                "Key": "docusign-envelope-id",
+                "Value": joined if len(joined) <= 256 else f"{len(ids)} envelopes",
+            }
+        )
+    kwargs: dict[str, Any] = {
+        "Bucket": manifest.bucket,
+        "Key": manifest.key,
+        "Tagging": {"TagSet": tags},
+    }
     if manifest.version_id:
         kwargs["VersionId"] = manifest.version_id
     client.put_object_tagging(**kwargs)
-    logger.info("manifest processed", extra={"manifest": manifest.key, "envelopes": ids,
-                                             "error": "error" in result})
+    logger.info(
+        "manifest processed",
+        extra={"manifest": manifest.key, "envelopes": ids, "error": "error" in result},
+    )

@@ -21,7 +21,9 @@ from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
 CONNECTION_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-ENVELOPE_ID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+ENVELOPE_ID = re.compile(
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+)
 # Deliberately strict: one @, no spaces, a dotted domain. DocuSign rejects what this rejects.
 _EMAIL = re.compile(
     r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@"
@@ -123,8 +125,9 @@ class DocumentIn(ApiModel):
     def _one_source(self) -> DocumentIn:
         if bool(self.content_base64) == bool(self.s3_key):
             if self.content_base64 == "":
-                raise PydanticCustomError("DOCUMENT_EMPTY", "document '{name}' is empty",
-                                          {"name": self.name})
+                raise PydanticCustomError(
+                    "DOCUMENT_EMPTY", "document '{name}' is empty", {"name": self.name}
+                )
             raise PydanticCustomError(
                 "DOCUMENT_SOURCE_REQUIRED",
                 "document '{name}' needs exactly one of contentBase64 or s3Key",
@@ -184,17 +187,23 @@ def _custom_fields(value: Any) -> Any:
     for key, item in value.items():
         if isinstance(item, bool) or item is None or isinstance(item, dict | list):
             raise PydanticCustomError(
-                "INVALID_CUSTOM_FIELD", "custom field '{key}' must be a string or a number",
+                "INVALID_CUSTOM_FIELD",
+                "custom field '{key}' must be a string or a number",
                 {"key": str(key)[:100]},
             )
-        text = str(item)
-        if not key or len(key) > MAX_CUSTOM_FIELD_TEXT or len(text) > MAX_CUSTOM_FIELD_TEXT:
+        # Trimmed like every other text field: a blank name would reach DocuSign unnamed.
+        name, text = str(key).strip(), str(item).strip()
+        if not name or len(name) > MAX_CUSTOM_FIELD_TEXT or len(text) > MAX_CUSTOM_FIELD_TEXT:
             raise PydanticCustomError(
                 "INVALID_CUSTOM_FIELD",
                 "custom field names and values must be 1-100 characters ('{key}')",
-                {"key": str(key)[:100]},
+                {"key": name[:100]},
             )
-        out[key] = text
+        if name in out:
+            raise PydanticCustomError(
+                "INVALID_CUSTOM_FIELD", "custom field '{key}' is given twice", {"key": name}
+            )
+        out[name] = text
     return out
 
 
@@ -244,13 +253,13 @@ def _from_flat_form(data: dict[str, Any]) -> dict[str, Any]:
     data = dict(data)
     if any(_present(data.get(k)) for k in _FLAT_SIGNER_LISTS) and _present(data.get("signers")):
         raise PydanticCustomError(
-            "CONFLICTING_SIGNER_FORMS", "give signers either as signers or as signersEmails/"
-            "signersNames, not both"
+            "CONFLICTING_SIGNER_FORMS",
+            "give signers either as signers or as signersEmails/signersNames, not both",
         )
     if any(_present(data.get(k)) for k in _FLAT_CC_LISTS) and _present(data.get("carbonCopies")):
         raise PydanticCustomError(
-            "CONFLICTING_CC_FORMS", "give CC recipients either as carbonCopies or as ccEmails/"
-            "ccNames, not both"
+            "CONFLICTING_CC_FORMS",
+            "give CC recipients either as carbonCopies or as ccEmails/ccNames, not both",
         )
     _check_lengths(data, "signersEmails", "signersNames", "SIGNERS_LENGTH_MISMATCH")
     if _present(data.get("signatureOrder")):
@@ -266,8 +275,9 @@ def _from_flat_form(data: dict[str, Any]) -> dict[str, Any]:
         ]
     cc_emails, cc_names = _as_list(data, "ccEmails"), _as_list(data, "ccNames")
     if cc_emails:
-        data["carbonCopies"] = [{"email": e, "name": n} for e, n in zip(cc_emails, cc_names,
-                                                                        strict=True)]
+        data["carbonCopies"] = [
+            {"email": e, "name": n} for e, n in zip(cc_emails, cc_names, strict=True)
+        ]
     if "enableExpiration" in data and "expiration" not in data:
         data["expiration"] = {
             "enabled": data.get("enableExpiration"),
@@ -329,15 +339,11 @@ class SendEnvelopeRequest(ApiModel):
                 )
         else:
             if self.template_roles:
-                raise PydanticCustomError(
-                    "TEMPLATE_ID_REQUIRED", "templateRoles need a templateId"
-                )
+                raise PydanticCustomError("TEMPLATE_ID_REQUIRED", "templateRoles need a templateId")
             if not self.signers:
                 raise PydanticCustomError("SIGNER_REQUIRED", "at least one signer is required")
             if not self.documents:
-                raise PydanticCustomError(
-                    "DOCUMENT_REQUIRED", "at least one document is required"
-                )
+                raise PydanticCustomError("DOCUMENT_REQUIRED", "at least one document is required")
         count = len(self.signers) + len(self.carbon_copies) + len(self.template_roles)
         if count > MAX_RECIPIENTS:
             raise PydanticCustomError(

@@ -40,16 +40,23 @@ _FLAT_FORM = {
     "firstReminderDays": {"type": "integer"},
     "reminderIntervalDays": {"type": "integer"},
 }
-_CONNECTION = {"name": "connection", "in": "path", "required": True,
-               "schema": {"type": "string", "pattern": models.CONNECTION_NAME.pattern}}
-_ENVELOPE = {"name": "envelopeId", "in": "path", "required": True,
-             "schema": {"type": "string"}}
+_CONNECTION = {
+    "name": "connection",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "pattern": models.CONNECTION_NAME.pattern},
+}
+_ENVELOPE = {"name": "envelopeId", "in": "path", "required": True, "schema": {"type": "string"}}
 
 
-def _query(name: str, description: str, schema: dict[str, Any] | None = None) \
-        -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": False, "description": description,
-            "schema": schema or {"type": "string"}}
+def _query(name: str, description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema or {"type": "string"},
+    }
 
 
 def _operation(
@@ -61,12 +68,18 @@ def _operation(
     parameters: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     responses: dict[str, Any] = {
-        ok[0]: {"description": "Success", "content": {"application/json": {
-            "schema": {"$ref": _REF.format(model=ok[1].__name__)}}}},
+        ok[0]: {
+            "description": "Success",
+            "content": {
+                "application/json": {"schema": {"$ref": _REF.format(model=ok[1].__name__)}}
+            },
+        },
     }
     for status, description in _ERRORS.items():
-        responses[status] = {"description": description, "content": {"application/json": {
-            "schema": {"$ref": _REF.format(model="Error")}}}}
+        responses[status] = {
+            "description": description,
+            "content": {"application/json": {"schema": {"$ref": _REF.format(model="Error")}}},
+        }
     operation: dict[str, Any] = {
         "summary": summary,
         "operationId": operation_id,
@@ -74,8 +87,10 @@ def _operation(
         "responses": responses,
     }
     if body is not None:
-        operation["requestBody"] = {"required": True, "content": {"application/json": {
-            "schema": {"$ref": _REF.format(model=body.__name__)}}}}
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": _REF.format(model=body.__name__)}}},
+        }
     return operation
 
 
@@ -83,26 +98,38 @@ def _error_schema() -> dict[str, Any]:
     return {
         "type": "object",
         "required": ["error"],
-        "properties": {"error": {
-            "type": "object",
-            "required": ["code", "message", "details"],
-            "properties": {
-                "code": {"type": "string"},
-                "message": {"type": "string"},
-                "details": {"type": "array", "items": {"type": "object"}},
-            },
-        }},
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message", "details"],
+                "properties": {
+                    "code": {"type": "string"},
+                    "message": {"type": "string"},
+                    "details": {"type": "array", "items": {"type": "object"}},
+                },
+            }
+        },
     }
 
 
 @lru_cache(maxsize=1)
 def build_document() -> dict[str, Any]:
-    inputs = [models.SendEnvelopeRequest, models.VoidEnvelopeRequest,
-              models.RecipientViewRequest, models.SenderViewRequest]
+    inputs = [
+        models.SendEnvelopeRequest,
+        models.VoidEnvelopeRequest,
+        models.RecipientViewRequest,
+        models.SenderViewRequest,
+    ]
     outputs = [
-        models.SendEnvelopeResponse, models.EnvelopeStatusResponse, models.DocumentsResponse,
-        models.VoidEnvelopeResponse, models.ConsentResponse, models.VerifyResponse,
-        models.ListEnvelopesResponse, models.ViewResponse, models.TemplatesResponse,
+        models.SendEnvelopeResponse,
+        models.EnvelopeStatusResponse,
+        models.DocumentsResponse,
+        models.VoidEnvelopeResponse,
+        models.ConsentResponse,
+        models.VerifyResponse,
+        models.ListEnvelopesResponse,
+        models.ViewResponse,
+        models.TemplatesResponse,
     ]
     _, schemas = models_json_schema(
         [(m, "validation") for m in inputs] + [(m, "serialization") for m in outputs],
@@ -122,13 +149,23 @@ def build_document() -> dict[str, Any]:
     paths = {
         f"{base}/envelopes": {
             "post": _operation(
-                "Send documents to sign (or save a draft)", "sendEnvelope",
-                ("201", models.SendEnvelopeResponse), body=models.SendEnvelopeRequest,
-                parameters=[_CONNECTION, {"name": "Idempotency-Key", "in": "header",
-                                          "required": False, "schema": {"type": "string"}}],
+                "Send documents to sign (or save a draft)",
+                "sendEnvelope",
+                ("201", models.SendEnvelopeResponse),
+                body=models.SendEnvelopeRequest,
+                parameters=[
+                    _CONNECTION,
+                    {
+                        "name": "Idempotency-Key",
+                        "in": "header",
+                        "required": False,
+                        "schema": {"type": "string"},
+                    },
+                ],
             ),
             "get": _operation(
-                "List tracked envelopes, newest change first", "listEnvelopes",
+                "List tracked envelopes, newest change first",
+                "listEnvelopes",
                 ("200", models.ListEnvelopesResponse),
                 parameters=[
                     _CONNECTION,
@@ -142,58 +179,88 @@ def build_document() -> dict[str, Any]:
         },
         f"{base}/envelopes/{{envelopeId}}": {
             "get": _operation(
-                "Status of an envelope", "getEnvelope", ("200", models.EnvelopeStatusResponse),
-                parameters=[_CONNECTION, _ENVELOPE,
-                            _query("include", "'history' adds the status history")],
+                "Status of an envelope",
+                "getEnvelope",
+                ("200", models.EnvelopeStatusResponse),
+                parameters=[
+                    _CONNECTION,
+                    _ENVELOPE,
+                    _query("include", "'history' adds the status history"),
+                ],
             ),
         },
         f"{base}/envelopes/{{envelopeId}}/documents": {
             "get": _operation(
-                "Signed documents and Summary", "getDocuments",
+                "Signed documents and Summary",
+                "getDocuments",
                 ("200", models.DocumentsResponse),
                 parameters=[
-                    _CONNECTION, _ENVELOPE,
+                    _CONNECTION,
+                    _ENVELOPE,
                     _query("include", "'content' adds base64 content"),
-                    _query("escapeNonAsciiFilenames", "URL-encode non-ASCII file names",
-                           {"type": "string", "enum": ["true", "false"]}),
+                    _query(
+                        "escapeNonAsciiFilenames",
+                        "URL-encode non-ASCII file names",
+                        {"type": "string", "enum": ["true", "false"]},
+                    ),
                 ],
             ),
         },
         f"{base}/envelopes/{{envelopeId}}/void": {
             "post": _operation(
-                "Void an envelope", "voidEnvelope", ("200", models.VoidEnvelopeResponse),
-                body=models.VoidEnvelopeRequest, parameters=[_CONNECTION, _ENVELOPE],
+                "Void an envelope",
+                "voidEnvelope",
+                ("200", models.VoidEnvelopeResponse),
+                body=models.VoidEnvelopeRequest,
+                parameters=[_CONNECTION, _ENVELOPE],
             ),
         },
         f"{base}/envelopes/{{envelopeId}}/views/recipient": {
             "post": _operation(
                 "Embedded signing URL for a signer sent with a clientUserId",
-                "createRecipientView", ("201", models.ViewResponse),
-                body=models.RecipientViewRequest, parameters=[_CONNECTION, _ENVELOPE],
+                "createRecipientView",
+                ("201", models.ViewResponse),
+                body=models.RecipientViewRequest,
+                parameters=[_CONNECTION, _ENVELOPE],
             ),
         },
         f"{base}/envelopes/{{envelopeId}}/views/sender": {
             "post": _operation(
-                "Embedded sending / edit URL", "createSenderView", ("201", models.ViewResponse),
-                body=models.SenderViewRequest, parameters=[_CONNECTION, _ENVELOPE],
+                "Embedded sending / edit URL",
+                "createSenderView",
+                ("201", models.ViewResponse),
+                body=models.SenderViewRequest,
+                parameters=[_CONNECTION, _ENVELOPE],
             ),
         },
         f"{base}/templates": {
             "get": _operation(
-                "DocuSign templates and their roles", "listTemplates",
+                "DocuSign templates and their roles",
+                "listTemplates",
                 ("200", models.TemplatesResponse),
-                parameters=[_CONNECTION, _query("search", "text to search for (48 max)"),
-                            _query("count", "1-100, default 50"),
-                            _query("start", "position to start at, default 0")],
+                parameters=[
+                    _CONNECTION,
+                    _query("search", "text to search for (48 max)"),
+                    _query("count", "1-100, default 50"),
+                    _query("start", "position to start at, default 0"),
+                ],
             ),
         },
         f"{base}/consent": {
-            "get": _operation("The consent URL", "getConsent",
-                              ("200", models.ConsentResponse), parameters=[_CONNECTION]),
+            "get": _operation(
+                "The consent URL",
+                "getConsent",
+                ("200", models.ConsentResponse),
+                parameters=[_CONNECTION],
+            ),
         },
         f"{base}/verify": {
-            "post": _operation("Check the credentials now", "verifyConnection",
-                               ("200", models.VerifyResponse), parameters=[_CONNECTION]),
+            "post": _operation(
+                "Check the credentials now",
+                "verifyConnection",
+                ("200", models.VerifyResponse),
+                parameters=[_CONNECTION],
+            ),
         },
     }
     return {

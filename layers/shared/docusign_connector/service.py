@@ -12,8 +12,8 @@ from functools import lru_cache
 from .auth import TokenProvider
 from .config import Settings, get_settings
 from .connections import Connection, ConnectionRepository
-from .docusign import DocuSignClient
 from .documents import DocumentStore
+from .docusign import DocuSignClient
 from .store import EnvelopeStore
 
 

@@ -7,6 +7,7 @@ connection's envelopes by last status change.
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -86,9 +87,7 @@ def _to_item(record: EnvelopeRecord) -> dict[str, Any]:
 
 def _from_item(item: dict[str, Any]) -> EnvelopeRecord:
     data = {k: v for k, v in item.items() if k in EnvelopeRecord.__dataclass_fields__}
-    data["recipients"] = [
-        RecipientState(**_plain(r)) for r in item.get("recipients", []) or []
-    ]
+    data["recipients"] = [RecipientState(**_plain(r)) for r in item.get("recipients", []) or []]
     data["documents"] = [StoredDocument(**_plain(d)) for d in item.get("documents", []) or []]
     data["custom_fields"] = {str(k): str(v) for k, v in (item.get("custom_fields") or {}).items()}
     return EnvelopeRecord(**_plain(data))
@@ -105,6 +104,17 @@ def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
         return int(value)
     return value
+
+
+@dataclass
+class EventMarks:
+    """What `EnvelopeStore.get_for_update` read besides the record (see `apply_event`)."""
+
+    exists: bool
+    version: int | None = None
+    event_at: str | None = None
+    last_synced_at: str | None = None
+    pending_notices: list[dict[str, Any]] = field(default_factory=list)
 
 
 class EnvelopeStore:
@@ -151,6 +161,170 @@ class EnvelopeStore:
             ConditionExpression="attribute_not_exists(pk) OR #c = :c",
             ExpressionAttributeNames={"#c": "connection"},
             ExpressionAttributeValues={":c": record.connection},
+        )
+
+    # -- Connect events and the reconciler ----------------------------------------------------
+    # Events are applied with optimistic concurrency: the item is read with its `version`,
+    # the change is worked out, and the write succeeds only if the version is still the one
+    # read. `eventAt` is the moment of the newest snapshot applied (monotonic status), and
+    # `pendingNotices` the status changes not yet published (an outbox on the item).
+
+    def get_for_update(self, envelope_id: str) -> tuple[EnvelopeRecord | None, EventMarks]:
+        """The record with what `apply_event` needs to write it back safely."""
+        response = self.table.get_item(
+            Key={"pk": f"ENV#{envelope_id}", "sk": STATE_SK}, ConsistentRead=True
+        )
+        item = response.get("Item")
+        if not item:
+            return None, EventMarks(exists=False)
+        version = item.get("version")
+        notices = json.loads(item["pendingNotices"]) if item.get("pendingNotices") else []
+        return _from_item(item), EventMarks(
+            exists=True,
+            version=int(version) if version is not None else None,
+            event_at=item.get("eventAt"),
+            last_synced_at=item.get("last_synced_at"),
+            pending_notices=notices,
+        )
+
+    def apply_event(
+        self,
+        record: EnvelopeRecord,
+        marks: EventMarks,
+        *,
+        event_at: str | None,
+        pending_notices: list[dict[str, Any]],
+    ) -> int | None:
+        """Write `record` if the item is still as `marks` saw it; its new version, or None when
+        someone else wrote it in between (read again and retry)."""
+        from botocore.exceptions import ClientError
+
+        item = _to_item(record)
+        version = (marks.version or 0) + 1
+        item["version"] = version
+        if event_at:
+            item["eventAt"] = event_at
+        if pending_notices:
+            item["pendingNotices"] = json.dumps(pending_notices, separators=(",", ":"))
+        names = {"#c": "connection", "#v": "version"}
+        values: dict[str, Any] = {":c": record.connection}
+        if not marks.exists:
+            condition = "attribute_not_exists(pk)"
+            names, values = {}, {}
+        elif marks.version is not None:
+            condition = "#c = :c AND #v = :v"
+            values[":v"] = marks.version
+        else:
+            # Written by `save` (which keeps no version): unchanged since read if its sync
+            # time is the same.
+            names["#ls"] = "last_synced_at"
+            condition = "#c = :c AND attribute_not_exists(#v) AND "
+            if marks.last_synced_at is None:
+                condition += "attribute_not_exists(#ls)"
+            else:
+                condition += "#ls = :ls"
+                values[":ls"] = marks.last_synced_at
+        kwargs: dict[str, Any] = {"Item": item, "ConditionExpression": condition}
+        if names:
+            kwargs["ExpressionAttributeNames"] = names
+        if values:
+            kwargs["ExpressionAttributeValues"] = values
+        try:
+            self.table.put_item(**kwargs)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return None
+            raise
+        return version
+
+    def clear_notices(self, envelope_id: str, version: int) -> None:
+        """Forget published notices, unless a newer write (which carries them on) came since."""
+        from botocore.exceptions import ClientError
+
+        try:
+            self.table.update_item(
+                Key={"pk": f"ENV#{envelope_id}", "sk": STATE_SK},
+                UpdateExpression="REMOVE pendingNotices",
+                ConditionExpression="#v = :v",
+                ExpressionAttributeNames={"#v": "version"},
+                ExpressionAttributeValues={":v": version},
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+
+    def record_archive(
+        self, envelope_id: str, documents: list[StoredDocument], fetched_at: str
+    ) -> None:
+        """The envelope's documents are archived for good: later reads need no DocuSign call."""
+        self.table.update_item(
+            Key={"pk": f"ENV#{envelope_id}", "sk": STATE_SK},
+            UpdateExpression=(
+                "SET documents = :d, documents_archived = :t, documents_fetched_at = :f, "
+                "#v = if_not_exists(#v, :zero) + :one"
+            ),
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeNames={"#v": "version"},
+            ExpressionAttributeValues={
+                ":d": [_drop_none(asdict(d)) for d in documents],
+                ":t": True,
+                ":f": fetched_at,
+                ":zero": 0,
+                ":one": 1,
+            },
+        )
+
+    def add_event_history(
+        self,
+        envelope_id: str,
+        event: str,
+        status: str | None,
+        date_time: str,
+        source: str,
+        recipient_id: str | None = None,
+    ) -> bool:
+        """One history entry per event, written once: a redelivered event adds nothing.
+        False when the entry was already there."""
+        from botocore.exceptions import ClientError
+
+        suffix = f"#{recipient_id}" if recipient_id else ""
+        try:
+            self.table.put_item(
+                Item=_drop_none(
+                    {
+                        "pk": f"ENV#{envelope_id}",
+                        "sk": f"HIST#{date_time}#{event}{suffix}",
+                        "event": event,
+                        "status": status,
+                        "dateTime": date_time,
+                        "source": source,
+                        "recipientId": recipient_id,
+                    }
+                ),
+                ConditionExpression="attribute_not_exists(sk)",
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def reconciled_until(self, connection: str) -> str | None:
+        """When the reconciler last asked DocuSign for this connection's changes."""
+        item = self.table.get_item(
+            Key={"pk": f"CONNECTION#{connection}", "sk": "RECONCILE"}, ConsistentRead=True
+        ).get("Item")
+        return str(item["lastRunAt"]) if item and item.get("lastRunAt") else None
+
+    def mark_reconciled(self, connection: str, run_at: str) -> None:
+        # No `connection` attribute: the item stays out of the ByConnection index.
+        self.table.put_item(
+            Item={
+                "pk": f"CONNECTION#{connection}",
+                "sk": "RECONCILE",
+                "connectionName": connection,
+                "lastRunAt": run_at,
+            }
         )
 
     def add_history(

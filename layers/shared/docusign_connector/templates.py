@@ -10,9 +10,16 @@ from .errors import BadRequest
 from .models import TemplateOut, TemplateRoleOut, TemplatesResponse
 from .service import Services, get_services
 
-_ROLE_TYPES = {"signers": "signer", "carbonCopies": "carbonCopy", "inPersonSigners":
-               "inPersonSigner", "certifiedDeliveries": "certifiedDelivery", "agents": "agent",
-               "editors": "editor", "intermediaries": "intermediary", "witnesses": "witness"}
+_ROLE_TYPES = {
+    "signers": "signer",
+    "carbonCopies": "carbonCopy",
+    "inPersonSigners": "inPersonSigner",
+    "certifiedDeliveries": "certifiedDelivery",
+    "agents": "agent",
+    "editors": "editor",
+    "intermediaries": "intermediary",
+    "witnesses": "witness",
+}
 MAX_COUNT = 100
 MAX_SEARCH = 48  # DocuSign's limit on search_text
 
@@ -24,8 +31,13 @@ def _roles(template: dict[str, Any]) -> list[TemplateRoleOut]:
             if not entry.get("roleName"):
                 continue
             order = str(entry.get("routingOrder") or "")
-            roles.append(TemplateRoleOut(role_name=str(entry["roleName"]), type=kind,
-                                         routing_order=int(order) if order.isdigit() else None))
+            roles.append(
+                TemplateRoleOut(
+                    role_name=str(entry["roleName"]),
+                    type=kind,
+                    routing_order=int(order) if order.isdigit() else None,
+                )
+            )
     return sorted(roles, key=lambda r: (r.routing_order or 0, r.role_name))
 
 
@@ -46,11 +58,9 @@ def list_templates(
     except ValueError:
         raise BadRequest("count and start must be numbers", code="INVALID_PAGING") from None
     if not 1 <= size <= MAX_COUNT or position < 0:
-        raise BadRequest(f"count must be 1-{MAX_COUNT} and start at least 0",
-                         code="INVALID_PAGING")
+        raise BadRequest(f"count must be 1-{MAX_COUNT} and start at least 0", code="INVALID_PAGING")
     if search and len(search) > MAX_SEARCH:
-        raise BadRequest(f"search is limited to {MAX_SEARCH} characters",
-                         code="SEARCH_TOO_LONG")
+        raise BadRequest(f"search is limited to {MAX_SEARCH} characters", code="SEARCH_TOO_LONG")
     params = {"include": "recipients", "count": str(size), "start_position": str(position)}
     if search:
         params["search_text"] = search

@@ -19,9 +19,7 @@ def consent_info(connection_name: str, *, services: Services | None = None) -> C
     )
 
 
-def verify_connection(
-    connection_name: str, *, services: Services | None = None
-) -> VerifyResponse:
+def verify_connection(connection_name: str, *, services: Services | None = None) -> VerifyResponse:
     """Re-read the secret, get a brand-new token and look the account up again: a cached token
     never vouches for credentials that may have changed since."""
     services = services or get_services()

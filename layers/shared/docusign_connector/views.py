@@ -32,8 +32,9 @@ def recipient_view(
         body["recipientId"] = request.recipient_id
     client = services.client(services.connections.get(connection_name), deadline)
     view = client.create_recipient_view(envelope_id.lower(), body)
-    return ViewResponse(envelope_id=envelope_id.lower(), url=str(view.get("url", "")),
-                        connection=connection_name)
+    return ViewResponse(
+        envelope_id=envelope_id.lower(), url=str(view.get("url", "")), connection=connection_name
+    )
 
 
 def sender_view(
@@ -48,5 +49,6 @@ def sender_view(
     owned_record(services, connection_name, envelope_id)
     client = services.client(services.connections.get(connection_name), deadline)
     view = client.create_sender_view(envelope_id.lower(), {"returnUrl": request.return_url})
-    return ViewResponse(envelope_id=envelope_id.lower(), url=str(view.get("url", "")),
-                        connection=connection_name)
+    return ViewResponse(
+        envelope_id=envelope_id.lower(), url=str(view.get("url", "")), connection=connection_name
+    )
