@@ -285,11 +285,12 @@ def record_from_envelope(
     }
     status = str(envelope.get("status") or "").lower()
     return EnvelopeRecord(
-        envelope_id=str(envelope.get("envelopeId") or (previous and previous.envelope_id)),
+        envelope_id=str(envelope.get("envelopeId") or (previous.envelope_id if previous else "")),
         connection=connection,
         status=status,
         source=source,
-        email_subject=envelope.get("emailSubject") or (previous and previous.email_subject),
+        email_subject=envelope.get("emailSubject")
+        or (previous.email_subject if previous else None),
         status_changed_date_time=clock.normalize(
             envelope.get("statusChangedDateTime") or envelope.get("statusDateTime")
         ),
@@ -299,7 +300,8 @@ def record_from_envelope(
         voided_reason=envelope.get("voidedReason"),
         custom_fields=custom_fields or (previous.custom_fields if previous else {}),
         recipients=recipients or (previous.recipients if previous else []),
-        transaction_id=envelope.get("transactionId") or (previous and previous.transaction_id),
+        transaction_id=envelope.get("transactionId")
+        or (previous.transaction_id if previous else None),
         created_at=previous.created_at if previous else clock.now_iso(),
         last_synced_at=clock.now_iso(),
         documents=previous.documents if previous else [],
@@ -640,7 +642,7 @@ def list_tracked_envelopes(
             f"unknown status {', '.join(unknown)}; use {', '.join(sorted(KNOWN_STATUSES))}",
             code="INVALID_STATUS",
         )
-    bounds = []
+    bounds: list[str | None] = []
     for name, value in (("from", changed_from), ("to", changed_to)):
         if value:
             moment = clock.parse(value)

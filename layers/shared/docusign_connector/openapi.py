@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from . import models
 
@@ -120,7 +120,7 @@ def build_document() -> dict[str, Any]:
         models.RecipientViewRequest,
         models.SenderViewRequest,
     ]
-    outputs = [
+    outputs: list[type[BaseModel]] = [
         models.SendEnvelopeResponse,
         models.EnvelopeStatusResponse,
         models.DocumentsResponse,
@@ -131,11 +131,9 @@ def build_document() -> dict[str, Any]:
         models.ViewResponse,
         models.TemplatesResponse,
     ]
-    _, schemas = models_json_schema(
-        [(m, "validation") for m in inputs] + [(m, "serialization") for m in outputs],
-        by_alias=True,
-        ref_template=_REF,
-    )
+    wanted: list[tuple[type[BaseModel], JsonSchemaMode]] = [(m, "validation") for m in inputs]
+    wanted += [(m, "serialization") for m in outputs]
+    _, schemas = models_json_schema(wanted, by_alias=True, ref_template=_REF)
     components = dict(schemas.get("$defs", {}))
     send = components["SendEnvelopeRequest"]
     send["properties"].update(_FLAT_FORM)

@@ -415,7 +415,7 @@ def list_envelopes(
     """A connection's envelopes, most recently changed first, from the ByConnection index."""
     from boto3.dynamodb.conditions import Attr, Key
 
-    condition = Key("connection").eq(connection)
+    condition: Any = Key("connection").eq(connection)
     if changed_from and changed_to:
         condition &= Key("statusChangedAt").between(changed_from, changed_to + "~")
     elif changed_from:
