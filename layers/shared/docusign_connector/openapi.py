@@ -131,8 +131,8 @@ def build_document() -> dict[str, Any]:
         models.ViewResponse,
         models.TemplatesResponse,
     ]
-    wanted: list[tuple[type[BaseModel], JsonSchemaMode]] = [(m, "validation") for m in inputs]
-    wanted += [(m, "serialization") for m in outputs]
+    modes: list[JsonSchemaMode] = ["validation"] * len(inputs) + ["serialization"] * len(outputs)
+    wanted = list(zip([*inputs, *outputs], modes, strict=True))
     _, schemas = models_json_schema(wanted, by_alias=True, ref_template=_REF)
     components = dict(schemas.get("$defs", {}))
     send = components["SendEnvelopeRequest"]
