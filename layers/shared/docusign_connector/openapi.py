@@ -133,7 +133,8 @@ def build_document() -> dict[str, Any]:
     ]
     modes: list[JsonSchemaMode] = ["validation"] * len(inputs) + ["serialization"] * len(outputs)
     wanted = list(zip([*inputs, *outputs], modes, strict=True))
-    _, schemas = models_json_schema(wanted, by_alias=True, ref_template=_REF)
+    # mypy sees the model classes as their metaclass here.
+    _, schemas = models_json_schema(wanted, by_alias=True, ref_template=_REF)  # type: ignore[arg-type]
     components = dict(schemas.get("$defs", {}))
     send = components["SendEnvelopeRequest"]
     send["properties"].update(_FLAT_FORM)
