@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel
-from pydantic.json_schema import JsonSchemaMode, models_json_schema
+from pydantic.json_schema import models_json_schema
 
 from . import models
 
@@ -131,10 +131,9 @@ def build_document() -> dict[str, Any]:
         models.ViewResponse,
         models.TemplatesResponse,
     ]
-    modes: list[JsonSchemaMode] = ["validation"] * len(inputs) + ["serialization"] * len(outputs)
-    wanted = list(zip([*inputs, *outputs], modes, strict=True))
-    # mypy sees the model classes as their metaclass here.
-    _, schemas = models_json_schema(wanted, by_alias=True, ref_template=_REF)  # type: ignore[arg-type]
+    modes = ["validation"] * len(inputs) + ["serialization"] * len(outputs)
+    wanted: Any = list(zip([*inputs, *outputs], modes, strict=True))
+    _, schemas = models_json_schema(wanted, by_alias=True, ref_template=_REF)
     components = dict(schemas.get("$defs", {}))
     send = components["SendEnvelopeRequest"]
     send["properties"].update(_FLAT_FORM)
