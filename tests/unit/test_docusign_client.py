@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import requests
+
 from docusign_connector import docusign
 from docusign_connector.auth import Account
 from docusign_connector.docusign import DocuSignClient, to_connector_error
