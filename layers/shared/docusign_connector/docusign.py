@@ -301,7 +301,8 @@ class DocuSignClient:
         stream: bool = False,
         retry: bool = True,
     ) -> requests.Response:
-        """One DocuSign call that does not create anything: retried within the time budget."""
+        """One DocuSign call that is safe to repeat (reads, void, signing and sending views),
+        retried within the time budget. Creates go through `create_envelope` instead."""
         self._retried_unsettled = False
         attempt = 0
         while True:
@@ -393,15 +394,16 @@ class DocuSignClient:
                         continue
                     raise failure.error from failure
                 _UNSETTLED_TRANSACTIONS.add(transaction_id)
+                # Wait first, then look: DocuSign gets time to finish what it may have begun.
+                waited = not failure.timed_out and self._wait_before_retry(attempt, failure)
                 found = self._find_after_failure(transaction_id, attempt, failure)
                 if found is not None:
                     _UNSETTLED_TRANSACTIONS.discard(transaction_id)
                     return found
-                if failure.timed_out:
-                    # DocuSign may still be creating it: posting again could make a second one.
-                    raise self._unknown_outcome(failure) from failure
-                if self._wait_before_retry(attempt, failure):
+                if waited:
                     continue
+                # Out of attempts or time; or it timed out, and DocuSign may still be creating
+                # it, so posting again could make a second one.
                 raise self._unknown_outcome(failure) from failure
             _UNSETTLED_TRANSACTIONS.discard(transaction_id)
             return summary
@@ -507,11 +509,11 @@ class DocuSignClient:
         finally:
             response.close()
 
-
     def create_recipient_view(self, envelope_id: str, request: dict[str, Any]) -> dict[str, Any]:
         """Embedded signing URL (`recipientViewRequest`); each call makes a new one-time URL."""
-        response = self._send("POST", f"/envelopes/{envelope_id}/views/recipient",
-                              json_body=request)
+        response = self._send(
+            "POST", f"/envelopes/{envelope_id}/views/recipient", json_body=request
+        )
         return _body(response)
 
     def create_sender_view(self, envelope_id: str, request: dict[str, Any]) -> dict[str, Any]:
@@ -522,6 +524,7 @@ class DocuSignClient:
     def list_templates(self, params: dict[str, str]) -> dict[str, Any]:
         response = self._send("GET", "/templates", params=params)
         return _body(response)
+
 
 def _jitter() -> float:
     # A little spread so that callers told the same Retry-After do not all come back at once.
