@@ -20,11 +20,12 @@ PYTHON313 := $(shell \
     done; \
   fi)
 
-.PHONY: help python install run stop demo test test-fast lint typecheck validate build bench openapi clean
+.PHONY: help python install browser-deps run stop demo test test-fast lint typecheck validate build bench openapi clean
 
 help:
 	@echo "make run        start the local stack (moto, DocuSign emulator, API on 127.0.0.1:3000)"
 	@echo "make test       run every test"
+	@echo "make demo       drive a whole envelope life cycle against the running local stack"
 	@echo "make lint       ruff check + format check"
 	@echo "make typecheck  mypy on the shared package"
 	@echo "make validate   sam validate --lint"
@@ -46,6 +47,25 @@ $(STAMP): requirements-dev.txt layers/shared/requirements.txt | python
 
 install: $(STAMP)
 
+# The browser tests drive Debian's chromium through its chromedriver; nothing downloads a
+# browser of its own. Without apt (or root) they are skipped with a message, except in CI.
+CHROMIUM := /usr/bin/chromium
+CHROMEDRIVER := /usr/bin/chromedriver
+
+browser-deps:
+	@if [ -x $(CHROMIUM) ] && [ -x $(CHROMEDRIVER) ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then sudo=; elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo="sudo -n"; else sudo=none; fi; \
+	if ! command -v apt-get >/dev/null 2>&1 || [ "$$sudo" = none ]; then \
+	  echo "chromium and chromium-driver are not installed and cannot be installed here (apt-get as root is needed)."; \
+	  echo "The browser tests will be skipped; install Debian's chromium and chromium-driver to run them."; \
+	  if [ -n "$$CI" ]; then exit 1; fi; exit 0; \
+	fi; \
+	echo "Installing chromium and chromium-driver with apt-get (for the browser tests)"; \
+	$$sudo apt-get update -qq && \
+	DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq chromium chromium-driver >/dev/null || { \
+	  echo "apt-get could not install chromium and chromium-driver: the browser tests will be skipped."; \
+	  if [ -n "$$CI" ]; then exit 1; fi; exit 0; }
+
 run: install
 	$(PY) -m local.stack
 
@@ -55,7 +75,7 @@ stop:
 demo: install
 	$(PY) -m local.demo
 
-test: install
+test: install browser-deps
 	$(PY) -m pytest --cov --cov-report=term
 
 test-fast: install
