@@ -125,7 +125,8 @@ def render_recipient(recipient: dict[str, Any], include_tabs: bool) -> dict[str,
     if not include_tabs:
         out.pop("tabs", None)
     out.setdefault("deliveryMethod", "email")
-    out.setdefault("creationReason", "sender")
+    if recipient["_kind"] == "signers":
+        out.setdefault("creationReason", "sender")
     out.setdefault("requireIdLookup", "false")
     out["completedCount"] = "1" if recipient["status"] == "completed" else "0"
     return out

@@ -77,7 +77,6 @@ def render_template(template: dict[str, Any], include: set[str]) -> dict[str, An
         out["documents"] = [
             {
                 "documentId": d["documentId"],
-                "documentIdGuid": d["documentIdGuid"],
                 "name": d["name"],
                 "order": d["order"],
                 "pages": str(len(d["_pages"])),

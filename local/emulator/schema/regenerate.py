@@ -37,6 +37,9 @@ ROOTS = (
     "envelopeTemplate",
     "envelopeTemplateResults",
     "templateSummary",
+    "connectConfigResults",
+    "envelopeAuditEventResponse",
+    "customFieldsEnvelope",
 )
 KEPT_KEYS = ("type", "format", "items", "$ref", "properties", "additionalProperties", "enum")
 OUTPUT = Path(__file__).with_name("esignature-subset.json")
