@@ -150,7 +150,12 @@ def create_app(state: EmulatorState | None = None) -> Flask:
                 wait = 30 if burst_out else int(rate["reset"] - st.now().timestamp())
                 response.headers["Retry-After"] = str(max(wait, 1))
         if not request.path.startswith(CONTROL_PREFIX):
-            body = b"" if g.get("body_too_large") else request.get_data(cache=True)
+            if g.get("body_too_large"):
+                body = b""
+            elif g.get("raw_body") is not None:
+                body = g.raw_body
+            else:
+                body = request.get_data(cache=True)
             parsed: Any = None
             if body and (request.mimetype or "").endswith("json"):
                 try:

@@ -99,8 +99,14 @@ def authenticate() -> None:
         )
 
 
+def raw_body() -> bytes:
+    """The request body (as read by read_limited_body when it had to read it itself)."""
+    kept = g.get("raw_body")
+    return kept if kept is not None else request.get_data(cache=True)
+
+
 def json_body() -> Any:
-    raw = request.get_data(cache=True)
+    raw = raw_body()
     if not raw.strip():
         raise invalid_request_body("The request body is empty.")
     try:
@@ -298,14 +304,18 @@ def sender_of(user_id: str, account_id: str) -> dict[str, str]:
 
 def read_limited_body() -> None:
     """Refuse request bodies over DocuSign's request size limit (after draining them, so the
-    caller reads our answer instead of a reset connection)."""
+    caller reads our answer instead of a reset connection). Bodies sent without a length
+    (chunked) are read here, up to the limit."""
     length = request.content_length
     if length is not None and length <= MAX_REQUEST_BYTES:
         return
     stream = request.stream
+    kept = bytearray()
     total = 0
     while chunk := stream.read(1 << 20):
         total += len(chunk)
+        if total <= MAX_REQUEST_BYTES:
+            kept += chunk
     if total > MAX_REQUEST_BYTES or (length or 0) > MAX_REQUEST_BYTES:
         g.body_too_large = True
         raise DocuSignError(
@@ -314,6 +324,7 @@ def read_limited_body() -> None:
             f"The request body is {max(total, length or 0)} bytes; the maximum request size is "
             f"{MAX_REQUEST_BYTES} bytes.",
         )
+    g.raw_body = bytes(kept)
 
 
 @bp.post("/envelopes")

@@ -286,3 +286,17 @@ def test_account_defaults_apply_when_not_overridden(api, emulator):
     assert overridden["useAccountDefaults"] == "true"
     assert overridden["reminders"]["reminderEnabled"] == "false"
     assert overridden["expirations"]["expireAfter"] == "120"
+
+
+def test_chunked_request_body_is_accepted(api, emulator):
+    import json
+
+    payload = json.dumps(sample_definition(transactionId="chunked")).encode()
+
+    def chunks():
+        for start in range(0, len(payload), 1000):
+            yield payload[start : start + 1000]
+
+    response = api.post("/envelopes", data=chunks(), headers={"Content-Type": "application/json"})
+    assert response.status_code == 201, response.text
+    assert emulator.state.requests[-1]["json"]["transactionId"] == "chunked"
