@@ -29,24 +29,6 @@ from .errors import DocuSignError, invalid_parameter, invalid_request_body
 from .rest import render_envelope
 from .state import EmulatorState
 
-ENVELOPE_EVENTS = (
-    "envelope-created",
-    "envelope-sent",
-    "envelope-resent",
-    "envelope-delivered",
-    "envelope-completed",
-    "envelope-declined",
-    "envelope-voided",
-)
-RECIPIENT_EVENTS = (
-    "recipient-sent",
-    "recipient-delivered",
-    "recipient-completed",
-    "recipient-declined",
-)
-KNOWN_EVENTS = frozenset(ENVELOPE_EVENTS + RECIPIENT_EVENTS)
-DEFAULT_INCLUDE_DATA = ("custom_fields", "recipients")
-
 
 def sign_body(body: bytes, keys: list[str]) -> dict[str, str]:
     headers = {}
@@ -240,41 +222,9 @@ def ensure_publisher(state: EmulatorState) -> ConnectPublisher:
         return publisher
 
 
-def add_configuration(
-    state: EmulatorState,
-    *,
-    account_id: str,
-    url: str,
-    hmac_keys: list[str],
-    events: list[str],
-    include_documents: bool = False,
-    include_data: list[str] | None = None,
-    name: str = "",
-    source: str = "emulator",
-) -> dict[str, Any]:
-    unknown = [e for e in events if e not in KNOWN_EVENTS]
-    if unknown:
-        raise ValueError(f"unknown event(s): {', '.join(unknown)}")
-    if not url.startswith(("http://", "https://")):
-        raise ValueError("url must be an http(s) URL")
-    with state.lock:
-        configuration_id = 10_000 + len(state.connect_configs) + 1
-        while configuration_id in state.connect_configs:
-            configuration_id += 1
-        config = {
-            "configurationId": configuration_id,
-            "accountId": account_id,
-            "name": name or f"Connect {configuration_id}",
-            "url": url,
-            "hmacKeys": list(hmac_keys),
-            "events": list(events),
-            "includeDocuments": bool(include_documents),
-            "includeData": list(DEFAULT_INCLUDE_DATA if include_data is None else include_data),
-            "enabled": True,
-            "source": source,
-        }
-        state.connect_configs[configuration_id] = config
-        return config
+def add_configuration(state: EmulatorState, **kwargs: Any) -> dict[str, Any]:
+    """See `EmulatorState.add_connect_configuration`."""
+    return state.add_connect_configuration(**kwargs)
 
 
 def describe(config: dict[str, Any]) -> dict[str, Any]:

@@ -41,6 +41,24 @@ FINISHED_RECIPIENT_STATUSES = frozenset({"completed", "signed"})
 VOIDABLE_STATUSES = frozenset({"sent", "delivered"})
 ACTIVE_STATUSES = frozenset({"sent", "delivered"})
 
+ENVELOPE_EVENTS = (
+    "envelope-created",
+    "envelope-sent",
+    "envelope-resent",
+    "envelope-delivered",
+    "envelope-completed",
+    "envelope-declined",
+    "envelope-voided",
+)
+RECIPIENT_EVENTS = (
+    "recipient-sent",
+    "recipient-delivered",
+    "recipient-completed",
+    "recipient-declined",
+)
+KNOWN_EVENTS = frozenset(ENVELOPE_EVENTS + RECIPIENT_EVENTS)
+DEFAULT_CONNECT_INCLUDE_DATA = ("custom_fields", "recipients")
+
 DEFAULT_HOURLY_LIMIT = 3000
 DEFAULT_BURST_LIMIT = 500
 BURST_WINDOW_SECONDS = 30
@@ -284,6 +302,48 @@ class EmulatorState:
                 }
             )
             return True
+
+    # ----------------------------------------------------------------- Connect
+
+    def add_connect_configuration(
+        self,
+        *,
+        account_id: str,
+        url: str,
+        hmac_keys: list[str] | tuple[str, ...] = (),
+        events: list[str] | tuple[str, ...] = (),
+        include_documents: bool = False,
+        include_data: list[str] | None = None,
+        name: str = "",
+        source: str = "emulator",
+    ) -> dict[str, Any]:
+        """Publish the account's events to `url` (Connect, JSON SIM). `events` empty means
+        every event; `include_data` defaults to custom fields and recipients."""
+        unknown = [e for e in events if e not in KNOWN_EVENTS]
+        if unknown:
+            raise ValueError(f"unknown event(s): {', '.join(unknown)}")
+        if not url.startswith(("http://", "https://")):
+            raise ValueError("url must be an http(s) URL")
+        with self.lock:
+            configuration_id = 10_000 + len(self.connect_configs) + 1
+            while configuration_id in self.connect_configs:
+                configuration_id += 1
+            config = {
+                "configurationId": configuration_id,
+                "accountId": account_id,
+                "name": name or f"Connect {configuration_id}",
+                "url": url,
+                "hmacKeys": list(hmac_keys),
+                "events": list(events),
+                "includeDocuments": bool(include_documents),
+                "includeData": list(
+                    DEFAULT_CONNECT_INCLUDE_DATA if include_data is None else include_data
+                ),
+                "enabled": True,
+                "source": source,
+            }
+            self.connect_configs[configuration_id] = config
+            return config
 
     # ------------------------------------------------------------- rate limits
 

@@ -253,3 +253,18 @@ def test_event_notification_needs_a_url_and_events(api):
     )
     assert response.status_code == 400
     assert response.json()["errorCode"] == "INVALID_REQUEST_PARAMETER"
+
+
+def test_configuration_from_python(emulator, api, integration, listener):
+    config = emulator.state.add_connect_configuration(
+        account_id=integration.account_id,
+        url=listener.url,
+        hmac_keys=KEYS[:1],
+        events=["envelope-sent"],
+    )
+    assert config["includeData"] == ["custom_fields", "recipients"]
+    api.create(sample_definition())
+    wait_for(lambda: listener.received)
+    assert listener.messages()[0]["configurationId"] == config["configurationId"]
+    with pytest.raises(ValueError):
+        emulator.state.add_connect_configuration(account_id="a", url="ftp://x", events=[])
