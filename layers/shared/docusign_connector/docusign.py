@@ -147,7 +147,8 @@ class _AttemptFailed(Exception):
 
     `error` is what the caller gets if we stop here. `wait` is the pause DocuSign asked for
     (Retry-After, or the rate-limit reset), if any. `refused` means DocuSign certainly did not
-    act on the request (it throttled it); otherwise a create may or may not have happened.
+    act on the request (it throttled it, or no connection was made); otherwise a create may or
+    may not have happened.
     `timed_out` means DocuSign did not answer in time and may still be working on it.
     """
 
@@ -178,12 +179,12 @@ def _pause(seconds: float) -> None:
 class DocuSignClient:
     """The REST calls the connector makes, for one connection.
 
-    Retries: GETs and PUTs are retried on throttling (429), server errors (5xx), dropped
-    connections and timeouts, with exponential backoff and jitter, or exactly as long as
-    DocuSign asks (Retry-After, X-RateLimit-Reset), and only while the Lambda's remaining time
-    (`deadline`) leaves room for another attempt and the answer. A create is retried only after
-    looking the envelope up by its transactionId, so a create whose answer was lost is found,
-    never made twice.
+    Retries: calls other than a create are retried on throttling (429), server errors (5xx),
+    dropped connections and timeouts, with exponential backoff and jitter, or exactly as long
+    as DocuSign asks (Retry-After, X-RateLimit-Reset), and only while the Lambda's remaining
+    time (`deadline`) leaves room for another attempt and the answer. A create is retried only
+    after looking the envelope up by its transactionId, so a create whose answer was lost is
+    found, never made twice.
     """
 
     def __init__(
