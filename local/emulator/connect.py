@@ -98,6 +98,27 @@ class ConnectPublisher:
         for config in targets:
             self._enqueue(event, envelope, config)
 
+    def redeliver(self, delivery_id: int) -> dict[str, Any] | None:
+        """Send an earlier message again, byte for byte the same (a duplicate delivery)."""
+        st = self.state
+        with st.lock:
+            original = next(
+                (d for d in st.connect_deliveries if d["deliveryId"] == delivery_id), None
+            )
+            if original is None:
+                return None
+            copy = {
+                **original,
+                "deliveryId": len(st.connect_deliveries) + 1,
+                "status": "pending",
+                "attempts": [],
+                "redeliveryOf": delivery_id,
+                "_fixedRetryCount": original["retryCount"],
+            }
+            st.connect_deliveries.append(copy)
+        self._schedule(copy, 0.0)
+        return copy
+
     def _enqueue(
         self, event: dict[str, Any], envelope: dict[str, Any], config: dict[str, Any]
     ) -> None:
@@ -181,6 +202,8 @@ class ConnectPublisher:
         st = self.state
         with st.lock:
             message = dict(delivery["_message"], retryCount=delivery["retryCount"])
+            if "_fixedRetryCount" in delivery:
+                message["retryCount"] = delivery["_fixedRetryCount"]
             body = json.dumps(message, separators=(",", ":")).encode("utf-8")
             headers = {
                 "Content-Type": "application/json; charset=utf-8",
@@ -207,6 +230,7 @@ class ConnectPublisher:
             if delivery["retryCount"] >= st.connect_max_retries:
                 delivery["status"] = "failed"
                 return
+            delivery.pop("_fixedRetryCount", None)
             delivery["retryCount"] += 1
             delivery["status"] = "retrying"
             delay = st.connect_retry_seconds
@@ -337,3 +361,39 @@ def delete_connect_configuration(account_id: str, connect_id: str):
         config = _own_configuration(account_id, connect_id)
         st.connect_configs.pop(config["configurationId"], None)
     return "", 200
+
+
+@rest.bp.put("/connect/envelopes/<envelope_id>/retry_queue")
+def republish_envelope(account_id: str, envelope_id: str):
+    """Republish the envelope's latest envelope event to the account's configurations."""
+    st = _state()
+    publisher = ensure_publisher(st)
+    with st.lock:
+        envelope = st.get_envelope(account_id, envelope_id)
+        latest = next(
+            (
+                e
+                for e in reversed(st.events)
+                if e["envelopeId"] == envelope_id and e["event"].startswith("envelope-")
+            ),
+            None,
+        )
+        results = []
+        configs = [c for c in st.connect_configs.values() if c["accountId"] == account_id]
+        if latest is not None:
+            republished = dict(latest, generatedDateTime=st.timestamp())
+            for config in configs:
+                if config["enabled"] and (
+                    not config["events"] or republished["event"] in config["events"]
+                ):
+                    publisher._enqueue(republished, envelope, config)
+                    results.append(
+                        {
+                            "envelopeId": envelope_id,
+                            "configId": str(config["configurationId"]),
+                            "configUrl": config["url"],
+                            "status": "Success",
+                            "statusMessage": f"Republished {republished['event']}",
+                        }
+                    )
+    return jsonify({"retryQueue": results})

@@ -314,6 +314,16 @@ def connect_deliveries():
         )
 
 
+@bp.post("/connect/deliveries/<int:delivery_id>/redeliver")
+def redeliver(delivery_id: int):
+    """Deliver an earlier message again, identical: what a listener sees when DocuSign
+    delivers twice."""
+    copy = connect.ensure_publisher(state()).redeliver(delivery_id)
+    if copy is None:
+        return jsonify({"error": "unknown delivery"}), 404
+    return jsonify(connect.describe_delivery(copy)), 201
+
+
 @bp.post("/connect/retry")
 def connect_retry():
     publisher = connect.ensure_publisher(state())

@@ -40,6 +40,7 @@ ROOTS = (
     "connectConfigResults",
     "envelopeAuditEventResponse",
     "customFieldsEnvelope",
+    "connectFailureResults",
 )
 KEPT_KEYS = ("type", "format", "items", "$ref", "properties", "additionalProperties", "enum")
 OUTPUT = Path(__file__).with_name("esignature-subset.json")

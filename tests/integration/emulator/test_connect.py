@@ -8,6 +8,7 @@ import hmac
 
 import pytest
 
+from local.emulator import schema
 from tests.integration.emulator.helpers import sample_definition, wait_for
 
 pytestmark = pytest.mark.integration
@@ -268,3 +269,32 @@ def test_configuration_from_python(emulator, api, integration, listener):
     assert listener.messages()[0]["configurationId"] == config["configurationId"]
     with pytest.raises(ValueError):
         emulator.state.add_connect_configuration(account_id="a", url="ftp://x", events=[])
+
+
+def test_redelivery_sends_the_identical_message(api, integration, listener):
+    configure(api, integration, listener, events=["envelope-sent"])
+    api.create(sample_definition())
+    wait_for(lambda: listener.received)
+    delivery_id = api.control("GET", "/connect/deliveries").json()["deliveries"][0]["deliveryId"]
+    response = api.control("POST", f"/connect/deliveries/{delivery_id}/redeliver")
+    assert response.status_code == 201
+    assert response.json()["redeliveryOf"] == delivery_id
+    wait_for(lambda: len(listener.received) == 2)
+    first, second = listener.received
+    assert first["body"] == second["body"]
+    assert first["headers"]["X-Docusign-Signature-1"] == second["headers"]["X-Docusign-Signature-1"]
+    assert api.control("POST", "/connect/deliveries/999/redeliver").status_code == 404
+
+
+def test_republish_through_docusigns_retry_queue(api, integration, listener):
+    configure(api, integration, listener, events=["envelope-sent", "envelope-completed"])
+    envelope_id = api.create(sample_definition())
+    wait_for(lambda: len(listener.received) == 1)
+    response = api.put(f"/connect/envelopes/{envelope_id}/retry_queue")
+    assert response.status_code == 200
+    assert response.json()["retryQueue"][0]["envelopeId"] == envelope_id
+    assert schema.check_body("connectFailureResults", response.json()) == []
+    wait_for(lambda: len(listener.received) == 2)
+    assert [m["event"] for m in listener.messages()] == ["envelope-sent", "envelope-sent"]
+    missing = api.put("/connect/envelopes/00000000-0000-0000-0000-000000000000/retry_queue")
+    assert missing.status_code == 404
