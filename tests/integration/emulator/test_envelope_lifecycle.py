@@ -375,3 +375,36 @@ def test_audit_events_follow_the_history(api):
     assert signed["UserName"] == "Sam Signer"
     assert events[-1]["EnvelopeStatus"] == "completed"
     assert "Charlie Copy" not in [e["UserName"] for e in events]
+
+
+def test_list_status_changes_pages(api):
+    ids = [api.create(sample_definition(transactionId="paged")) for _ in range(3)]
+    first = api.get("/envelopes", params={"transaction_ids": "paged", "count": "2"}).json()
+    assert (first["resultSetSize"], first["totalSetSize"], first["startPosition"]) == (
+        "2",
+        "3",
+        "0",
+    )
+    assert first["endPosition"] == "1"
+    assert "start_position=2" in first["nextUri"]
+    second = api.get(
+        "/envelopes", params={"transaction_ids": "paged", "count": "2", "start_position": "2"}
+    ).json()
+    assert second["resultSetSize"] == "1"
+    assert "nextUri" not in second
+    seen = [e["envelopeId"] for e in first["envelopes"] + second["envelopes"]]
+    assert sorted(seen) == sorted(ids)
+
+
+def test_events_and_clock_control_endpoints(api, emulator):
+    envelope_id = api.create(sample_definition())
+    events = api.control("GET", "/events").json()["events"]
+    assert [e["event"] for e in events if e["envelopeId"] == envelope_id][:3] == [
+        "envelope-created",
+        "envelope-sent",
+        "recipient-sent",
+    ]
+    before = emulator.state.now()
+    moved = api.control("POST", "/clock", json={"advanceSeconds": 3600})
+    assert moved.status_code == 200
+    assert (emulator.state.now() - before).total_seconds() >= 3600
