@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import hashlib
 import json
 from typing import Any
 
@@ -25,17 +26,19 @@ ENVELOPE = "4b7c2e91-6d3a-4f58-9b1e-0c8d7a6f5e42"
 @pytest.fixture(autouse=True)
 def connect_environment(stack: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """The variables the template gives the Connect functions (queue, event bus…)."""
-    from docusign_connector import connect
+    from docusign_connector import connect, envelope_events
 
-    for function_id in ("DocuSignWebhookFunction",):
+    for function_id in ("DocuSignWebhookFunction", "EventsFunction"):
         environment = function_environment(
             TEMPLATE, function_id, stack.resources, stack_name=STACK_NAME, region=REGION
         )
         for name, value in environment.items():
             monkeypatch.setenv(name, value)
     connect.reset_clients()
+    envelope_events.reset_clients()
     yield
     connect.reset_clients()
+    envelope_events.reset_clients()
 
 
 @pytest.fixture(scope="module")
@@ -195,3 +198,420 @@ def test_queued_message_leaves_document_bytes_out(hooked: Any, stack: Any) -> No
     assert result.status == 200
     (queued,) = drain(stack)
     assert queued["envelopeSummary"]["envelopeDocuments"] == [{"documentId": "1", "name": "a.pdf"}]
+
+
+# ------------------------------------------------------------------------------- events
+
+
+@pytest.fixture(scope="module")
+def status_changes(stack: Any) -> str:
+    """A queue subscribed to the connector's bus, as a downstream system would subscribe."""
+    sqs, events = stack.client("sqs"), stack.client("events")
+    url = sqs.create_queue(QueueName="connector-test-status-changes")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    bus = stack.resources["ConnectorEventBus"]
+    events.put_rule(
+        Name="status-changes",
+        EventBusName=bus,
+        EventPattern=json.dumps(
+            {"source": ["docusign-connector"], "detail-type": ["Envelope Status Changed"]}
+        ),
+    )
+    events.put_targets(
+        Rule="status-changes", EventBusName=bus, Targets=[{"Id": "queue", "Arn": arn}]
+    )
+    return url
+
+
+def published(stack: Any, url: str) -> list[dict[str, Any]]:
+    sqs = stack.client("sqs")
+    found = []
+    while True:
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+        if not messages:
+            return found
+        for item in messages:
+            event = json.loads(item["Body"])
+            assert event["source"] == "docusign-connector"
+            assert event["detail-type"] == "Envelope Status Changed"
+            found.append(event["detail"])
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=item["ReceiptHandle"])
+
+
+def queued(connection: str, payload: dict[str, Any]) -> str:
+    """The queue message the webhook makes of a Connect message."""
+    from docusign_connector.connect import parse_message
+
+    event = parse_message(connection, json.dumps(payload).encode())
+    assert event is not None
+    return json.dumps(event.to_message())
+
+
+def apply_batch(bodies: list[str]) -> dict[str, Any]:
+    """EventsFunction on one SQS batch, as Lambda calls it."""
+    from functions.process_events import app
+    from tests.support.lambda_events import FakeLambdaContext
+
+    event = {
+        "Records": [
+            {
+                "messageId": f"m-{index}",
+                "receiptHandle": f"r-{index}",
+                "body": body,
+                "attributes": {"ApproximateReceiveCount": "1"},
+                "messageAttributes": {},
+                "md5OfBody": "",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:ConnectEventsQueue",
+                "awsRegion": REGION,
+            }
+            for index, body in enumerate(bodies)
+        ]
+    }
+    return app.lambda_handler(event, FakeLambdaContext("events"))
+
+
+def raw_item(stack: Any, envelope_id: str) -> dict[str, Any]:
+    table = stack.client("dynamodb")
+    return table.get_item(
+        TableName=stack.table, Key={"pk": {"S": f"ENV#{envelope_id}"}, "sk": {"S": "STATE"}}
+    ).get("Item", {})
+
+
+def history(envelope_id: str) -> list[dict[str, Any]]:
+    from docusign_connector.service import get_services
+
+    return get_services().store.history(envelope_id)
+
+
+def new_id() -> str:
+    import uuid
+
+    return str(uuid.uuid4())
+
+
+def at(second: int) -> str:
+    return f"2026-11-22T10:00:{second:02d}.1234567Z"
+
+
+def signers(*statuses: str) -> dict[str, Any]:
+    return {
+        "signers": [
+            {
+                "recipientId": str(index),
+                "email": f"s{index}@example.com",
+                "name": f"Signer {index}",
+                "routingOrder": "1",
+                "status": status,
+            }
+            for index, status in enumerate(statuses, start=1)
+        ]
+    }
+
+
+def test_event_for_an_untracked_envelope_is_tracked_and_published(
+    hooked: Any, stack: Any, status_changes: str
+) -> None:
+    published(stack, status_changes)
+    envelope_id = new_id()
+    payload = message(
+        "envelope-sent",
+        envelope_id,
+        generated=at(1),
+        recipients=signers("sent"),
+        customFields={"textCustomFields": [{"name": "caseId", "value": "QF-7"}]},
+    )
+    assert apply_batch([queued("hooked", payload)]) == {"batchItemFailures": []}
+    result = invoke_status("hooked", envelope_id)
+    assert result["status"] == "sent"
+    assert result["source"] == "connect"
+    assert result["customFields"] == {"caseId": "QF-7"}
+    assert result["recipients"][0]["status"] == "sent"
+    (notice,) = published(stack, status_changes)
+    assert notice == {
+        "connection": "hooked",
+        "envelopeId": envelope_id,
+        "oldStatus": None,
+        "newStatus": "sent",
+        "statusChangedDateTime": "2026-11-22T10:00:01.123Z",
+        "customFields": {"caseId": "QF-7"},
+        "emailSubject": "Please sign",
+        "source": "connect",
+        "event": "envelope-sent",
+    }
+
+
+def invoke_status(connection: str, envelope_id: str) -> dict[str, Any]:
+    from tests.integration.helpers import status
+
+    result = status(connection, envelope_id, {"include": "history"})
+    assert result.status == 200, result.body
+    return dict(result.body)
+
+
+def test_duplicate_delivery_changes_nothing(hooked: Any, stack: Any, status_changes: str) -> None:
+    envelope_id = new_id()
+    sent = queued("hooked", message("envelope-sent", envelope_id, generated=at(1)))
+    delivered = queued(
+        "hooked",
+        message(
+            "recipient-delivered",
+            envelope_id,
+            generated=at(2),
+            status="sent",
+            recipients=signers("delivered"),
+        ),
+    )
+    apply_batch([sent, delivered])
+    published(stack, status_changes)
+    before, history_before = raw_item(stack, envelope_id), history(envelope_id)
+
+    assert apply_batch([sent, delivered, sent]) == {"batchItemFailures": []}
+
+    assert raw_item(stack, envelope_id) == before
+    assert history(envelope_id) == history_before
+    assert published(stack, status_changes) == []
+
+
+def test_out_of_order_delivery_keeps_the_newer_status(
+    hooked: Any, stack: Any, status_changes: str
+) -> None:
+    published(stack, status_changes)
+    envelope_id = new_id()
+    newer = queued("hooked", message("envelope-delivered", envelope_id, generated=at(5)))
+    older = queued("hooked", message("envelope-sent", envelope_id, generated=at(3)))
+    apply_batch([newer])
+    apply_batch([older])
+    result = invoke_status("hooked", envelope_id)
+    assert result["status"] == "delivered"
+    assert result["statusChangedDateTime"] == "2026-11-22T10:00:05.123Z"
+    # both events are in the history, oldest first
+    assert [h["event"] for h in result["history"]] == ["envelope-sent", "envelope-delivered"]
+    assert [n["newStatus"] for n in published(stack, status_changes)] == ["delivered"]
+
+
+def test_equal_times_order_by_progress_and_a_finished_envelope_stays_finished(
+    hooked: Any, stack: Any
+) -> None:
+    envelope_id = new_id()
+    first = apply_batch(
+        [queued("hooked", message("envelope-declined", envelope_id, generated=at(7)))]
+    )
+    assert first == {"batchItemFailures": []}
+    # same moment, less progress: ignored
+    apply_batch([queued("hooked", message("envelope-delivered", envelope_id, generated=at(7)))])
+    # a later clock cannot reopen a finished envelope either
+    apply_batch([queued("hooked", message("envelope-sent", envelope_id, generated=at(9)))])
+    assert invoke_status("hooked", envelope_id)["status"] == "declined"
+
+
+def test_recipient_event_without_a_summary_raises_only_its_recipient(hooked: Any) -> None:
+    envelope_id = new_id()
+    apply_batch(
+        [
+            queued(
+                "hooked",
+                message(
+                    "envelope-sent",
+                    envelope_id,
+                    generated=at(1),
+                    recipients=signers("sent", "sent"),
+                ),
+            )
+        ]
+    )
+    bare = message("recipient-completed", envelope_id, generated=at(2))
+    del bare["data"]["envelopeSummary"]
+    bare["data"]["recipientId"] = "2"
+    apply_batch([queued("hooked", bare)])
+    result = invoke_status("hooked", envelope_id)
+    assert [r["status"] for r in result["recipients"]] == ["sent", "completed"]
+    assert result["status"] == "sent"
+
+
+def test_burst_of_200_events_for_50_envelopes_loses_no_update(
+    hooked: Any, stack: Any, status_changes: str
+) -> None:
+    """Four events per envelope, shuffled and applied by eight concurrent workers (as
+    concurrent Lambda invocations would): every envelope ends with every update."""
+    import random
+    from concurrent.futures import ThreadPoolExecutor
+
+    from docusign_connector.auth import TokenProvider
+    from docusign_connector.config import get_settings
+    from docusign_connector.connections import ConnectionRepository
+    from docusign_connector.documents import DocumentStore
+    from docusign_connector.envelope_events import apply_connect_message
+    from docusign_connector.service import Services
+    from docusign_connector.store import EnvelopeStore
+
+    published(stack, status_changes)
+    envelopes = [new_id() for _ in range(50)]
+    bodies = []
+    for envelope_id in envelopes:
+        bodies.append(
+            queued(
+                "hooked",
+                message(
+                    "envelope-sent",
+                    envelope_id,
+                    generated=at(1),
+                    recipients=signers("sent", "sent", "sent"),
+                ),
+            )
+        )
+        for second, recipient in ((2, "1"), (3, "2")):
+            bare = message("recipient-completed", envelope_id, generated=at(second))
+            del bare["data"]["envelopeSummary"]
+            bare["data"]["recipientId"] = recipient
+            bodies.append(queued("hooked", bare))
+        delivered = message("envelope-delivered", envelope_id, generated=at(4))
+        del delivered["data"]["envelopeSummary"]
+        bodies.append(queued("hooked", delivered))
+    assert len(bodies) == 200
+    random.Random(5).shuffle(bodies)
+
+    settings = get_settings()
+
+    def worker(share: list[str]) -> int:
+        services = Services(
+            settings=settings,
+            connections=ConnectionRepository(settings.connections_secret_prefix),
+            tokens=TokenProvider(),
+            store=EnvelopeStore(settings.envelope_table_name),
+            documents=DocumentStore(settings.documents_bucket_name),
+        )
+        for body in share:
+            apply_connect_message(body, services=services)
+        return len(share)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert sum(pool.map(worker, [bodies[i::8] for i in range(8)])) == 200
+
+    notices = published(stack, status_changes)
+    for envelope_id in envelopes:
+        result = invoke_status("hooked", envelope_id)
+        assert result["status"] == "delivered", envelope_id
+        assert [(r["email"], r["status"]) for r in result["recipients"]] == [
+            ("s1@example.com", "completed"),
+            ("s2@example.com", "completed"),
+            ("s3@example.com", "sent"),
+        ], envelope_id
+        assert len(result["history"]) == 4, result["history"]
+        mine = [n for n in notices if n["envelopeId"] == envelope_id]
+        assert mine and mine[-1]["newStatus"] == "delivered"
+        assert len({(n["oldStatus"], n["newStatus"]) for n in mine}) == len(mine)
+
+
+def test_poison_message_goes_to_the_dead_letter_queue_without_blocking_the_others(
+    hooked: Any, stack: Any
+) -> None:
+    """Through the real queues, drained as Lambda's event source mapping drains them."""
+    from functions.process_events import app
+    from local.aws import EventSourcePoller
+    from tests.integration.emulator.helpers import wait_for
+    from tests.support.lambda_events import FakeLambdaContext
+
+    sqs = stack.client("sqs")
+    queue, dead = (
+        stack.resources["ConnectEventsQueue"],
+        stack.resources["ConnectEventsDeadLetterQueue"],
+    )
+    drain(stack)
+    drain(stack, "ConnectEventsDeadLetterQueue")
+    redrive = json.loads(
+        sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["RedrivePolicy"])["Attributes"][
+            "RedrivePolicy"
+        ]
+    )
+    assert redrive["deadLetterTargetArn"].endswith(dead.rsplit("/", 1)[-1])
+    # Seconds instead of the deployed 12 minutes, so the retries happen while we wait.
+    sqs.set_queue_attributes(QueueUrl=queue, Attributes={"VisibilityTimeout": "1"})
+    envelopes = [new_id() for _ in range(5)]
+    try:
+        sqs.send_message(QueueUrl=queue, MessageBody="{not json")
+        for envelope_id in envelopes:
+            sqs.send_message(
+                QueueUrl=queue,
+                MessageBody=queued(
+                    "hooked", message("envelope-sent", envelope_id, generated=at(1))
+                ),
+            )
+        poller = EventSourcePoller(
+            TEMPLATE,
+            {"ConnectEventsQueue": queue},
+            lambda function_id, event: app.lambda_handler(event, FakeLambdaContext("events")),
+            stack.endpoint_url,
+            region=REGION,
+            log=lambda line: None,
+        )
+        with poller:
+            dead_letters = wait_for(
+                lambda: sqs.receive_message(QueueUrl=dead, WaitTimeSeconds=0).get("Messages"),
+                timeout=30,
+            )
+    finally:
+        sqs.set_queue_attributes(QueueUrl=queue, Attributes={"VisibilityTimeout": "720"})
+    assert [m["Body"] for m in dead_letters] == ["{not json"]
+    for envelope_id in envelopes:
+        assert invoke_status("hooked", envelope_id)["status"] == "sent"
+
+
+def test_after_envelope_completed_the_documents_action_makes_no_docusign_call(
+    hooked: Any, stack: Any, emulator: Any, status_changes: str
+) -> None:
+    """The emulator's own Connect messages, signed with the account's key, through the
+    webhook and the queue: the completed envelope is archived, then served from S3."""
+    from docusign_connector.connect import events_queue_url
+    from local.emulator.connect import add_configuration
+    from tests.integration.emulator.helpers import Listener, wait_for
+    from tests.integration.helpers import documents, docusign_requests, send, simple_body
+
+    listener = Listener()
+    config = add_configuration(
+        emulator.state,
+        account_id=hooked.account_id,
+        url=listener.url,
+        hmac_keys=[KEY_NEW],
+        events=["envelope-sent", "envelope-delivered", "envelope-completed", "recipient-completed"],
+    )
+    try:
+        drain(stack)
+        published(stack, status_changes)
+        sent = send("hooked", simple_body(customFields={"caseId": "QF-1042"}))
+        assert sent.status == 201, sent.body
+        envelope_id = sent.body["envelopeId"]
+        emulator.state.complete(envelope_id)
+        wait_for(lambda: any(b"envelope-completed" in r["body"] for r in listener.received))
+    finally:
+        emulator.state.connect_configs.pop(config["configurationId"], None)
+        listener.stop()
+
+    for delivery in listener.received:
+        headers = {k: v for k, v in delivery["headers"].items() if k.lower().startswith("x-")}
+        result = invoke("docusign_webhook", webhook_event("hooked", delivery["body"], headers))
+        assert result.status == 200, result.body
+    bodies = [json.dumps(body) for body in drain(stack)]
+    assert len(bodies) == len(listener.received) >= 3
+    assert events_queue_url() == stack.resources["ConnectEventsQueue"]
+    assert apply_batch(bodies) == {"batchItemFailures": []}
+
+    record = invoke_status("hooked", envelope_id)
+    assert record["status"] == "completed"
+    assert record["recipients"][0]["status"] == "completed"
+    changes = [(n["oldStatus"], n["newStatus"]) for n in published(stack, status_changes)]
+    assert changes == [("sent", "delivered"), ("delivered", "completed")]
+
+    emulator.state.clear_requests()
+    result = documents("hooked", envelope_id)
+    assert result.status == 200, result.body
+    assert docusign_requests(emulator) == []
+    assert result.body["status"] == "completed"
+    assert result.body["summary"]["s3Key"] == f"signed/hooked/{envelope_id}/summary.pdf"
+    s3 = stack.client("s3")
+    for document in [*result.body["documents"], result.body["summary"]]:
+        body = s3.get_object(Bucket=stack.bucket, Key=document["s3Key"])["Body"].read()
+        assert body.startswith(b"%PDF")
+        assert hashlib.sha256(body).hexdigest() == document["sha256"]

@@ -246,6 +246,10 @@ def test_s3_access_is_limited_to_each_functions_prefixes():
             ("s3:PutObjectVersionTagging", f"{BUCKET_ARN}/inbox/*"),
             ("s3:PutObject", f"{BUCKET_ARN}/outbox/*"),
         },
+        "EventsFunction": {
+            ("s3:PutObject", f"{BUCKET_ARN}/signed/*"),
+            ("s3:AbortMultipartUpload", f"{BUCKET_ARN}/signed/*"),
+        },
         "GetDocumentsFunction": {
             ("s3:GetObject", f"{BUCKET_ARN}/signed/*"),
             ("s3:PutObject", f"{BUCKET_ARN}/signed/*"),
@@ -263,6 +267,7 @@ def test_s3_access_is_limited_to_each_functions_prefixes():
 def test_table_access_only_where_envelopes_are_stored():
     with_table = {"SendEnvelopeFunction", "GetEnvelopeFunction", "GetDocumentsFunction"}
     with_table |= {"VoidEnvelopeFunction", "ProcessInboxFunction"}
+    with_table |= {"EventsFunction"}
     for function_id in FUNCTION_IDS:
         templates = _policy_templates(function_id)
         if function_id in with_table:
@@ -530,3 +535,30 @@ def test_function_environment_fills_in_names_it_was_not_given():
     )
     assert environment["ENVELOPE_TABLE_NAME"] == "given-table"
     assert environment["DOCUMENTS_BUCKET_NAME"] == "st-documents-123456789012-us-east-1"
+
+
+# ---------------------------------------------------------------------------- Connect
+
+
+def test_connect_events_queue_has_a_dead_letter_queue_and_encryption():
+    queue = RESOURCES["ConnectEventsQueue"]["Properties"]
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {
+        "Fn::GetAtt": ["ConnectEventsDeadLetterQueue", "Arn"]
+    }
+    assert queue["SqsManagedSseEnabled"] is True
+    assert RESOURCES["ConnectEventsDeadLetterQueue"]["Properties"]["SqsManagedSseEnabled"] is True
+    # Lambda's advice: visibility at least six times the consuming function's timeout
+    timeout = function_properties(TEMPLATE, "EventsFunction")["Timeout"]
+    assert queue["VisibilityTimeout"] >= 6 * timeout
+
+
+def test_webhook_only_queues_and_events_function_reports_partial_failures():
+    assert _allowed("DocuSignWebhookFunction") == {
+        ("secretsmanager:GetSecretValue", SECRETS_ARN),
+        ("sqs:SendMessage", "!GetAtt ConnectEventsQueue.Arn"),
+    }
+    events = RESOURCES["EventsFunction"]["Properties"]["Events"]["ConnectEvents"]
+    assert events["Type"] == "SQS"
+    assert events["Properties"]["Queue"] == {"Fn::GetAtt": ["ConnectEventsQueue", "Arn"]}
+    assert events["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert ("events:PutEvents", "!GetAtt ConnectorEventBus.Arn") in _allowed("EventsFunction")

@@ -201,7 +201,8 @@ def parse_message(connection: str, body: bytes) -> ConnectEvent | None:
     if not isinstance(message, dict):
         raise BadRequest("the message must be a JSON object", code="UNSUPPORTED_CONNECT_FORMAT")
     event = str(message.get("event") or "")
-    data = message.get("data") if isinstance(message.get("data"), dict) else {}
+    raw_data = message.get("data")
+    data: dict[str, Any] = raw_data if isinstance(raw_data, dict) else {}
     envelope_id = str(data.get("envelopeId") or "")
     if not event.startswith(("envelope-", "recipient-")) or not ENVELOPE_ID.match(envelope_id):
         return None

@@ -7,7 +7,6 @@ connection's envelopes by last status change.
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -114,7 +113,7 @@ class EventMarks:
     version: int | None = None
     event_at: str | None = None
     last_synced_at: str | None = None
-    pending_notices: list[dict[str, Any]] = field(default_factory=list)
+    pending_notices: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 class EnvelopeStore:
@@ -167,7 +166,7 @@ class EnvelopeStore:
     # Events are applied with optimistic concurrency: the item is read with its `version`,
     # the change is worked out, and the write succeeds only if the version is still the one
     # read. `eventAt` is the moment of the newest snapshot applied (monotonic status), and
-    # `pendingNotices` the status changes not yet published (an outbox on the item).
+    # `pendingNotices` the status changes not yet published, by id (an outbox on the item).
 
     def get_for_update(self, envelope_id: str) -> tuple[EnvelopeRecord | None, EventMarks]:
         """The record with what `apply_event` needs to write it back safely."""
@@ -178,7 +177,7 @@ class EnvelopeStore:
         if not item:
             return None, EventMarks(exists=False)
         version = item.get("version")
-        notices = json.loads(item["pendingNotices"]) if item.get("pendingNotices") else []
+        notices = _plain(dict(item.get("pendingNotices") or {}))
         return _from_item(item), EventMarks(
             exists=True,
             version=int(version) if version is not None else None,
@@ -193,7 +192,7 @@ class EnvelopeStore:
         marks: EventMarks,
         *,
         event_at: str | None,
-        pending_notices: list[dict[str, Any]],
+        pending_notices: dict[str, dict[str, Any]],
     ) -> int | None:
         """Write `record` if the item is still as `marks` saw it; its new version, or None when
         someone else wrote it in between (read again and retry)."""
@@ -205,7 +204,7 @@ class EnvelopeStore:
         if event_at:
             item["eventAt"] = event_at
         if pending_notices:
-            item["pendingNotices"] = json.dumps(pending_notices, separators=(",", ":"))
+            item["pendingNotices"] = pending_notices
         names = {"#c": "connection", "#v": "version"}
         values: dict[str, Any] = {":c": record.connection}
         if not marks.exists:
@@ -237,21 +236,21 @@ class EnvelopeStore:
             raise
         return version
 
-    def clear_notices(self, envelope_id: str, version: int) -> None:
-        """Forget published notices, unless a newer write (which carries them on) came since."""
-        from botocore.exceptions import ClientError
-
-        try:
-            self.table.update_item(
-                Key={"pk": f"ENV#{envelope_id}", "sk": STATE_SK},
-                UpdateExpression="REMOVE pendingNotices",
-                ConditionExpression="#v = :v",
-                ExpressionAttributeNames={"#v": "version"},
-                ExpressionAttributeValues={":v": version},
-            )
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
+    def clear_notices(self, envelope_id: str, notice_ids: list[str]) -> None:
+        """Forget published notices. The version moves on, so that a writer who read them
+        before they were published cannot put them back."""
+        if not notice_ids:
+            return
+        names = {f"#n{i}": notice_id for i, notice_id in enumerate(notice_ids)}
+        names["#v"] = "version"
+        removals = ", ".join(f"pendingNotices.#n{i}" for i in range(len(notice_ids)))
+        self.table.update_item(
+            Key={"pk": f"ENV#{envelope_id}", "sk": STATE_SK},
+            UpdateExpression=f"REMOVE {removals} SET #v = if_not_exists(#v, :zero) + :one",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues={":zero": 0, ":one": 1},
+        )
 
     def record_archive(
         self, envelope_id: str, documents: list[StoredDocument], fetched_at: str

@@ -1,0 +1,49 @@
+"""EventsFunction: applies queued DocuSign Connect events to the envelope table.
+
+SQS batches with partial failures: a message that cannot be applied is reported alone and
+retried, then dead-lettered, while the rest of its batch is applied.
+"""
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from docusign_connector.envelope_events import apply_connect_message
+
+logger = Logger()
+metrics = Metrics()
+# A batch whose every message failed is reported message by message too, so the messages
+# follow the same path (retries, then the dead-letter queue).
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+_context: Any = None
+
+
+def _remaining_seconds() -> float:
+    if _context is None:
+        return 60.0
+    return float(_context.get_remaining_time_in_millis()) / 1000
+
+
+def apply_record(record: SQSRecord) -> None:
+    outcome = apply_connect_message(record.body, deadline=_remaining_seconds)
+    if outcome.applied:
+        metrics.add_metric(name="EnvelopeEventsApplied", unit=MetricUnit.Count, value=1)
+    if outcome.archived:
+        metrics.add_metric(name="EnvelopesArchived", unit=MetricUnit.Count, value=1)
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    global _context
+    _context = context
+    return process_partial_response(
+        event=event, record_handler=apply_record, processor=processor, context=context
+    )

@@ -1,0 +1,515 @@
+"""Applying what DocuSign reports (Connect events, the reconciler's list of changes) to the
+envelope table: idempotent, monotonic, with history, archive on completion and a published
+`Envelope Status Changed` event for every status change.
+
+Every report is a *snapshot*: the envelope (or one recipient) as DocuSign saw it at a moment.
+Snapshots are ordered by that moment, then by how far the envelope had got (status rank), then
+by how far its recipients had got; a snapshot that is not newer than the one applied changes
+nothing. A finished envelope (completed, declined, voided) never goes back, whatever the
+clocks say, and a recipient's status never goes back either.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from typing import Any
+
+from aws_lambda_powertools import Logger
+
+from . import clock
+from .connect import ConnectEvent
+from .envelopes import _download_documents, record_from_envelope
+from .service import Services, get_services
+from .store import EnvelopeRecord, RecipientState
+
+logger = Logger(child=True)
+
+EVENT_SOURCE = "docusign-connector"
+DETAIL_TYPE = "Envelope Status Changed"
+MAX_WRITE_ATTEMPTS = 25
+# A status change its writer has not published after this long, it never will (it failed).
+ABANDONED_NOTICE_SECONDS = 120
+
+STATUS_RANK = {
+    "created": 1,
+    "correct": 2,
+    "sent": 2,
+    "delivered": 3,
+    "signed": 4,
+    "completed": 5,
+    "declined": 5,
+    "voided": 5,
+}
+RECIPIENT_RANK = {
+    "created": 1,
+    "sent": 2,
+    "autoresponded": 2,
+    "authenticationfailed": 2,
+    "faxpending": 2,
+    "delivered": 3,
+    "signed": 4,
+    "completed": 5,
+    "declined": 5,
+}
+ENVELOPE_EVENT_STATUS = {
+    "envelope-created": "created",
+    "envelope-sent": "sent",
+    "envelope-resent": "sent",
+    "envelope-delivered": "delivered",
+    "envelope-corrected": "correct",
+    "envelope-completed": "completed",
+    "envelope-declined": "declined",
+    "envelope-voided": "voided",
+}
+RECIPIENT_EVENT_STATUS = {
+    "recipient-sent": "sent",
+    "recipient-resent": "sent",
+    "recipient-delivered": "delivered",
+    "recipient-completed": "completed",
+    "recipient-declined": "declined",
+    "recipient-autoresponded": "autoresponded",
+    "recipient-authenticationfailed": "authenticationfailed",
+}
+
+Deadline = Callable[[], float] | None
+
+
+def sortable_time(value: str | None) -> str | None:
+    """A DocuSign date as fixed-width UTC text with microseconds, so text order is time
+    order (DocuSign writes 7 fractional digits, our records 3)."""
+    moment = clock.parse(value)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ") if moment else None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One report about an envelope, whoever made it."""
+
+    connection: str
+    envelope_id: str
+    event: str  # e.g. envelope-completed, recipient-sent; `envelope-{status}` for the reconciler
+    at: str | None  # sortable_time of the moment DocuSign described
+    summary: dict[str, Any] | None  # DocuSign's envelope JSON at that moment, if it came
+    recipient_id: str | None = None
+    source: str = "connect"
+
+    @classmethod
+    def from_connect(cls, event: ConnectEvent) -> Snapshot:
+        summary = event.summary
+        at = sortable_time(event.generated_date_time)
+        if at is None and summary:
+            # No generatedDateTime (DocuSign's sample leaves it empty): the summary's own dates.
+            at = _latest(summary.get("statusChangedDateTime"), summary.get("lastModifiedDateTime"))
+        return cls(
+            connection=event.connection,
+            envelope_id=event.envelope_id,
+            event=event.event,
+            at=at,
+            summary=summary,
+            recipient_id=event.recipient_id,
+            source="connect",
+        )
+
+    @classmethod
+    def from_listing(cls, connection: str, envelope: dict[str, Any]) -> Snapshot:
+        """An envelope from "list status changes": as of its latest change."""
+        status = str(envelope.get("status") or "").lower()
+        return cls(
+            connection=connection,
+            envelope_id=str(envelope.get("envelopeId") or "").lower(),
+            event=f"envelope-{status}",
+            at=_latest(envelope.get("statusChangedDateTime"), envelope.get("lastModifiedDateTime")),
+            summary=envelope,
+            source="reconcile",
+        )
+
+    @property
+    def status(self) -> str | None:
+        if self.summary and self.summary.get("status"):
+            return str(self.summary["status"]).lower()
+        return ENVELOPE_EVENT_STATUS.get(self.event)
+
+
+def _latest(*values: Any) -> str | None:
+    times = [t for t in (sortable_time(str(v)) for v in values if v) if t]
+    return max(times) if times else None
+
+
+@dataclass
+class Outcome:
+    envelope_id: str
+    applied: bool  # the table changed
+    old_status: str | None
+    new_status: str | None
+    archived: bool = False
+    skipped: str | None = None  # why nothing was done
+
+
+# ---------------------------------------------------------------------------------- merging
+
+
+def _rank(recipient: RecipientState) -> int:
+    return RECIPIENT_RANK.get((recipient.status or "").lower(), 0)
+
+
+def _recipient_progress(recipients: Iterable[RecipientState]) -> int:
+    return sum(_rank(r) for r in recipients)
+
+
+def _key(
+    at: str | None, status: str | None, recipients: Iterable[RecipientState]
+) -> tuple[str, int, int]:
+    return (at or "", STATUS_RANK.get(status or "", 0), _recipient_progress(recipients))
+
+
+def _union_recipients(
+    base: list[RecipientState], other: list[RecipientState]
+) -> list[RecipientState]:
+    """`base`, with what only `other` knows filled in (recipients, names, e-mails), and with
+    each recipient at the furthest status either list reports: a status never goes back."""
+    others = {r.recipient_id: r for r in other if r.recipient_id}
+    merged = []
+    for recipient in base:
+        known = others.get(recipient.recipient_id) if recipient.recipient_id else None
+        if known is not None:
+            ahead = known if _rank(known) > _rank(recipient) else recipient
+            recipient = replace(
+                recipient,
+                email=recipient.email or known.email,
+                name=recipient.name or known.name,
+                routing_order=recipient.routing_order or known.routing_order,
+                status=ahead.status,
+                signed_date_time=ahead.signed_date_time or recipient.signed_date_time,
+                declined_reason=ahead.declined_reason or recipient.declined_reason,
+            )
+        merged.append(recipient)
+    seen = {r.recipient_id for r in merged}
+    merged.extend(r for r in other if r.recipient_id and r.recipient_id not in seen)
+    return merged
+
+
+def _fill_in(previous: EnvelopeRecord, older: EnvelopeRecord) -> EnvelopeRecord:
+    """An older report does not change the status, but what only it knows is kept."""
+    recipients = _union_recipients(previous.recipients, older.recipients)
+    return replace(
+        previous,
+        recipients=recipients,
+        email_subject=previous.email_subject or older.email_subject,
+        custom_fields=previous.custom_fields or older.custom_fields,
+        sent_date_time=previous.sent_date_time or older.sent_date_time,
+        transaction_id=previous.transaction_id or older.transaction_id,
+    )
+
+
+def _raise_recipient(
+    recipients: list[RecipientState], recipient_id: str, status: str, when: str | None
+) -> list[RecipientState]:
+    """One recipient's status from a recipient event that brought no envelope summary."""
+    out = list(recipients)
+    for index, recipient in enumerate(out):
+        if recipient.recipient_id == recipient_id:
+            if RECIPIENT_RANK.get(status, 0) > _rank(recipient):
+                out[index] = replace(
+                    recipient,
+                    status=status,
+                    signed_date_time=when if status == "completed" else recipient.signed_date_time,
+                )
+            return out
+    out.append(
+        RecipientState(
+            type="signer",
+            recipient_id=recipient_id,
+            status=status,
+            signed_date_time=when if status == "completed" else None,
+        )
+    )
+    return out
+
+
+def merge(
+    previous: EnvelopeRecord | None, stored_at: str | None, snapshot: Snapshot
+) -> tuple[EnvelopeRecord | None, str | None]:
+    """The record after `snapshot` (None when it cannot make one) and the moment of the newest
+    snapshot applied so far."""
+    status = snapshot.status
+    stored_at = stored_at or (
+        sortable_time(previous.status_changed_date_time) if previous else None
+    )
+    when_ms = clock.normalize(snapshot.at) if snapshot.at else None
+    if previous is None:
+        if snapshot.summary is not None and status:
+            record = record_from_envelope(
+                {"envelopeId": snapshot.envelope_id, **snapshot.summary},
+                snapshot.connection,
+                None,
+                snapshot.source,
+            )
+        else:
+            record = EnvelopeRecord(
+                envelope_id=snapshot.envelope_id,
+                connection=snapshot.connection,
+                # A recipient event means the envelope went out; a report with a status
+                # (even an older one) will say more.
+                status=status or "sent",
+                source=snapshot.source,
+                status_changed_date_time=when_ms if status else None,
+                created_at=clock.now_iso(),
+                last_synced_at=clock.now_iso(),
+            )
+        if not status:
+            return _apply_recipient_event(record, snapshot, when_ms), None
+        record.status_changed_date_time = record.status_changed_date_time or when_ms
+        return _apply_recipient_event(record, snapshot, when_ms), snapshot.at
+
+    record = previous
+    newest = stored_at
+    if status and snapshot.at:
+        incoming = (
+            record_from_envelope(
+                {"envelopeId": snapshot.envelope_id, **snapshot.summary},
+                snapshot.connection,
+                previous,
+                snapshot.source,
+            )
+            if snapshot.summary is not None
+            else None
+        )
+        incoming_recipients = incoming.recipients if incoming else previous.recipients
+        newer = _key(snapshot.at, status, incoming_recipients) > _key(
+            stored_at, previous.status, previous.recipients
+        )
+        # A finished envelope stays finished, whatever the clocks say.
+        final = previous.terminal and status != previous.status
+        if newer and not final:
+            if incoming is None:
+                incoming = replace(
+                    previous,
+                    status=status,
+                    source=snapshot.source,
+                    status_changed_date_time=when_ms,
+                    last_synced_at=clock.now_iso(),
+                )
+                if status == "completed":
+                    incoming.completed_date_time = incoming.completed_date_time or when_ms
+            incoming.recipients = _union_recipients(incoming.recipients, previous.recipients)
+            incoming.created_at = previous.created_at
+            if not incoming.status_changed_date_time:
+                incoming.status_changed_date_time = when_ms
+            record = incoming
+            newest = snapshot.at
+        elif incoming is not None:
+            record = _fill_in(previous, incoming)
+    return _apply_recipient_event(record, snapshot, when_ms), newest
+
+
+def _apply_recipient_event(
+    record: EnvelopeRecord, snapshot: Snapshot, when: str | None
+) -> EnvelopeRecord:
+    """A recipient event always raises its recipient (never lowers it), old or not."""
+    if not snapshot.recipient_id or not snapshot.event.startswith("recipient-"):
+        return record
+    status = None
+    if snapshot.summary:
+        reported = record_from_envelope(
+            {"envelopeId": snapshot.envelope_id, **snapshot.summary},
+            record.connection,
+            None,
+            snapshot.source,
+        )
+        status = next(
+            (r.status for r in reported.recipients if r.recipient_id == snapshot.recipient_id),
+            None,
+        )
+    status = (status or RECIPIENT_EVENT_STATUS.get(snapshot.event) or "").lower()
+    if not status:
+        return record
+    raised = _raise_recipient(record.recipients, snapshot.recipient_id, status, when)
+    return record if raised == record.recipients else replace(record, recipients=raised)
+
+
+def _same(a: EnvelopeRecord | None, b: EnvelopeRecord) -> bool:
+    if a is None:
+        return False
+    return replace(b, last_synced_at=a.last_synced_at, source=a.source) == a
+
+
+# ------------------------------------------------------------------------------- applying
+
+
+def apply_snapshot(
+    snapshot: Snapshot, *, deadline: Deadline = None, services: Services | None = None
+) -> Outcome:
+    """Apply one report to the table (retrying when another writer got there first), keep
+    it in the history, publish a status change, archive the documents on completion."""
+    services = services or get_services()
+    store = services.store
+    for _ in range(MAX_WRITE_ATTEMPTS):
+        previous, marks = store.get_for_update(snapshot.envelope_id)
+        if previous is not None and previous.connection != snapshot.connection:
+            logger.warning(
+                "report about another connection's envelope ignored",
+                extra={"envelope_id": snapshot.envelope_id, "connection": snapshot.connection},
+            )
+            return Outcome(
+                snapshot.envelope_id,
+                False,
+                previous.status,
+                previous.status,
+                skipped="other connection",
+            )
+        record, newest = merge(previous, marks.event_at, snapshot)
+        if record is None:
+            return Outcome(snapshot.envelope_id, False, None, None, skipped="nothing to apply")
+        old_status = previous.status if previous else None
+        pending = dict(marks.pending_notices)
+        mine: list[str] = []
+        applied = not _same(previous, record)
+        if applied:
+            if record.status != old_status:
+                notice_id = uuid.uuid4().hex
+                pending[notice_id] = _notice(record, old_status, snapshot)
+                mine.append(notice_id)
+            if store.apply_event(record, marks, event_at=newest, pending_notices=pending) is None:
+                continue  # someone else wrote it since we read it: read again
+        break
+    else:
+        raise RuntimeError(f"envelope {snapshot.envelope_id}: too many concurrent writers")
+
+    _keep_in_history(services, snapshot, record)
+    # Our own notices, and any another writer left behind long ago (it stopped before
+    # publishing); theirs while fresh are theirs to publish.
+    due = mine + [
+        notice_id
+        for notice_id, notice in marks.pending_notices.items()
+        if (clock.age_seconds(notice.get("queuedAt")) or 0) > ABANDONED_NOTICE_SECONDS
+    ]
+    if due:
+        _publish([pending[notice_id] for notice_id in due])
+        store.clear_notices(record.envelope_id, due)
+    archived = False
+    if record.status == "completed" and not record.documents_archived:
+        archived = archive_documents(services, record, snapshot.summary, deadline)
+    if applied:
+        logger.info(
+            "envelope updated",
+            extra={
+                "envelope_id": record.envelope_id,
+                "event": snapshot.event,
+                "old_status": old_status,
+                "new_status": record.status,
+                "source": snapshot.source,
+            },
+        )
+    return Outcome(record.envelope_id, applied, old_status, record.status, archived)
+
+
+def _keep_in_history(services: Services, snapshot: Snapshot, record: EnvelopeRecord) -> None:
+    when = clock.normalize(snapshot.at) if snapshot.at else None
+    if snapshot.source == "reconcile":
+        # The reconciler reports states, not events: only a state the history lacks.
+        if any(h["status"] == record.status for h in services.store.history(record.envelope_id)):
+            return
+        when = record.status_changed_date_time or when
+    services.store.add_event_history(
+        record.envelope_id,
+        snapshot.event,
+        snapshot.status or record.status,
+        when or clock.now_iso(),
+        snapshot.source,
+        snapshot.recipient_id,
+    )
+
+
+def _notice(record: EnvelopeRecord, old_status: str | None, snapshot: Snapshot) -> dict[str, Any]:
+    return {
+        "connection": record.connection,
+        "envelopeId": record.envelope_id,
+        "oldStatus": old_status,
+        "newStatus": record.status,
+        "statusChangedDateTime": record.status_changed_date_time,
+        "customFields": dict(record.custom_fields),
+        "emailSubject": record.email_subject,
+        "source": snapshot.source,
+        "event": snapshot.event,
+        "queuedAt": clock.now_iso(),
+    }
+
+
+@lru_cache(maxsize=1)
+def _event_bus() -> str:
+    from .config import _require
+
+    return _require("EVENT_BUS_NAME")
+
+
+@lru_cache(maxsize=1)
+def _events_client() -> Any:
+    import boto3
+
+    return boto3.client("events")
+
+
+def _publish(notices: list[dict[str, Any]]) -> None:
+    """Put each status change on the connector's bus; a refusal raises, so the message is
+    retried and the notices, still pending on the item, are published then."""
+    for start in range(0, len(notices), 10):
+        entries = [
+            {
+                "Source": EVENT_SOURCE,
+                "DetailType": DETAIL_TYPE,
+                "Detail": json.dumps(
+                    {k: v for k, v in notice.items() if k != "queuedAt"}, separators=(",", ":")
+                ),
+                "EventBusName": _event_bus(),
+                "Resources": [],
+            }
+            for notice in notices[start : start + 10]
+        ]
+        answer = _events_client().put_events(Entries=entries)
+        if answer.get("FailedEntryCount"):
+            raise RuntimeError(f"EventBridge refused {answer['FailedEntryCount']} event(s)")
+
+
+def archive_documents(
+    services: Services,
+    record: EnvelopeRecord,
+    summary: dict[str, Any] | None,
+    deadline: Deadline = None,
+) -> bool:
+    """Download the signed documents and the Summary into S3 once, for good; streamed."""
+    connection = services.connections.get(record.connection)
+    client = services.client(connection, deadline)
+    listed = (summary or {}).get("envelopeDocuments")
+    if not (isinstance(listed, list) and any(d.get("documentId") for d in listed)):
+        listed = None
+    documents = _download_documents(services, client, record, listed)
+    services.store.record_archive(record.envelope_id, documents, clock.now_iso())
+    logger.info(
+        "documents archived",
+        extra={
+            "envelope_id": record.envelope_id,
+            "documents": len(documents),
+            "docusign_calls": client.calls,
+        },
+    )
+    return True
+
+
+def apply_connect_message(
+    body: str, *, deadline: Deadline = None, services: Services | None = None
+) -> Outcome:
+    """One queued Connect message; a malformed one raises ValueError (it is poison)."""
+    message = json.loads(body)
+    if not isinstance(message, dict):
+        raise ValueError("the message is not a JSON object")
+    event = ConnectEvent.from_message(message)
+    return apply_snapshot(Snapshot.from_connect(event), deadline=deadline, services=services)
+
+
+def reset_clients() -> None:
+    _event_bus.cache_clear()
+    _events_client.cache_clear()
