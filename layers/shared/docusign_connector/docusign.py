@@ -526,6 +526,51 @@ class DocuSignClient:
         response = self._send("GET", "/templates", params=params)
         return _body(response)
 
+    # -- Connect and status changes ----------------------------------------------------------
+
+    def list_status_changes(
+        self,
+        from_date: str,
+        *,
+        to_date: str | None = None,
+        include: str = "recipients,custom_fields",
+        page_size: int = 100,
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """Every envelope of the account whose status changed since `from_date` (ISO 8601,
+        UTC), with DocuSign's `lastQueriedDateTime`. One call per `page_size` envelopes: the
+        way to follow many envelopes without polling each one (DocuSign's polling rule)."""
+        envelopes: list[dict[str, Any]] = []
+        last_queried: str | None = None
+        start = 0
+        while True:
+            params = {
+                "from_date": from_date,
+                "from_to_status": "changed",
+                "include": include,
+                "count": str(page_size),
+                "start_position": str(start),
+            }
+            if to_date:
+                params["to_date"] = to_date
+            body = _body(self._send("GET", "/envelopes", params=params))
+            page = [e for e in body.get("envelopes") or [] if isinstance(e, dict)]
+            envelopes.extend(page)
+            last_queried = str(body.get("lastQueriedDateTime") or "") or last_queried
+            total = str(body.get("totalSetSize") or "0")
+            if not page or start + len(page) >= (int(total) if total.isdigit() else 0):
+                return envelopes, last_queried
+            start += len(page)
+
+    def list_connect_configurations(self) -> list[dict[str, Any]]:
+        """The account's Connect configurations (`connectCustomConfiguration`)."""
+        body = _body(self._send("GET", "/connect"))
+        return [c for c in body.get("configurations") or [] if isinstance(c, dict)]
+
+    def create_connect_configuration(self, configuration: dict[str, Any]) -> dict[str, Any]:
+        """Register a Connect configuration; not retried (a retry could make a second one)."""
+        response = self._send("POST", "/connect", json_body=configuration, retry=False)
+        return _body(response)
+
 
 def _jitter() -> float:
     # A little spread so that callers told the same Retry-After do not all come back at once.
