@@ -25,6 +25,7 @@ def handle_record(record: SQSRecord) -> None:
         process_manifest(
             manifest,
             deadline=(lambda: context.get_remaining_time_in_millis() / 1000) if context else None,
+            lambda_context=context,
         )
 
 

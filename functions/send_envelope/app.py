@@ -23,6 +23,7 @@ def post_envelope(request: Request) -> JsonResponse:
         body,
         idempotency_key=request.header("Idempotency-Key"),
         deadline=request.remaining_seconds,
+        lambda_context=request.context,
     )
     metrics.add_metric(name="EnvelopesSent", unit=MetricUnit.Count, value=1)
     return JsonResponse(result, 201)

@@ -414,3 +414,26 @@ def test_void_refused_for_a_voided_envelope_without_a_lost_answer_stays_a_409(
     assert result.body["error"]["code"] == "INVALID_STATE"
     assert len(docusign_requests(emulator, "PUT")) == 1
     assert docusign_requests(emulator, "GET") == []
+
+
+def test_latency_past_the_budget_then_a_retry_in_another_container(
+    acme: Any, emulator: Any
+) -> None:
+    """The retry lands in a fresh container, which knows nothing of the first attempt: the
+    table's transaction marker makes it look the envelope up before posting."""
+    from docusign_connector.service import reset_services
+
+    emulator.state.faults.add(
+        "latency", count=1, path=CREATE_PATH, method="POST", latency_seconds=4
+    )
+    before = envelope_count(emulator)
+    late = send_within(5, simple_body(), key="resilience-slow-elsewhere")
+    assert late.status == 503, late.body
+    assert wait_for_envelopes(emulator, before + 1) == before + 1
+
+    reset_services()  # a new container: no memory of the unknown outcome
+    retried = send_within(29, simple_body(), key="resilience-slow-elsewhere")
+
+    assert retried.status == 201, retried.body
+    assert envelope_count(emulator) == before + 1
+    assert len(envelope_creates(emulator)) == 1

@@ -33,6 +33,7 @@ from .models import (
 from .service import Services, get_services
 from .store import (
     EnvelopeRecord,
+    claim_transaction,
     InvalidPageToken,
     RecipientState,
     StoredDocument,
@@ -133,6 +134,7 @@ def send_envelope(
     *,
     idempotency_key: str | None = None,
     deadline: Deadline = None,
+    lambda_context: Any = None,
     services: Services | None = None,
 ) -> SendEnvelopeResponse:
     """Send once per Idempotency-Key: the same key and body return the first answer; the same
@@ -163,6 +165,9 @@ def send_envelope(
         expires_after_seconds=IDEMPOTENCY_SECONDS,
         raise_on_no_idempotency_key=True,
     )
+    if lambda_context is not None:
+        # An in-progress record then expires with this invocation, not after an hour.
+        config.register_lambda_context(lambda_context)
 
     @idempotent_function(
         data_keyword_argument="claim", persistence_store=persistence, config=config
@@ -207,7 +212,10 @@ def _send_envelope(
             code="ENVELOPE_TOO_LARGE",
         )
     client = services.client(connection, deadline)
-    summary = client.create_envelope(definition, sources)
+    # A keyed send that an earlier attempt already posted (its answer lost, its container
+    # gone) is looked up by transactionId first, whichever container retries it.
+    first_attempt = idempotency_key is None or claim_transaction(services.store, transaction_id)
+    summary = client.create_envelope(definition, sources, look_up_first=not first_attempt)
     envelope_id = str(summary["envelopeId"])
     status = str(summary.get("status") or request.status).lower()
     status_time = clock.normalize(summary.get("statusDateTime")) or clock.now_iso()

@@ -87,6 +87,7 @@ def _send_one(
     body: Any,
     services: Services,
     deadline: Any,
+    lambda_context: Any = None,
 ) -> dict[str, Any]:
     try:
         if not isinstance(body, dict):
@@ -101,6 +102,7 @@ def _send_one(
             request,
             idempotency_key=key,
             deadline=deadline,
+            lambda_context=lambda_context,
             services=services,
         )
         return result.dump()
@@ -130,7 +132,11 @@ def _read_manifest(manifest: Manifest, services: Services) -> tuple[Any, str]:
 
 
 def process_manifest(
-    manifest: Manifest, *, deadline: Any = None, services: Services | None = None
+    manifest: Manifest,
+    *,
+    deadline: Any = None,
+    lambda_context: Any = None,
+    services: Services | None = None,
 ) -> dict[str, Any]:
     services = services or get_services()
     if manifest.bucket != services.settings.documents_bucket_name:
@@ -148,11 +154,16 @@ def process_manifest(
             if set(data) - {"envelopes"}:
                 raise BadRequest("a batch manifest holds only 'envelopes'", code="INVALID_MANIFEST")
             result["envelopes"] = [
-                {"index": i, **_send_one(manifest, version, i, item, services, deadline)}
+                {
+                    "index": i,
+                    **_send_one(manifest, version, i, item, services, deadline, lambda_context),
+                }
                 for i, item in enumerate(items)
             ]
         else:
-            result.update(_send_one(manifest, version, None, data, services, deadline))
+            result.update(
+                _send_one(manifest, version, None, data, services, deadline, lambda_context)
+            )
     except ConnectorError as exc:
         if _is_transient(exc):
             raise

@@ -45,5 +45,8 @@ def get_services() -> Services:
 
 def reset_services() -> None:
     """Forget every cached client, token and setting (tests; a new container in effect)."""
+    from . import docusign
+
     get_services.cache_clear()
     get_settings.cache_clear()
+    docusign._UNSETTLED_TRANSACTIONS.clear()

@@ -451,3 +451,30 @@ def list_envelopes(
 def _key_of(record: EnvelopeRecord) -> dict[str, Any]:
     item = _to_item(record)
     return {k: item[k] for k in ("pk", "sk", "connection", "statusChangedAt")}
+
+
+TRANSACTION_MARKER_SECONDS = 7 * 24 * 3600  # DocuSign keeps a transactionId for 7 days
+
+
+def claim_transaction(store: EnvelopeStore, transaction_id: str) -> bool:
+    """Note that a create with this transactionId is about to be posted. False when an earlier
+    attempt (in any container) already got that far: its outcome may be unknown, so the
+    envelope must be looked up by transactionId before anything is posted again."""
+    import time
+
+    from botocore.exceptions import ClientError
+
+    try:
+        store.table.put_item(
+            Item={
+                "pk": f"TXN#{transaction_id}",
+                "sk": "CREATE",
+                "expiresAt": int(time.time()) + TRANSACTION_MARKER_SECONDS,
+            },
+            ConditionExpression="attribute_not_exists(pk)",
+        )
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
