@@ -33,10 +33,10 @@ from .models import (
 from .service import Services, get_services
 from .store import (
     EnvelopeRecord,
-    claim_transaction,
     InvalidPageToken,
     RecipientState,
     StoredDocument,
+    claim_transaction,
     list_envelopes,
 )
 
