@@ -28,6 +28,7 @@ from local.template import (
     DEFAULT_STACK_NAME,
     FUNCTION_TYPE,
     Resolver,
+    UnresolvableError,
     physical_names,
 )
 
@@ -577,8 +578,11 @@ def _queue_logical_id(queue: Any) -> str | None:
 
 def event_sources(
     template: Mapping[str, Any],
+    parameters: Mapping[str, Any] | None = None,
 ) -> tuple[list[SqsEventSource], list[ScheduleEventSource]]:
-    """The SQS and schedule events of every function in the template."""
+    """The SQS and schedule events of every function in the template (a schedule may be
+    built from parameters, e.g. `!Sub "rate(${Minutes} minutes)"`)."""
+    resolver = Resolver(template, parameters=parameters)
     queues: list[SqsEventSource] = []
     schedules: list[ScheduleEventSource] = []
     for function_id, resource in (template.get("Resources") or {}).items():
@@ -602,6 +606,11 @@ def event_sources(
                 )
             elif event.get("Type") in ("Schedule", "ScheduleV2"):
                 expression = properties.get("Schedule") or properties.get("ScheduleExpression")
+                if isinstance(expression, dict):
+                    try:
+                        expression = resolver.resolve_string(expression)
+                    except (UnresolvableError, ValueError):
+                        expression = None
                 interval = rate_seconds(expression) if isinstance(expression, str) else None
                 if interval is None:
                     continue
@@ -694,8 +703,9 @@ class EventSourcePoller:
         stack_name: str = DEFAULT_STACK_NAME,
         wait_seconds: int = 1,
         log: Callable[[str], None] | None = None,
+        parameters: Mapping[str, Any] | None = None,
     ) -> None:
-        queues, schedules = event_sources(template)
+        queues, schedules = event_sources(template, parameters)
         self.queue_sources = [s for s in queues if s.enabled and s.queue_id in queue_urls]
         self.schedule_sources = [s for s in schedules if s.enabled]
         self.queue_urls = dict(queue_urls)

@@ -308,6 +308,7 @@ class LocalStack:
             aws_url,
             region=config.region,
             stack_name=config.stack_name,
+            parameters=config.parameters,
         ).start()
 
     def _register_demo_connection(self, put_connection_secret: Any, aws_url: str) -> None:

@@ -28,7 +28,7 @@ def connect_environment(stack: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """The variables the template gives the Connect functions (queue, event bus…)."""
     from docusign_connector import connect, envelope_events
 
-    for function_id in ("DocuSignWebhookFunction", "EventsFunction"):
+    for function_id in ("DocuSignWebhookFunction", "EventsFunction", "ReconcileFunction"):
         environment = function_environment(
             TEMPLATE, function_id, stack.resources, stack_name=STACK_NAME, region=REGION
         )
@@ -615,3 +615,79 @@ def test_after_envelope_completed_the_documents_action_makes_no_docusign_call(
         body = s3.get_object(Bucket=stack.bucket, Key=document["s3Key"])["Body"].read()
         assert body.startswith(b"%PDF")
         assert hashlib.sha256(body).hexdigest() == document["sha256"]
+
+
+# ------------------------------------------------------------------------------ reconcile
+
+
+@pytest.fixture(scope="module")
+def quiet(connections: Any) -> Any:
+    """A connection whose account has no Connect configuration at all."""
+    return connections.create("quiet-account")
+
+
+def test_reconciler_catches_a_change_that_no_event_reported(
+    quiet: Any, stack: Any, emulator: Any, status_changes: str
+) -> None:
+    import re
+
+    from docusign_connector.reconcile import reconcile_connection
+    from tests.integration.helpers import documents, docusign_requests, send, simple_body
+
+    published(stack, status_changes)
+    changed = send("quiet-account", simple_body(customFields={"caseId": "QF-9"})).body["envelopeId"]
+    unchanged = send("quiet-account", simple_body()).body["envelopeId"]
+    emulator.state.complete(changed)  # no Connect: nobody tells the connector
+    emulator.state.clear_requests()
+
+    run = reconcile_connection("quiet-account")
+
+    assert run.error is None and run.changed == 2
+    requests = docusign_requests(emulator)
+    listings = [r for r in requests if r["method"] == "GET" and r["path"].endswith("/envelopes")]
+    assert len(listings) == 1  # one call for the connection ...
+    assert listings[0]["query"]["from_date"] == run.from_date
+    # ... and never one per envelope (only the archive of the completed one follows)
+    assert not [r for r in requests if re.search(r"/envelopes/[0-9a-f-]{36}$", r["path"])]
+    record = invoke_status("quiet-account", changed)
+    assert record["status"] == "completed"
+    assert record["source"] == "reconcile"
+    assert record["history"][-1]["event"] == "envelope-completed"
+    assert record["history"][-1]["source"] == "reconcile"
+    assert invoke_status("quiet-account", unchanged)["status"] == "sent"
+    (notice,) = published(stack, status_changes)
+    assert (notice["envelopeId"], notice["oldStatus"], notice["newStatus"]) == (
+        changed,
+        "sent",
+        "completed",
+    )
+    assert notice["customFields"] == {"caseId": "QF-9"}
+
+    emulator.state.clear_requests()
+    assert documents("quiet-account", changed).status == 200
+    assert docusign_requests(emulator) == []  # archived by the reconciler
+
+    # The next run starts from this one (minus the overlap), and applies nothing twice.
+    again = reconcile_connection("quiet-account")
+    assert again.from_date > run.from_date
+    assert again.applied == 0
+    assert published(stack, status_changes) == []
+
+
+def test_reconcile_function_goes_through_every_connection_and_survives_failures(
+    quiet: Any, connections: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from docusign_connector import reconcile
+    from functions.reconcile import app
+    from tests.support.lambda_events import FakeLambdaContext
+
+    connections.create("no-consent-yet", consented=False)
+    listed = reconcile.connection_names("docusign-connector/connections")
+    assert {"quiet-account", "no-consent-yet"} <= set(listed)
+    monkeypatch.setattr(
+        reconcile, "connection_names", lambda prefix: ["no-consent-yet", "quiet-account"]
+    )
+    result = app.lambda_handler({"source": "aws.events"}, FakeLambdaContext("reconcile"))
+    failed, done = result["connections"]
+    assert failed["connection"] == "no-consent-yet" and failed["error"] == "CONSENT_REQUIRED"
+    assert done["connection"] == "quiet-account" and done["error"] is None

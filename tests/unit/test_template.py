@@ -204,9 +204,29 @@ def test_functions_map_to_modules_and_settings():
 # ---------------------------------------------------------------------------- least privilege
 
 
+def _explained_exceptions():
+    """(function, Sid) of the statements a function's Metadata explains as exceptions."""
+    return {
+        (function_id, exception["Sid"])
+        for function_id in FUNCTION_IDS
+        for exception in (RESOURCES[function_id].get("Metadata") or {}).get(
+            "LeastPrivilegeExceptions", []
+        )
+        if len(exception.get("Reason", "")) > 40
+    }
+
+
 def test_no_statement_allows_every_resource_or_every_action():
+    explained, allowed_everywhere = _explained_exceptions(), set()
+    for function_id in FUNCTION_IDS:
+        for statement in _statements(_function_policies(function_id)):
+            if "*" in _as_list(statement.get("Resource", [])):
+                # Only actions that AWS cannot scope, each explained in the Metadata.
+                assert (function_id, statement.get("Sid")) in explained, statement
+                assert _as_list(statement["Action"]) == ["secretsmanager:ListSecrets"], statement
+                allowed_everywhere.add(id(statement))
     for statement in _statements(RESOURCES):
-        if statement.get("Effect") != "Allow":
+        if statement.get("Effect") != "Allow" or id(statement) in allowed_everywhere:
             continue
         for resource in _as_list(statement.get("Resource", [])):
             assert resource != "*", statement
@@ -230,7 +250,11 @@ def test_every_function_reads_only_connection_secrets(function_id):
     secret_grants = {
         pair for pair in _allowed(function_id) if pair[0].startswith("secretsmanager:")
     }
-    assert secret_grants == {("secretsmanager:GetSecretValue", SECRETS_ARN)}
+    expected = {("secretsmanager:GetSecretValue", SECRETS_ARN)}
+    if function_id == "ReconcileFunction":
+        # It finds the connections by listing the secrets under the prefix.
+        expected.add(("secretsmanager:ListSecrets", "*"))
+    assert secret_grants == expected
 
 
 def test_s3_access_is_limited_to_each_functions_prefixes():
@@ -247,6 +271,10 @@ def test_s3_access_is_limited_to_each_functions_prefixes():
             ("s3:PutObject", f"{BUCKET_ARN}/outbox/*"),
         },
         "EventsFunction": {
+            ("s3:PutObject", f"{BUCKET_ARN}/signed/*"),
+            ("s3:AbortMultipartUpload", f"{BUCKET_ARN}/signed/*"),
+        },
+        "ReconcileFunction": {
             ("s3:PutObject", f"{BUCKET_ARN}/signed/*"),
             ("s3:AbortMultipartUpload", f"{BUCKET_ARN}/signed/*"),
         },
@@ -267,7 +295,7 @@ def test_s3_access_is_limited_to_each_functions_prefixes():
 def test_table_access_only_where_envelopes_are_stored():
     with_table = {"SendEnvelopeFunction", "GetEnvelopeFunction", "GetDocumentsFunction"}
     with_table |= {"VoidEnvelopeFunction", "ProcessInboxFunction"}
-    with_table |= {"EventsFunction"}
+    with_table |= {"EventsFunction", "ReconcileFunction"}
     for function_id in FUNCTION_IDS:
         templates = _policy_templates(function_id)
         if function_id in with_table:
@@ -562,3 +590,14 @@ def test_webhook_only_queues_and_events_function_reports_partial_failures():
     assert events["Properties"]["Queue"] == {"Fn::GetAtt": ["ConnectEventsQueue", "Arn"]}
     assert events["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert ("events:PutEvents", "!GetAtt ConnectorEventBus.Arn") in _allowed("EventsFunction")
+
+
+def test_reconciler_runs_on_the_configurable_schedule():
+    (event,) = RESOURCES["ReconcileFunction"]["Properties"]["Events"].values()
+    assert event["Type"] == "Schedule"
+    assert event["Properties"]["Schedule"] == {
+        "Fn::Sub": "rate(${ReconcileIntervalMinutes} minutes)"
+    }
+    parameter = TEMPLATE["Parameters"]["ReconcileIntervalMinutes"]
+    assert parameter["Default"] == 20
+    assert parameter["MinValue"] >= 2  # "rate(1 minutes)" is not a valid expression

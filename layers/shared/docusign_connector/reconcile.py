@@ -1,0 +1,138 @@
+"""The polling fallback: for each connection, one "what changed since the last run" call to
+DocuSign, applied through the same logic as Connect events.
+
+Envelopes stay correct where Connect is not set up, and whatever Connect failed to deliver is
+caught within one schedule period. DocuSign is never asked envelope by envelope. Windows
+overlap by a few minutes, so a change made while a run was under way is not missed; applying
+a change twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from aws_lambda_powertools import Logger
+
+from . import clock
+from .envelope_events import Snapshot, apply_snapshot
+from .errors import ConnectorError
+from .models import CONNECTION_NAME, ENVELOPE_ID
+from .service import Services, get_services
+
+logger = Logger(child=True)
+
+OVERLAP = timedelta(minutes=5)
+# The first run of a connection looks this far back.
+FIRST_RUN_LOOKBACK = timedelta(days=1)
+# Leave this much of the invocation for the connections still to do.
+MIN_SECONDS_PER_CONNECTION = 10.0
+
+Deadline = Callable[[], float] | None
+
+
+@dataclass
+class ConnectionRun:
+    connection: str
+    from_date: str | None = None
+    changed: int = 0  # envelopes DocuSign listed
+    applied: int = 0  # of which the table did not know the change yet
+    archived: int = 0
+    error: str | None = None
+
+    def dump(self) -> dict[str, Any]:
+        return {
+            "connection": self.connection,
+            "fromDate": self.from_date,
+            "changed": self.changed,
+            "applied": self.applied,
+            "archived": self.archived,
+            "error": self.error,
+        }
+
+
+@dataclass
+class ReconcileRun:
+    connections: list[ConnectionRun] = field(default_factory=list)
+
+    def dump(self) -> dict[str, Any]:
+        return {"connections": [c.dump() for c in self.connections]}
+
+
+def connection_names(prefix: str, secrets: Any = None) -> list[str]:
+    """Every connection: the secrets named `{prefix}/{connection}`."""
+    if secrets is None:
+        import boto3
+
+        secrets = boto3.client("secretsmanager")
+    names: set[str] = set()
+    paginator = secrets.get_paginator("list_secrets")
+    for page in paginator.paginate(Filters=[{"Key": "name", "Values": [f"{prefix}/"]}]):
+        for secret in page.get("SecretList", []):
+            name = str(secret.get("Name", ""))
+            if name.startswith(f"{prefix}/") and not secret.get("DeletedDate"):
+                candidate = name[len(prefix) + 1 :]
+                if CONNECTION_NAME.match(candidate):
+                    names.add(candidate)
+    return sorted(names)
+
+
+def reconcile_connection(
+    name: str, *, services: Services | None = None, deadline: Deadline = None
+) -> ConnectionRun:
+    """One list-status-changes call (paged) since the last run, minus the overlap."""
+    services = services or get_services()
+    run = ConnectionRun(name)
+    started = clock.now()
+    last = clock.parse(services.store.reconciled_until(name))
+    since = (last - OVERLAP) if last else (started - FIRST_RUN_LOOKBACK)
+    run.from_date = clock.iso(since)
+    connection = services.connections.get(name)
+    client = services.client(connection, deadline)
+    envelopes, _ = client.list_status_changes(run.from_date)
+    run.changed = len(envelopes)
+    for envelope in envelopes:
+        snapshot = Snapshot.from_listing(name, envelope)
+        if not ENVELOPE_ID.match(snapshot.envelope_id) or not snapshot.status:
+            continue
+        outcome = apply_snapshot(snapshot, services=services, deadline=deadline)
+        run.applied += int(outcome.applied)
+        run.archived += int(outcome.archived)
+    # Only a complete run moves the mark: a failed one is covered again next time.
+    services.store.mark_reconciled(name, clock.iso(started))
+    return run
+
+
+def reconcile_all(
+    *,
+    services: Services | None = None,
+    deadline: Deadline = None,
+    names: list[str] | None = None,
+) -> ReconcileRun:
+    """Every connection in turn; one connection's failure does not stop the others."""
+    services = services or get_services()
+    result = ReconcileRun()
+    for name in (
+        names
+        if names is not None
+        else connection_names(services.settings.connections_secret_prefix)
+    ):
+        if deadline is not None and deadline() < MIN_SECONDS_PER_CONNECTION:
+            result.connections.append(ConnectionRun(name, error="not reached in this run"))
+            continue
+        try:
+            run = reconcile_connection(name, services=services, deadline=deadline)
+        except ConnectorError as exc:
+            logger.warning(
+                "reconcile failed for a connection",
+                extra={"connection": name, "code": exc.code, "error": exc.message},
+            )
+            run = ConnectionRun(name, error=exc.code)
+        except Exception:
+            logger.exception("reconcile failed for a connection", extra={"connection": name})
+            run = ConnectionRun(name, error="INTERNAL_ERROR")
+        logger.info("connection reconciled", extra=run.dump())
+        result.connections.append(run)
+    return result
