@@ -20,7 +20,7 @@ PYTHON313 := $(shell \
     done; \
   fi)
 
-.PHONY: help python install browser-deps run stop demo test test-fast lint typecheck validate build bench openapi clean
+.PHONY: help python install browser-deps run stop demo test test-fast lint typecheck validate build bench openapi checkov clean
 
 help:
 	@echo "make run        start the local stack (moto, DocuSign emulator, API on 127.0.0.1:3000)"
@@ -97,6 +97,12 @@ build: install
 bench: install
 	$(PY) -m pip install --quiet -r benchmarks/requirements.txt
 	PYTHONPATH=.:layers/shared $(PY) -m benchmarks.run
+
+# checkov has its own dependency pins, so it lives in its own environment.
+TOOLS := .venv-tools
+checkov: python
+	@test -x $(TOOLS)/bin/checkov || { $(PYTHON313) -m venv $(TOOLS) && $(TOOLS)/bin/pip install --quiet checkov==3.3.30; }
+	$(TOOLS)/bin/checkov --config-file .checkov.yaml -f template.yaml
 
 openapi: install
 	PYTHONPATH=layers/shared $(PY) -m docusign_connector.openapi > docs/openapi.json
