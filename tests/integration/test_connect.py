@@ -691,3 +691,75 @@ def test_reconcile_function_goes_through_every_connection_and_survives_failures(
     failed, done = result["connections"]
     assert failed["connection"] == "no-consent-yet" and failed["error"] == "CONSENT_REQUIRED"
     assert done["connection"] == "quiet-account" and done["error"] is None
+
+
+# ------------------------------------------------------------------- connections tool
+
+
+def test_connections_tool_registers_the_webhook_and_rotates_hmac_keys(
+    connections: Any, emulator: Any, stack: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from docusign_connector.admin import main
+
+    tool = connections.create("tool-connect", secret_overrides={"connectHmacKeys": ["key-2025"]})
+    # DocuSign makes the account's keys; the operator copies the new one into the connection.
+    emulator.state.connect_hmac_keys[tool.account_id] = ["key-2025", "key-2026"]
+    api_url = "https://abc123defg.execute-api.us-east-1.amazonaws.com/v1"
+
+    def run(*argv: str) -> tuple[int, dict[str, Any]]:
+        code = main(list(argv))
+        out = capsys.readouterr()
+        return code, json.loads(out.out if code == 0 else out.err)
+
+    def stored_keys() -> list[str]:
+        secret = stack.client("secretsmanager").get_secret_value(
+            SecretId="docusign-connector/connections/tool-connect"
+        )
+        return list(json.loads(secret["SecretString"])["connectHmacKeys"])
+
+    code, first = run("connect", "tool-connect", "--api-url", api_url, "--hmac-key", "key-2026")
+    try:
+        assert code == 0, first
+        assert first["created"] is True
+        assert first["webhookUrl"] == f"{api_url}/webhooks/docusign/tool-connect"
+        assert first["connectHmacKeys"] == 2
+        assert stored_keys() == ["key-2025", "key-2026"]  # both accepted during the rotation
+        mine = [
+            c for c in emulator.state.connect_configs.values() if c["url"] == first["webhookUrl"]
+        ]
+        (config,) = mine
+        assert config["accountId"] == tool.account_id
+        assert config["hmacKeys"] == ["key-2025", "key-2026"]  # includeHMAC was asked for
+        assert (
+            "envelope-completed" in config["events"] and "recipient-completed" in config["events"]
+        )
+        assert set(config["includeData"]) == {"custom_fields", "recipients"}
+        assert "key-2026" not in json.dumps(first)  # keys are never printed
+
+        code, again = run("connect", "tool-connect", "--api-url", api_url)
+        assert code == 0 and again["created"] is False
+        assert again["connectId"] == first["connectId"]
+        assert len(emulator.state.connect_configs) >= 1
+        assert (
+            sum(c["url"] == first["webhookUrl"] for c in emulator.state.connect_configs.values())
+            == 1
+        )
+
+        code, retired = run(
+            "connect",
+            "tool-connect",
+            "--api-url",
+            api_url,
+            "--hmac-key",
+            "key-2026",
+            "--retire-old-keys",
+        )
+        assert code == 0 and retired["connectHmacKeys"] == 1
+        assert stored_keys() == ["key-2026"]
+
+        code, refused = run("connect", "tool-connect", "--webhook-url", "http://example.com/hook")
+        assert code == 1 and refused["error"]["code"] == "INVALID_WEBHOOK_URL"
+    finally:
+        for config_id, config in list(emulator.state.connect_configs.items()):
+            if config["accountId"] == tool.account_id:
+                emulator.state.connect_configs.pop(config_id)

@@ -1,5 +1,5 @@
 """The operators' tool for connections: put, show (never the key), list, delete, consent-url,
-verify.
+verify, connect (the Connect webhook and its HMAC keys).
 
     python -m docusign_connector.admin put acme --integration-key … --user-id … \\
         --private-key-file acme.pem [--auth-server account.docusign.com]
@@ -134,6 +134,116 @@ def cmd_verify(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+# The JSON SIM events the connector applies (API-NOTES §6.3): every envelope status and
+# every recipient step, so that status, recipients and history stay current without polling.
+CONNECT_EVENTS = (
+    "envelope-created",
+    "envelope-sent",
+    "envelope-resent",
+    "envelope-delivered",
+    "envelope-completed",
+    "envelope-declined",
+    "envelope-voided",
+    "recipient-sent",
+    "recipient-delivered",
+    "recipient-completed",
+    "recipient-declined",
+)
+
+
+def webhook_url(args: argparse.Namespace) -> str:
+    """The connection's Connect URL: given whole, or the API's stage URL + the webhook path."""
+    from urllib.parse import urlsplit
+
+    from .connections import _is_loopback
+
+    if args.webhook_url:
+        url = args.webhook_url.strip()
+    elif args.api_url:
+        url = f"{args.api_url.strip().rstrip('/')}/webhooks/docusign/{args.name}"
+    else:
+        raise ConnectorError(
+            "give --api-url (the stack's ApiUrl output) or --webhook-url", code="URL_REQUIRED"
+        )
+    parts = urlsplit(url)
+    if parts.scheme != "https" and not (
+        parts.scheme == "http" and _is_loopback(parts.hostname or "")
+    ):
+        raise ConnectorError(
+            "DocuSign Connect needs an https URL (plain http only for a local stack)",
+            code="INVALID_WEBHOOK_URL",
+        )
+    return url
+
+
+def connect_configuration(name: str, url: str) -> dict[str, Any]:
+    """DocuSign's `connectCustomConfiguration` for the connector's listener."""
+    return {
+        "configurationType": "custom",
+        "name": f"DocuSign Serverless Connector ({name})"[:100],
+        "urlToPublishTo": url,
+        "allUsers": "true",
+        "allowEnvelopePublish": "true",
+        "enableLog": "true",
+        "deliveryMode": "SIM",
+        "requiresAcknowledgement": "true",
+        "includeHMAC": "true",
+        "events": list(CONNECT_EVENTS),
+        "eventData": {
+            "version": "restv2.1",
+            "format": "json",
+            "includeData": ["custom_fields", "recipients"],
+        },
+    }
+
+
+def cmd_connect(args: argparse.Namespace) -> dict[str, Any]:
+    """Keep the connection's HMAC keys and register its Connect configuration at DocuSign.
+
+    DocuSign makes the HMAC keys (Settings > Connect > Connect Keys) and shows each once;
+    `--hmac-key` adds one to the connection, which then accepts messages signed with any of
+    its keys, so a new key can be added before the old one is removed at DocuSign.
+    `--retire-old-keys` keeps only the keys given now.
+    """
+    from .auth import TokenProvider
+    from .docusign import DocuSignClient
+
+    url = webhook_url(args)
+    client = _secrets(args.region)
+    secret_id = f"{args.prefix}/{args.name}"
+    data = _read_secret(client, secret_id)
+    keys = [] if args.retire_old_keys else list(data.get("connectHmacKeys") or [])
+    keys += [k for k in (args.hmac_key or []) if k not in keys]
+    if not keys:
+        raise ConnectorError(
+            "the connection has no Connect HMAC key: add the key DocuSign shows under "
+            "Settings > Connect > Connect Keys with --hmac-key",
+            code="HMAC_KEY_REQUIRED",
+        )
+    if keys != list(data.get("connectHmacKeys") or []):
+        data["connectHmacKeys"] = keys
+        parse_connection(args.name, data)
+        client.put_secret_value(SecretId=secret_id, SecretString=json.dumps(data))
+    connection = parse_connection(args.name, data)
+    docusign = DocuSignClient(connection, TokenProvider())
+    existing = next(
+        (c for c in docusign.list_connect_configurations() if c.get("urlToPublishTo") == url),
+        None,
+    )
+    configuration = existing or docusign.create_connect_configuration(
+        connect_configuration(args.name, url)
+    )
+    return {
+        "connection": args.name,
+        "webhookUrl": url,
+        "connectId": configuration.get("connectId"),
+        "created": existing is None,
+        "includeHMAC": configuration.get("includeHMAC"),
+        "events": configuration.get("events"),
+        "connectHmacKeys": len(keys),
+    }
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m docusign_connector.admin", description="Manage DocuSign connections."
@@ -164,6 +274,19 @@ def build_parser() -> argparse.ArgumentParser:
         sub = commands.add_parser(command, help=help_text)
         sub.add_argument("name")
         sub.set_defaults(run=run)
+    connect = commands.add_parser(
+        "connect", help="register the connection's Connect webhook at DocuSign, keep its HMAC keys"
+    )
+    connect.add_argument("name")
+    connect.add_argument("--api-url", help="the stack's ApiUrl output (…/v1)")
+    connect.add_argument("--webhook-url", help="the whole listener URL, instead of --api-url")
+    connect.add_argument(
+        "--hmac-key", action="append", help="a Connect HMAC key from DocuSign (repeatable)"
+    )
+    connect.add_argument(
+        "--retire-old-keys", action="store_true", help="keep only the --hmac-key keys given now"
+    )
+    connect.set_defaults(run=cmd_connect)
     delete = commands.add_parser("delete", help="delete a connection")
     delete.add_argument("name")
     delete.add_argument("--now", action="store_true", help="no 7-day recovery window")
