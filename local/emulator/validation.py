@@ -8,6 +8,7 @@ import base64
 import binascii
 import io
 import re
+import zipfile
 from typing import Any
 
 from pypdf import PdfReader
@@ -25,6 +26,19 @@ MAX_RECIPIENT_NAME = 100
 MAX_RECIPIENT_EMAIL = 100
 MAX_RECIPIENTS = 100
 MAX_CUSTOM_FIELD_TEXT = 100
+
+# Recipient kinds that are reached by email, so need a name and an email address.
+NAMED_KINDS = frozenset(
+    {
+        "signers",
+        "carbonCopies",
+        "certifiedDeliveries",
+        "agents",
+        "editors",
+        "intermediaries",
+        "witnesses",
+    }
+)
 
 # A new DocuSign account's defaults: no reminders; envelopes expire after 120 days.
 ACCOUNT_DEFAULT_REMINDERS = {
@@ -206,7 +220,16 @@ def _check_recipients(definition: dict[str, Any]) -> dict[str, Any]:
                     f"Could not convert routingOrder '{routing_order}' of recipient "
                     f"{recipient_id} to an integer."
                 )
-            if kind in ("signers", "carbonCopies"):
+            if kind == "inPersonSigners" and not (
+                recipient.get("hostName") and recipient.get("hostEmail")
+            ):
+                raise DocuSignError(
+                    400,
+                    "INVALID_REQUEST_PARAMETER",
+                    "The request contained at least one invalid parameter. An in-person "
+                    f"signer needs hostName and hostEmail. Recipient ID: {recipient_id}",
+                )
+            if kind in NAMED_KINDS:
                 name = recipient.get("name")
                 if not name or not name.strip() or len(name) > MAX_RECIPIENT_NAME:
                     raise DocuSignError(
@@ -402,6 +425,53 @@ def _apply_template(
     return documents, _check_recipients({"recipients": recipients})
 
 
+def _document_text(document: dict[str, Any]) -> str:
+    """The text anchor strings are searched in."""
+    content: bytes = document["_content"]
+    if content.startswith(b"%PDF"):
+        try:
+            reader = PdfReader(io.BytesIO(content))
+            return "\n".join(page.extract_text() or "" for page in reader.pages)
+        except (PdfReadError, ValueError, KeyError, TypeError):
+            return ""
+    if content.startswith(b"PK"):
+        # Office Open XML: the text lives in the XML parts of the zip.
+        try:
+            with zipfile.ZipFile(io.BytesIO(content)) as archive:
+                parts = [
+                    archive.read(name).decode("utf-8", "ignore")
+                    for name in archive.namelist()
+                    if name.endswith(".xml")
+                ]
+            return re.sub(r"<[^>]+>", "", "".join(parts))
+        except (zipfile.BadZipFile, KeyError):
+            pass
+    return content.decode("utf-8", "ignore")
+
+
+def _check_anchors(recipients: dict[str, Any], documents: list[dict[str, Any]]) -> None:
+    """Every anchor tab must find its text in some document, unless the sender allowed it to
+    be missing (anchorIgnoreIfNotPresent)."""
+    texts: list[str] | None = None
+    for kind in RECIPIENT_KINDS:
+        for recipient in recipients.get(kind, []):
+            tabs = recipient.get("tabs") or {}
+            for tab_list in tabs.values() if isinstance(tabs, dict) else []:
+                for tab in tab_list if isinstance(tab_list, list) else []:
+                    anchor = tab.get("anchorString") if isinstance(tab, dict) else None
+                    if not anchor or _is_true(tab.get("anchorIgnoreIfNotPresent")):
+                        continue
+                    if texts is None:
+                        texts = [_document_text(d) for d in documents]
+                    if not any(anchor in text for text in texts):
+                        raise DocuSignError(
+                            400,
+                            "ANCHOR_TAB_STRING_NOT_FOUND",
+                            "The specified Anchor Tab string was not found in the document. "
+                            f"Anchor Tab String: {anchor}",
+                        )
+
+
 def build_envelope(
     definition: Any,
     account_id: str,
@@ -449,6 +519,7 @@ def build_envelope(
         has_recipients = int(recipients["recipientCount"]) > 0
         if not subject.strip() or not documents or not has_recipients:
             raise _INCOMPLETE
+    _check_anchors(recipients, documents)
     stored_definition = {k: v for k, v in definition.items() if k != "documents"}
     envelope_id = new_guid()
     return {

@@ -154,7 +154,10 @@ def b64(data: bytes) -> str:
 
 
 SAMPLE_PDF = make_pdf("World Wide Corp NDA", ["This agreement is made between the parties."])
-SAMPLE_HTML = b"<!DOCTYPE html><html><body><h1>Order acknowledgement</h1></body></html>"
+SAMPLE_HTML = (
+    b"<!DOCTYPE html><html><body><h1>Order acknowledgement</h1>"
+    b'<p>Agreed: <span style="color:white;">**signature_1**</span></p></body></html>'
+)
 # Not a real Word file; DocuSign only needs the extension to choose its converter.
 SAMPLE_DOCX = b"PK\x03\x04 sample battle plan document"
 

@@ -113,6 +113,7 @@ def test_pdf_without_file_extension_is_fine(api):
     definition = sample_definition()
     definition["documents"] = [definition["documents"][2]]
     del definition["documents"][0]["fileExtension"]
+    del definition["recipients"]["signers"][0]["tabs"]
     assert api.post("/envelopes", json=definition).status_code == 201
 
 
@@ -300,3 +301,53 @@ def test_chunked_request_body_is_accepted(api, emulator):
     response = api.post("/envelopes", data=chunks(), headers={"Content-Type": "application/json"})
     assert response.status_code == 201, response.text
     assert emulator.state.requests[-1]["json"]["transactionId"] == "chunked"
+
+
+def _with_anchor(anchor: str, **tab: str) -> dict:
+    definition = sample_definition()
+    definition["recipients"]["signers"][0]["tabs"] = {
+        "signHereTabs": [{"anchorString": anchor, "anchorUnits": "pixels", **tab}]
+    }
+    return definition
+
+
+def test_anchor_strings_must_be_found_in_a_document(api, emulator):
+    body = _expect_error(api, emulator, _with_anchor("/sn9/"), 400, "ANCHOR_TAB_STRING_NOT_FOUND")
+    assert "/sn9/" in body["message"]
+    ignored = _with_anchor("/sn9/", anchorIgnoreIfNotPresent="true")
+    assert api.post("/envelopes", json=ignored).status_code == 201
+
+
+def test_anchor_found_in_pdf_and_office_text(api):
+    import io
+    import zipfile
+
+    from local.emulator import make_pdf
+
+    definition = _with_anchor("/pdf-anchor/")
+    definition["documents"][2]["documentBase64"] = b64(make_pdf("Deal", ["Sign: /pdf-anchor/"]))
+    assert api.post("/envelopes", json=definition).status_code == 201
+
+    docx = io.BytesIO()
+    with zipfile.ZipFile(docx, "w") as archive:
+        archive.writestr("word/document.xml", "<w:document><w:t>/docx-anchor/</w:t></w:document>")
+    definition = _with_anchor("/docx-anchor/")
+    definition["documents"][1]["documentBase64"] = b64(docx.getvalue())
+    assert api.post("/envelopes", json=definition).status_code == 201
+
+
+def test_other_recipient_kinds_need_their_fields(api, emulator):
+    definition = sample_definition()
+    definition["recipients"]["certifiedDeliveries"] = [
+        {"recipientId": "9", "name": "Reader", "routingOrder": "1"}
+    ]
+    _expect_error(api, emulator, definition, 400, "INVALID_EMAIL_ADDRESS_FOR_RECIPIENT")
+    definition = sample_definition()
+    definition["recipients"]["inPersonSigners"] = [
+        {"recipientId": "9", "signerName": "Walk In", "routingOrder": "1"}
+    ]
+    _expect_error(api, emulator, definition, 400, "INVALID_REQUEST_PARAMETER")
+    definition["recipients"]["inPersonSigners"][0].update(
+        {"hostName": "Host", "hostEmail": "host@example.com"}
+    )
+    assert api.post("/envelopes", json=definition).status_code == 201
