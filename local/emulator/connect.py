@@ -178,6 +178,12 @@ class ConnectPublisher:
             return len(waiting)
 
     def stop(self) -> None:
+        """Stop publishing: the thread ends and this publisher no longer hears events."""
+        with self.state.lock:
+            if self.on_event in self.state.event_listeners:
+                self.state.event_listeners.remove(self.on_event)
+            if self.state.connect_publisher is self:
+                self.state.connect_publisher = None
         with self._condition:
             self._stopped = True
             self._condition.notify()

@@ -9,6 +9,7 @@ from typing import Self
 
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from . import connect
 from .app import create_app
 from .state import EmulatorState
 
@@ -62,6 +63,7 @@ class EmulatorServer:
     def start(self) -> Self:
         if self._server is not None:
             return self
+        connect.ensure_publisher(self.state)
         self._server = self._bind()
         self._thread = threading.Thread(
             target=self._server.serve_forever,
@@ -74,6 +76,7 @@ class EmulatorServer:
 
     def serve_forever(self, announce: bool = False) -> None:
         """Run in the calling thread until interrupted."""
+        connect.ensure_publisher(self.state)
         self._server = self._bind()
         if announce:
             print(f"DocuSign emulator listening on {self.url}", flush=True)
@@ -86,6 +89,9 @@ class EmulatorServer:
     def stop(self) -> None:
         if self._server is None:
             return
+        publisher = self.state.connect_publisher
+        if publisher is not None:
+            publisher.stop()
         self._server.shutdown()
         self._server.server_close()
         if self._thread is not None:

@@ -298,3 +298,49 @@ def test_republish_through_docusigns_retry_queue(api, integration, listener):
     assert [m["event"] for m in listener.messages()] == ["envelope-sent", "envelope-sent"]
     missing = api.put("/connect/envelopes/00000000-0000-0000-0000-000000000000/retry_queue")
     assert missing.status_code == 404
+
+
+def test_connect_survives_a_server_restart(key_pair, listener):
+    from local.emulator import EmulatorServer, EmulatorState
+
+    state = EmulatorState()
+    server = EmulatorServer(state=state).start()
+    server.stop()
+    assert state.connect_publisher is None
+    server.start()
+    try:
+        _, public = key_pair
+        state.register_integration("ik-restart", public, "u-restart")
+        account_id = state.user_accounts("u-restart")[0]["account_id"]
+        state.add_connect_configuration(account_id=account_id, url=listener.url)
+        state.add_envelope(
+            {
+                "envelopeId": "e-restart",
+                "accountId": account_id,
+                "status": "created",
+                "emailSubject": "s",
+                "emailBlurb": "",
+                "transactionId": None,
+                "templateId": None,
+                "notification": {
+                    "useAccountDefaults": "false",
+                    "reminders": {},
+                    "expirations": {"expireEnabled": "false", "expireAfter": "1"},
+                },
+                "customFields": {"textCustomFields": [], "listCustomFields": []},
+                "eventNotification": None,
+                "recipients": {"recipientCount": "0", "currentRoutingOrder": "1"},
+                "documents": [],
+                "sender": {
+                    "userName": "n",
+                    "userId": "u-restart",
+                    "accountId": account_id,
+                    "email": "e@example.com",
+                },
+                "signingLocation": "online",
+            }
+        )
+        wait_for(lambda: listener.received)
+        assert listener.messages()[0]["event"] == "envelope-created"
+    finally:
+        server.stop()
