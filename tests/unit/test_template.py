@@ -52,6 +52,15 @@ EXPECTED_ROUTES = {
     ("GET", "/connections/{connection}/consent"): "GetConsentFunction",
     ("POST", "/connections/{connection}/verify"): "VerifyConnectionFunction",
     ("POST", "/webhooks/docusign/{connection}"): "DocuSignWebhookFunction",
+    ("GET", "/connections/{connection}/envelopes"): "ListEnvelopesFunction",
+    ("POST", "/connections/{connection}/envelopes/{envelopeId}/views/recipient"): (
+        "RecipientViewFunction"
+    ),
+    ("POST", "/connections/{connection}/envelopes/{envelopeId}/views/sender"): (
+        "SenderViewFunction"
+    ),
+    ("GET", "/connections/{connection}/templates"): "ListTemplatesFunction",
+    ("GET", "/openapi.json"): "GetOpenApiFunction",
 }
 
 
@@ -251,6 +260,8 @@ def test_every_function_reads_only_connection_secrets(function_id):
         pair for pair in _allowed(function_id) if pair[0].startswith("secretsmanager:")
     }
     expected = {("secretsmanager:GetSecretValue", SECRETS_ARN)}
+    if function_id in ("ListEnvelopesFunction", "GetOpenApiFunction"):
+        expected = set()  # the table, or nothing at all, answers these
     if function_id == "ReconcileFunction":
         # It finds the connections by listing the secrets under the prefix.
         expected.add(("secretsmanager:ListSecrets", "*"))
@@ -296,10 +307,13 @@ def test_table_access_only_where_envelopes_are_stored():
     with_table = {"SendEnvelopeFunction", "GetEnvelopeFunction", "GetDocumentsFunction"}
     with_table |= {"VoidEnvelopeFunction", "ProcessInboxFunction"}
     with_table |= {"EventsFunction", "ReconcileFunction"}
+    read_only = {"ListEnvelopesFunction", "RecipientViewFunction", "SenderViewFunction"}
     for function_id in FUNCTION_IDS:
         templates = _policy_templates(function_id)
         if function_id in with_table:
             assert templates == {"DynamoDBCrudPolicy": {"TableName": {"Ref": "EnvelopeTable"}}}
+        elif function_id in read_only:
+            assert templates == {"DynamoDBReadPolicy": {"TableName": {"Ref": "EnvelopeTable"}}}
         else:
             assert templates == {}, function_id
 
