@@ -202,6 +202,8 @@ class LocalStack:
         self.function_names: dict[str, str] = {}
         self.connections: list[str] = []
         self.demo_secret: dict[str, Any] = {}
+        self.connect_webhook_url: str | None = None
+        self.connect_configuration_id: int | None = None
 
     @property
     def connections_secret_prefix(self) -> str:
@@ -296,6 +298,8 @@ class LocalStack:
                 f"the local API could not listen on port {config.api_port}: {error}"
             ) from error
 
+        self._register_demo_connect()
+
         queue_urls = {
             logical_id: name
             for logical_id, name in self.resources.items()
@@ -347,6 +351,26 @@ class LocalStack:
         )
         self.connections = [DEMO_CONNECTION]
 
+    def _register_demo_connect(self) -> None:
+        """The demo account publishes its events to the local API's webhook, signed with the
+        demo connection's HMAC key, as `admin connect` sets it up at DocuSign."""
+        from docusign_connector.admin import CONNECT_EVENTS
+
+        keys = list(self.demo_secret["connectHmacKeys"])
+        state = self.emulator.state
+        with state.lock:
+            state.connect_hmac_keys[DEMO_ACCOUNT_ID] = keys
+        self.connect_webhook_url = f"{self.api.url}/v1/webhooks/docusign/{DEMO_CONNECTION}"
+        configuration = state.add_connect_configuration(
+            account_id=DEMO_ACCOUNT_ID,
+            url=self.connect_webhook_url,
+            hmac_keys=keys,
+            events=list(CONNECT_EVENTS),
+            name=f"DocuSign Serverless Connector ({DEMO_CONNECTION})",
+            source="local-stack",
+        )
+        self.connect_configuration_id = configuration["configurationId"]
+
     def stop(self) -> None:
         """Stop whatever is running, API first so no request meets a stopped back end."""
         for component in ("pollers", "api", "emulator", "moto"):
@@ -381,6 +405,10 @@ class LocalStack:
                 "integrationKey": DEMO_INTEGRATION_KEY,
                 "userId": DEMO_USER_ID,
                 "accountId": DEMO_ACCOUNT_ID,
+            },
+            "connect": {
+                "webhookUrl": self.connect_webhook_url,
+                "configurationId": self.connect_configuration_id,
             },
             "stackName": self.config.stack_name,
             "connectionsSecretPrefix": self.connections_secret_prefix,

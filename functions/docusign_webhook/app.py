@@ -10,6 +10,7 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
+
 from docusign_connector.connect import accept_webhook
 from docusign_connector.http import JsonResponse, Request, Router
 

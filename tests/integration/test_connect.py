@@ -763,3 +763,84 @@ def test_connections_tool_registers_the_webhook_and_rotates_hmac_keys(
         for config_id, config in list(emulator.state.connect_configs.items()):
             if config["accountId"] == tool.account_id:
                 emulator.state.connect_configs.pop(config_id)
+
+
+# ------------------------------------------------------------------------- local stack
+
+
+@pytest.fixture
+def restore_environment() -> Any:
+    import os
+
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+def test_local_stack_a_signature_shows_up_in_the_status_within_seconds(
+    restore_environment: Any,
+) -> None:
+    """The whole loop on loopback: emulator -> Connect -> local API webhook -> SQS ->
+    EventsFunction -> table; then the documents come from S3 with no DocuSign call."""
+    import time
+
+    import boto3
+    import requests
+
+    from local.stack import DEMO_CONNECTION, LocalStack, StackConfig
+    from tests.integration.helpers import b64, sample_pdf
+
+    with LocalStack(StackConfig(api_port=0, aws_port=0, emulator_port=0)) as local:
+        description = local.describe()
+        assert description["connect"]["webhookUrl"] == (
+            f"{description['api']['url']}/v1/webhooks/docusign/{DEMO_CONNECTION}"
+        )
+        base = f"{description['api']['url']}/v1/connections/{DEMO_CONNECTION}"
+        sent = requests.post(
+            f"{base}/envelopes",
+            json={
+                "emailSubject": "Connect end to end",
+                "documents": [{"name": "a.pdf", "contentBase64": b64(sample_pdf())}],
+                "signers": [{"email": "ana@example.com", "name": "Ana"}],
+            },
+            timeout=30,
+        )
+        assert sent.status_code == 201, sent.text
+        envelope_id = sent.json()["envelopeId"]
+        local.emulator.state.sign(envelope_id, "1")
+
+        deadline = time.monotonic() + 20
+        while True:
+            status = requests.get(
+                f"{base}/envelopes/{envelope_id}", params={"include": "history"}, timeout=30
+            ).json()
+            if status["status"] == "completed" and any(
+                h["event"] == "envelope-completed" for h in status["history"]
+            ):
+                break
+            assert time.monotonic() < deadline, status
+            time.sleep(0.2)
+        assert status["source"] == "connect"
+        assert status["recipients"][0]["status"] == "completed"
+        deliveries = local.emulator.state.connect_deliveries
+        assert deliveries and all(d["status"] == "delivered" for d in deliveries)
+
+        # The archive is made right after the status is written: wait for it too.
+        table = boto3.client(
+            "dynamodb", endpoint_url=description["aws"]["endpointUrl"], region_name=REGION
+        )
+        key = {"pk": {"S": f"ENV#{envelope_id}"}, "sk": {"S": "STATE"}}
+        while (
+            not table.get_item(
+                TableName=description["resources"]["EnvelopeTable"], Key=key, ConsistentRead=True
+            )["Item"]
+            .get("documents_archived", {})
+            .get("BOOL")
+        ):
+            assert time.monotonic() < deadline + 10
+            time.sleep(0.2)
+        local.emulator.state.clear_requests()
+        documents = requests.get(f"{base}/envelopes/{envelope_id}/documents", timeout=30)
+        assert documents.status_code == 200, documents.text
+        assert [r for r in local.emulator.state.requests if "/restapi/" in r["path"]] == []

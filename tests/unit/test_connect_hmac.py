@@ -6,6 +6,7 @@ import hmac
 import json
 
 import pytest
+
 from docusign_connector.connect import (
     InvalidSignature,
     compute_signature,
@@ -14,7 +15,6 @@ from docusign_connector.connect import (
     signatures_from,
     verify_message,
 )
-
 from local.emulator.connect import sign_body
 
 BODY = json.dumps(
