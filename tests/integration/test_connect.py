@@ -369,6 +369,12 @@ def test_duplicate_delivery_changes_nothing(hooked: Any, stack: Any, status_chan
     before, history_before = raw_item(stack, envelope_id), history(envelope_id)
 
     assert apply_batch([sent, delivered, sent]) == {"batchItemFailures": []}
+    # DocuSign's own retry (retryCount 1, so other bytes and signature) is the same event.
+    retried = message("envelope-sent", envelope_id, generated=at(1)) | {"retryCount": 1}
+    drain(stack)
+    assert post_webhook("hooked", retried, [KEY_NEW]).status == 200
+    (requeued,) = drain(stack)
+    assert apply_batch([json.dumps(requeued)]) == {"batchItemFailures": []}
 
     assert raw_item(stack, envelope_id) == before
     assert history(envelope_id) == history_before

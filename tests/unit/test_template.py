@@ -589,6 +589,14 @@ def test_connect_events_queue_has_a_dead_letter_queue_and_encryption():
     }
     assert queue["SqsManagedSseEnabled"] is True
     assert RESOURCES["ConnectEventsDeadLetterQueue"]["Properties"]["SqsManagedSseEnabled"] is True
+    alarm = RESOURCES["ConnectEventsDeadLetterAlarm"]["Properties"]
+    assert alarm["Dimensions"] == [
+        {
+            "Name": "QueueName",
+            "Value": {"Fn::GetAtt": ["ConnectEventsDeadLetterQueue", "QueueName"]},
+        }
+    ]
+    assert alarm["Threshold"] == 0 and alarm["ComparisonOperator"] == "GreaterThanThreshold"
     # Lambda's advice: visibility at least six times the consuming function's timeout
     timeout = function_properties(TEMPLATE, "EventsFunction")["Timeout"]
     assert queue["VisibilityTimeout"] >= 6 * timeout
