@@ -1,15 +1,8 @@
 """GET /connections/{connection}/envelopes/{envelopeId} — the envelope's status."""
 
-from typing import Any
-
-from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.logging import correlation_paths
-
 from docusign_connector.envelopes import get_envelope_status
-from docusign_connector.http import JsonResponse, Request, Router
+from docusign_connector.http import JsonResponse, Request, Router, api_handler
 
-logger = Logger()
-metrics = Metrics()
 router = Router()
 
 
@@ -24,7 +17,4 @@ def get_envelope(request: Request) -> JsonResponse:
     return JsonResponse(result)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return router.resolve(event, context)
+lambda_handler = api_handler(router)

@@ -1,16 +1,12 @@
 """POST /connections/{connection}/envelopes/{envelopeId}/void — cancel with a reason."""
 
-from typing import Any
-
-from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 from docusign_connector.envelopes import void_envelope
-from docusign_connector.http import JsonResponse, Request, Router
+from docusign_connector.http import JsonResponse, Request, Router, api_handler
 from docusign_connector.models import VoidEnvelopeRequest
 
-logger = Logger()
 metrics = Metrics()
 router = Router()
 
@@ -28,7 +24,4 @@ def post_void(request: Request) -> JsonResponse:
     return JsonResponse(result)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return router.resolve(event, context)
+lambda_handler = api_handler(router)

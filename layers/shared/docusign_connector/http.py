@@ -171,6 +171,7 @@ def error_response(error: ConnectorError) -> dict[str, Any]:
 
 
 Handler = Callable[[Request], JsonResponse]
+LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
 class Router:
@@ -216,3 +217,20 @@ class Router:
         except Exception:
             logger.exception("unexpected error")
             return error_response(ConnectorError("internal error", code="INTERNAL_ERROR"))
+
+
+def api_handler(router: Router) -> LambdaHandler:
+    """The Lambda entry point of an API function: JSON logs with the API Gateway request id as
+    correlation id, metrics flushed after each call, then the router."""
+    from aws_lambda_powertools import Metrics
+    from aws_lambda_powertools.logging import correlation_paths
+
+    function_logger = Logger()
+    metrics = Metrics()
+
+    @function_logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+    @metrics.log_metrics
+    def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        return router.resolve(event, context)
+
+    return lambda_handler
