@@ -12,9 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
-
-import requests
+from typing import TYPE_CHECKING, Any
 
 from .connections import Connection
 from .errors import (
@@ -23,6 +21,10 @@ from .errors import (
     UpstreamError,
     UpstreamUnavailable,
 )
+
+if TYPE_CHECKING:
+    # Imported where first used: a call answered from the table never loads an HTTP client.
+    import requests
 
 JWT_GRANT_TYPE = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 TOKEN_LIFETIME_SECONDS = 3600  # DocuSign JWT Grant tokens last one hour at most
@@ -117,6 +119,8 @@ class TokenProvider:
     @property
     def session(self) -> requests.Session:
         if self._session is None:
+            import requests
+
             self._session = requests.Session()
         return self._session
 
@@ -161,6 +165,8 @@ class TokenProvider:
         return jwt.encode(claims, key, algorithm="RS256")
 
     def _request_token(self, connection: Connection) -> _Token:
+        import requests
+
         assertion = self._assertion(connection)
         self.token_requests += 1
         try:
@@ -217,6 +223,8 @@ class TokenProvider:
         return account
 
     def _discover_account(self, connection: Connection) -> Account:
+        import requests
+
         token = self.token(connection)
         try:
             response = self.session.get(

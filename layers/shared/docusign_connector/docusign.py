@@ -15,10 +15,8 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
-
-import requests
 
 from .auth import Account, TokenProvider
 from .connections import Connection
@@ -34,6 +32,10 @@ from .errors import (
     UpstreamError,
     UpstreamUnavailable,
 )
+
+if TYPE_CHECKING:
+    # Imported where first used: a call answered from the table never loads an HTTP client.
+    import requests
 
 API_PREFIX = "/restapi/v2.1/accounts"
 CONNECT_TIMEOUT = 5
@@ -243,6 +245,8 @@ class DocuSignClient:
         Raises `_AttemptFailed` for failures another attempt may fix, and the mapped domain
         error for every other non-success answer.
         """
+        import requests
+
         refreshed = False
         while True:
             token = self._tokens.token(self.connection, fresh=False)
