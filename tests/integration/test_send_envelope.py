@@ -343,3 +343,21 @@ def test_idempotency_key_sends_once(acme: Any, emulator: Any) -> None:
     # Another key is another send.
     assert send("acme", simple_body(), {"Idempotency-Key": "case-78-send"}).status == 201
     assert len(envelope_creates(emulator)) == 2
+
+
+def test_request_body_over_the_lambda_limit_is_a_413(acme: Any, emulator: Any) -> None:
+    big = b64(b"%PDF-1.4 " + b"x" * (5 * 1024 * 1024))
+    result = send("acme", simple_body(documents=[{"name": "big.pdf", "contentBase64": big}]))
+    assert result.status == 413
+    assert result.body["error"]["code"] == "REQUEST_TOO_LARGE"
+    assert envelope_creates(emulator) == []
+
+
+def test_request_body_that_is_not_an_object_is_a_400(acme: Any, emulator: Any) -> None:
+    event = api_event(
+        "send_envelope_nested", path_parameters={"connection": "acme"}, raw_body="[1, 2]"
+    )
+    result = invoke("send_envelope", event)
+    assert result.status == 400
+    assert result.body["error"]["code"] == "INVALID_JSON"
+    assert envelope_creates(emulator) == []
