@@ -850,3 +850,24 @@ def test_local_stack_a_signature_shows_up_in_the_status_within_seconds(
         documents = requests.get(f"{base}/envelopes/{envelope_id}/documents", timeout=30)
         assert documents.status_code == 200, documents.text
         assert [r for r in local.emulator.state.requests if "/restapi/" in r["path"]] == []
+
+
+def test_made_up_connection_names_do_not_reach_secrets_manager_each_time(
+    stack: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from docusign_connector.service import get_services
+
+    services = get_services()
+    asked = []
+    real_get = services.connections.get
+
+    def counting_get(name: str, **kwargs: Any) -> Any:
+        asked.append(name)
+        return real_get(name, **kwargs)
+
+    monkeypatch.setattr(services.connections, "get", counting_get)
+    for _ in range(3):
+        result = post_webhook("made-up-name", message(), [KEY_NEW])
+        assert result.status == 401
+    assert asked == ["made-up-name"]
+    assert drain(stack) == []

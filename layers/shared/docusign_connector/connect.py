@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import json
 import re
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -234,6 +235,24 @@ def _sqs() -> Any:
     return boto3.client("sqs")
 
 
+# Names of connections that do not exist, remembered for a minute: a flood of requests for
+# made-up names does not become as many Secrets Manager calls.
+UNKNOWN_CONNECTION_SECONDS = 60.0
+_MAX_UNKNOWN = 1000
+_unknown_connections: dict[str, float] = {}
+
+
+def _known_unknown(name: str) -> bool:
+    until = _unknown_connections.get(name)
+    return until is not None and until > time.monotonic()
+
+
+def _remember_unknown(name: str) -> None:
+    if len(_unknown_connections) >= _MAX_UNKNOWN:
+        _unknown_connections.clear()
+    _unknown_connections[name] = time.monotonic() + UNKNOWN_CONNECTION_SECONDS
+
+
 @dataclass(frozen=True)
 class WebhookResult:
     queued: bool
@@ -266,11 +285,12 @@ def accept_webhook(
     from .service import get_services
 
     services = services or get_services()
-    if not CONNECTION_NAME.match(connection_name or ""):
+    if not CONNECTION_NAME.match(connection_name or "") or _known_unknown(connection_name):
         raise InvalidSignature("the message has no valid X-DocuSign-Signature header")
     try:
         connection = services.connections.get(connection_name)
     except NotFound:
+        _remember_unknown(connection_name)
         logger.warning(
             "Connect message for an unknown connection", extra={"connection": connection_name}
         )
@@ -317,3 +337,4 @@ def reset_clients() -> None:
     """Forget cached clients and settings (tests)."""
     events_queue_url.cache_clear()
     _sqs.cache_clear()
+    _unknown_connections.clear()
