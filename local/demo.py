@@ -232,30 +232,14 @@ class Demo:
         self.heading(f"{FIRST_SIGNER['name']} signs on the signing page")
         # The emulator's dashboard says which event the signing page returned with.
         return_url = f"{self.emulator_url}/_emulator/ui"
-        response = self.http.post(
-            f"{self.base}/envelopes/{envelope_id}/views/recipient",
+        view = self.call(
+            "POST",
+            f"/envelopes/{envelope_id}/views/recipient",
+            expect=201,
             json={"returnUrl": return_url, **FIRST_SIGNER},
-            timeout=TIMEOUT,
         )
-        if response.status_code in (200, 201):
-            signing_url = str(response.json()["url"])
-            self.detail(f"signing URL from the connector: {signing_url}")
-        elif _route_missing(response):
-            # A template without the views/recipient route: the emulator's dashboard opens
-            # the same signing page (and comes back to itself).
-            recipient_id = self._recipient_id(envelope_id, FIRST_SIGNER["email"])
-            signing_url = (
-                f"{self.emulator_url}/_emulator/ui/envelopes/{envelope_id}"
-                f"/recipients/{recipient_id}/open"
-            )
-            self.detail(
-                "the connector's API has no views/recipient route in this template; "
-                f"opening the signing page from the emulator's dashboard: {signing_url}"
-            )
-        else:
-            raise DemoFailed(
-                f"POST …/views/recipient answered {response.status_code}: {response.text[:500]}"
-            )
+        signing_url = str(view["url"])
+        self.detail(f"signing URL from the connector: {signing_url}")
         sign_on_signing_page(self.http, signing_url, return_url, self.detail)
 
     def _recipient_id(self, envelope_id: str, email: str) -> str:
@@ -279,14 +263,18 @@ class Demo:
 
     def wait_until_completed(self, envelope_id: str) -> None:
         self.heading(f"Wait for the connector to see it completed (up to {self.wait_seconds:g} s)")
-        deadline = time.monotonic() + self.wait_seconds
+        started = time.monotonic()
+        deadline = started + self.wait_seconds
         while True:
             status = self.call("GET", f"/envelopes/{envelope_id}")["status"]
             if status == "completed" or time.monotonic() >= deadline:
                 break
             time.sleep(1)
         if status == "completed":
-            self.detail("the connector's status is completed")
+            self.detail(
+                f"the connector's status is completed (after {time.monotonic() - started:.0f} s:"
+                " DocuSign Connect told it)"
+            )
         else:
             self.detail(
                 f"the connector's status is still {status}: without DocuSign Connect events it "
@@ -336,15 +324,6 @@ class Demo:
         if status["status"] != "voided":
             raise DemoFailed(f"after void the status is {status['status']}")
         self.detail(f"the connector's status: {status['status']} ({status.get('voidedReason')})")
-
-
-def _route_missing(response: requests.Response) -> bool:
-    """API Gateway's answer for a path that no route of the template matches."""
-    try:
-        code = response.json()["error"]["code"]
-    except (ValueError, KeyError, TypeError):
-        return False
-    return response.status_code in (403, 404) and code == "MISSING_AUTHENTICATION_TOKEN"
 
 
 def _shown(path: Path) -> str:

@@ -85,20 +85,35 @@ def browser(chromium_available: None, tmp_path_factory: pytest.TempPathFactory) 
         shutil.rmtree(profile, ignore_errors=True)
 
 
+def forget_cached_clients_and_secrets() -> None:
+    """No cached client, setting or secret may outlive an in-process stack: the demo
+    connection's secret has the same name in every local stack, and a client made for another
+    stack would talk to its stopped servers."""
+    from aws_lambda_powertools.utilities import parameters
+
+    from docusign_connector import connect, envelope_events
+    from docusign_connector.service import reset_services
+
+    reset_services()
+    connect.reset_clients()
+    envelope_events.reset_clients()
+    parameters.clear_caches()
+
+
 @pytest.fixture(scope="module")
 def local_stack() -> Iterator[Any]:
     """The whole local stack in this process, on free ports; the environment is put back."""
-    from docusign_connector.service import reset_services
     from local.stack import LocalStack, StackConfig
 
     saved = dict(os.environ)
+    forget_cached_clients_and_secrets()
     try:
         with LocalStack(StackConfig(api_port=0, aws_port=0, emulator_port=0)) as stack:
             yield stack
     finally:
         os.environ.clear()
         os.environ.update(saved)
-        reset_services()  # no cached client may keep pointing at the stopped stack
+        forget_cached_clients_and_secrets()
 
 
 @dataclass

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import base64
 import io
-import json
-import os
 import time
 import uuid
 from typing import Any
@@ -52,50 +50,16 @@ def send_embedded(stack: Any, signer: dict[str, str], documents: list[str]) -> s
     return str(sent.json()["envelopeId"])
 
 
-def _route_missing(response: requests.Response) -> bool:
-    return response.status_code in (403, 404) and "MISSING_AUTHENTICATION_TOKEN" in response.text
-
-
 def signing_url(stack: Any, envelope_id: str, request: dict[str, str]) -> str:
-    """The signing URL from the connector's `POST …/views/recipient`.
-
-    Where the template does not route that path yet, the same handler is run in-process with
-    the stack's environment, as the local API would run it."""
+    """The signing URL from the connector's `POST …/views/recipient`."""
     response = requests.post(
         f"{api(stack)}/envelopes/{envelope_id}/views/recipient", json=request, timeout=TIMEOUT
     )
-    if _route_missing(response):
-        status, body = _invoke_recipient_view(stack, envelope_id, request)
-    else:
-        status, body = response.status_code, response.json()
-    assert status == 201, body
-    assert body["envelopeId"] == envelope_id
-    return str(body["url"])
-
-
-def _invoke_recipient_view(
-    stack: Any, envelope_id: str, request: dict[str, str]
-) -> tuple[int, dict[str, Any]]:
-    from functions.recipient_view.app import lambda_handler
-    from local.api import INVOCATION_LOCK
-    from tests.support.lambda_events import FakeLambdaContext, api_event
-
-    event = api_event(
-        "recipient_view",
-        path_parameters={"connection": DEMO_CONNECTION, "envelopeId": envelope_id},
-        body=request,
-    )
-    # The environment of a function of the same table, bucket and connections.
-    environment = stack.api.invoker.runtime_environment("GetEnvelopeFunction")
-    with INVOCATION_LOCK:
-        saved = dict(os.environ)
-        os.environ.update(environment)
-        try:
-            result = lambda_handler(event, FakeLambdaContext("recipient-view"))
-        finally:
-            os.environ.clear()
-            os.environ.update(saved)
-    return int(result["statusCode"]), json.loads(result["body"])
+    assert response.status_code == 201, response.text
+    view = response.json()
+    assert view["envelopeId"] == envelope_id
+    assert view["url"].startswith(f"{stack.emulator.url}/Signing/")
+    return str(view["url"])
 
 
 def connect_configured(stack: Any) -> bool:

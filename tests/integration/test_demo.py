@@ -14,15 +14,33 @@ from local.stack import LocalStack, StackConfig
 pytestmark = pytest.mark.integration
 
 
+def forget_cached_clients_and_secrets() -> None:
+    """No cached client, setting or secret may outlive an in-process stack: the demo
+    connection's secret has the same name in every local stack, and a client made for another
+    stack would talk to its stopped servers."""
+    from aws_lambda_powertools.utilities import parameters
+
+    from docusign_connector import connect, envelope_events
+    from docusign_connector.service import reset_services
+
+    reset_services()
+    connect.reset_clients()
+    envelope_events.reset_clients()
+    parameters.clear_caches()
+
+
 @pytest.fixture
-def restore_environment():
+def fresh_process():
+    """The environment is put back; no cached client or secret outlives the stack."""
     saved = dict(os.environ)
+    forget_cached_clients_and_secrets()
     yield
     os.environ.clear()
     os.environ.update(saved)
+    forget_cached_clients_and_secrets()
 
 
-def test_the_demo_runs_a_whole_life_cycle(tmp_path, capsys, restore_environment):
+def test_the_demo_runs_a_whole_life_cycle(tmp_path, capsys, fresh_process):
     with LocalStack(StackConfig(api_port=0, aws_port=0, emulator_port=0)) as stack:
         state_file = tmp_path / "stack.json"
         state_file.write_text(json.dumps(stack.describe()))
