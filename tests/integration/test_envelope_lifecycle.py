@@ -338,3 +338,32 @@ def test_void_of_an_unknown_envelope_is_a_404(acme: Any) -> None:
     result = void("acme-life", "00000000-0000-4000-8000-000000000001", {"reason": "x"})
     assert result.status == 404
     assert result.body["error"]["code"] == "ENVELOPE_NOT_FOUND"
+
+
+def test_a_status_read_never_undoes_a_final_status_written_meanwhile(
+    acme: Any, emulator: Any
+) -> None:
+    """A status refresh fetched 'sent' just before a Connect event recorded 'completed': the
+    refresh's late write must not put the envelope back to 'sent'."""
+    from docusign_connector.envelopes import record_from_envelope
+    from docusign_connector.service import get_services
+
+    envelope_id = sent_envelope()
+    store = get_services().store
+    stale = store.get(envelope_id)
+    assert stale is not None and stale.status == "sent"
+    done = store.get(envelope_id)
+    assert done is not None
+    done.status, done.source = "completed", "connect"
+    store.save(done)
+
+    late = record_from_envelope(
+        {"envelopeId": envelope_id, "status": "sent", "emailSubject": "Please sign"},
+        "acme-life",
+        stale,
+        "docusign",
+    )
+    kept = store.save(late)
+    assert kept.status == "completed"
+    assert store.get(envelope_id).status == "completed"  # type: ignore[union-attr]
+    assert status("acme-life", envelope_id).body["status"] == "completed"

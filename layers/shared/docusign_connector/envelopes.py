@@ -327,9 +327,10 @@ def _sync(
     include: str = "recipients,custom_fields",
 ) -> tuple[EnvelopeRecord, dict[str, Any]]:
     envelope = client.get_envelope(envelope_id, include=include)
-    record = record_from_envelope(envelope, connection, previous, "docusign")
-    services.store.save(record)
-    if previous is None or previous.status != record.status:
+    fetched = record_from_envelope(envelope, connection, previous, "docusign")
+    # A Connect event may have recorded a later, final status meanwhile: the table wins then.
+    record = services.store.save(fetched)
+    if record is fetched and (previous is None or previous.status != record.status):
         services.store.add_history(
             record.envelope_id,
             f"envelope-{record.status}",
@@ -516,6 +517,7 @@ def get_signed_documents(
         record.documents_fetched_at = clock.now_iso()
         # A finished envelope's documents never change again: download them once, ever.
         record.documents_archived = record.terminal
+        # (if a Connect event finished the envelope meanwhile, the table keeps its newer state)
         services.store.save(record)
         logger.info(
             "documents downloaded",

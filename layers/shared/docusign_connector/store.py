@@ -153,14 +153,55 @@ class EnvelopeStore:
             raise
         return True
 
-    def save(self, record: EnvelopeRecord) -> None:
-        """Write the whole envelope item; it never changes hands between connections."""
-        self.table.put_item(
-            Item=_to_item(record),
-            ConditionExpression="attribute_not_exists(pk) OR #c = :c",
-            ExpressionAttributeNames={"#c": "connection"},
-            ExpressionAttributeValues={":c": record.connection},
-        )
+    def save(self, record: EnvelopeRecord) -> EnvelopeRecord:
+        """Write what the connector learned about an envelope, and return what the table holds
+        afterwards.
+
+        An update, not a replacement: what Connect events keep on the item (version, event
+        time, unpublished notices) stays. It never changes hands between connections, and a
+        final status (completed, declined, voided) is never overwritten by an earlier,
+        unfinished one: if an event got there first, the table's newer record is returned.
+        """
+        from botocore.exceptions import ClientError
+
+        item = _to_item(record)
+        fields = [k for k in item if k not in ("pk", "sk")]
+        names = {f"#f{i}": name for i, name in enumerate(fields)}
+        values: dict[str, Any] = {f":f{i}": item[name] for i, name in enumerate(fields)}
+        removed = [
+            name
+            for name in EnvelopeRecord.__dataclass_fields__
+            if name not in item and name not in ("documents",)
+        ]
+        names.update({f"#r{i}": name for i, name in enumerate(removed)})
+        names.update({"#c": "connection", "#v": "version"})
+        values.update({":c": record.connection, ":zero": 0, ":one": 1})
+        update = "SET " + ", ".join(f"#f{i} = :f{i}" for i in range(len(fields)))
+        update += ", #v = if_not_exists(#v, :zero) + :one"
+        if removed:
+            update += " REMOVE " + ", ".join(f"#r{i}" for i in range(len(removed)))
+        condition = "attribute_not_exists(pk) OR (#c = :c"
+        if not record.terminal:
+            names["#s"] = "status"
+            condition += " AND NOT #s IN (:t0, :t1, :t2)"
+            values.update({f":t{i}": status for i, status in enumerate(sorted(TERMINAL_STATUSES))})
+        condition += ")"
+        try:
+            self.table.update_item(
+                Key={"pk": item["pk"], "sk": item["sk"]},
+                UpdateExpression=update,
+                ConditionExpression=condition,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            stored = self.get(record.envelope_id)
+            if stored is None or stored.connection != record.connection:
+                raise
+            return stored
+        return record
 
     # -- Connect events and the reconciler ----------------------------------------------------
     # Events are applied with optimistic concurrency: the item is read with its `version`,
