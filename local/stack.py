@@ -213,6 +213,7 @@ class LocalStack:
     def start(self) -> LocalStack:
         """Start everything, or nothing: a failure stops what had started and re-raises."""
         check_ports(self.config)
+        _forget_cached_clients()
         try:
             self._start()
         except BaseException:
@@ -373,6 +374,7 @@ class LocalStack:
 
     def stop(self) -> None:
         """Stop whatever is running, API first so no request meets a stopped back end."""
+        _forget_cached_clients()
         for component in ("pollers", "api", "emulator", "moto"):
             server = getattr(self, component)
             if server is None:
@@ -523,6 +525,14 @@ def run(config: StackConfig, state_file: Path = STATE_FILE) -> int:
         stack.stop()
         remove_state(os.getpid(), state_file)
     return 0
+
+
+def _forget_cached_clients() -> None:
+    """The handlers run in this process: clients, settings and secrets cached for another
+    stack (the demo connection's secret has the same name in every stack) must not be used."""
+    service = sys.modules.get("docusign_connector.service")
+    if service is not None:  # never imported: nothing is cached yet
+        service.reset_services()
 
 
 def stop_running(state_file: Path = STATE_FILE, timeout: float = 15.0) -> int:

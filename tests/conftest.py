@@ -205,16 +205,12 @@ def connections(stack: Stack, emulator: Any) -> ConnectionFactory:
 @pytest.fixture
 def fresh_container(stack: Stack) -> Iterator[None]:
     """Each test starts as a new Lambda container: no cached settings, secrets or tokens."""
-    from aws_lambda_powertools.utilities import parameters
-
     from docusign_connector.service import reset_services
 
     os.environ.update(stack.environment)
     reset_services()
-    parameters.clear_caches()
     yield
     reset_services()
-    parameters.clear_caches()
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

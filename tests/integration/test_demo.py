@@ -18,15 +18,9 @@ def forget_cached_clients_and_secrets() -> None:
     """No cached client, setting or secret may outlive an in-process stack: the demo
     connection's secret has the same name in every local stack, and a client made for another
     stack would talk to its stopped servers."""
-    from aws_lambda_powertools.utilities import parameters
-
-    from docusign_connector import connect, envelope_events
     from docusign_connector.service import reset_services
 
     reset_services()
-    connect.reset_clients()
-    envelope_events.reset_clients()
-    parameters.clear_caches()
 
 
 @pytest.fixture

@@ -44,9 +44,15 @@ def get_services() -> Services:
 
 
 def reset_services() -> None:
-    """Forget every cached client, token and setting (tests; a new container in effect)."""
-    from . import docusign
+    """Start over as a new container would: no cached client, token, setting or secret
+    (tests and the in-process local stack)."""
+    from aws_lambda_powertools.utilities import parameters
+
+    from . import connect, docusign, envelope_events
 
     get_services.cache_clear()
     get_settings.cache_clear()
     docusign._UNSETTLED_TRANSACTIONS.clear()
+    connect.reset_clients()
+    envelope_events.reset_clients()
+    parameters.clear_caches()
