@@ -102,7 +102,7 @@ bench: install
 TOOLS := .venv-tools
 checkov: python
 	@test -x $(TOOLS)/bin/checkov || { $(PYTHON313) -m venv $(TOOLS) && $(TOOLS)/bin/pip install --quiet checkov==3.3.30; }
-	$(TOOLS)/bin/checkov --config-file .checkov.yaml -f template.yaml
+	$(TOOLS)/bin/checkov --config-file .checkov.yaml --skip-download -f template.yaml
 
 openapi: install
 	PYTHONPATH=layers/shared $(PY) -m docusign_connector.openapi > docs/openapi.json
