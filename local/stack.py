@@ -27,10 +27,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from moto.server import ThreadedMotoServer
 
+from local.keys import rsa_key_pair
 from local.template import (
     DEFAULT_ACCOUNT_ID,
     FUNCTION_TYPE,
@@ -151,22 +150,6 @@ def check_ports(config: StackConfig) -> None:
 
 
 # ---------------------------------------------------------------------------- the stack
-
-
-def _demo_key_pair() -> tuple[str, str]:
-    """(private key PEM PKCS#8, public key PEM) of a fresh RSA 2048 key."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private_pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-    public_pem = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-    return private_pem, public_pem
 
 
 def _use_local_aws(endpoint_url: str, region: str) -> None:
@@ -317,7 +300,7 @@ class LocalStack:
         ).start()
 
     def _register_demo_connection(self, put_connection_secret: Any, aws_url: str) -> None:
-        private_pem, public_pem = _demo_key_pair()
+        private_pem, public_pem = rsa_key_pair()
         emulator_url = self.emulator.url
         self.emulator.state.register_integration(
             DEMO_INTEGRATION_KEY,

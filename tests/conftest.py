@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from local.keys import rsa_key_pair
+
 ROOT = Path(__file__).resolve().parent.parent
 REGION = "us-east-1"
 STACK_NAME = "connector-test"
@@ -116,24 +118,6 @@ class RegisteredConnection:
     private_key_pem: str = field(repr=False)
     public_key_pem: str
     secret: dict[str, Any] = field(repr=False)
-
-
-def rsa_key_pair() -> tuple[str, str]:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-    public = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-    return private, public
 
 
 class ConnectionFactory:

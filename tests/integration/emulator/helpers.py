@@ -13,35 +13,19 @@ from typing import Any
 import jwt
 import pytest
 import requests
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from local.emulator import EmulatorServer, make_pdf
-
-
-def _pem_pair() -> tuple[str, str]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-    public = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-    return private, public
+from local.keys import rsa_key_pair
 
 
 @pytest.fixture(scope="session")
 def key_pair() -> tuple[str, str]:
-    return _pem_pair()
+    return rsa_key_pair()
 
 
 @pytest.fixture(scope="session")
 def other_key_pair() -> tuple[str, str]:
-    return _pem_pair()
+    return rsa_key_pair()
 
 
 @pytest.fixture
