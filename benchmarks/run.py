@@ -24,6 +24,14 @@ HANDLERS = [
     "functions.void_envelope.app",
     "functions.get_consent.app",
     "functions.verify_connection.app",
+    "functions.list_envelopes.app",
+    "functions.recipient_view.app",
+    "functions.sender_view.app",
+    "functions.list_templates.app",
+    "functions.docusign_webhook.app",
+    "functions.process_events.app",
+    "functions.process_inbox.app",
+    "functions.reconcile.app",
 ]
 SDK = "docusign_esign"
 PROBE = (
