@@ -86,3 +86,16 @@ def simple_body(**overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
+
+
+def docusign_direct(registered: Any) -> tuple[str, dict[str, str]]:
+    """Straight to DocuSign (the emulator), bypassing the connector: the account's REST base
+    URL and the Authorization header of a token of its own."""
+    from docusign_connector.auth import TokenProvider
+    from docusign_connector.connections import parse_connection
+
+    connection = parse_connection(registered.name, registered.secret)
+    tokens = TokenProvider()
+    account = tokens.account(connection)
+    base = f"{account.base_uri}/restapi/v2.1/accounts/{account.account_id}"
+    return base, {"Authorization": f"Bearer {tokens.token(connection)}"}

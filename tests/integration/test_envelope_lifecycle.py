@@ -11,6 +11,7 @@ import requests
 from tests.integration.helpers import (
     b64,
     documents,
+    docusign_direct,
     docusign_requests,
     sample_pdf,
     send,
@@ -40,17 +41,9 @@ def sent_envelope(body: dict[str, Any] | None = None, connection: str = "acme-li
 
 def emulator_document(emulator: Any, acme: Any, envelope_id: str, document_id: str) -> bytes:
     """Fetch a document straight from the emulator, as DocuSign serves it."""
-    from docusign_connector.auth import TokenProvider
-    from docusign_connector.connections import parse_connection
-
-    connection = parse_connection(acme.name, acme.secret)
-    tokens = TokenProvider()
-    account = tokens.account(connection)
+    base, headers = docusign_direct(acme)
     response = requests.get(
-        f"{account.base_uri}/restapi/v2.1/accounts/{account.account_id}/envelopes/"
-        f"{envelope_id}/documents/{document_id}",
-        headers={"Authorization": f"Bearer {tokens.token(connection)}"},
-        timeout=10,
+        f"{base}/envelopes/{envelope_id}/documents/{document_id}", headers=headers, timeout=10
     )
     assert response.status_code == 200
     return response.content
@@ -123,15 +116,10 @@ def test_envelope_sent_outside_the_connector_is_fetched_and_tracked(
     acme: Any, emulator: Any, stack: Any
 ) -> None:
     # Created straight at DocuSign (the emulator), never through the connector.
-    from docusign_connector.auth import TokenProvider
-    from docusign_connector.connections import parse_connection
-
-    connection = parse_connection(acme.name, acme.secret)
-    tokens = TokenProvider()
-    account = tokens.account(connection)
+    base, headers = docusign_direct(acme)
     created = requests.post(
-        f"{account.base_uri}/restapi/v2.1/accounts/{account.account_id}/envelopes",
-        headers={"Authorization": f"Bearer {tokens.token(connection)}"},
+        f"{base}/envelopes",
+        headers=headers,
         json={
             "emailSubject": "Sent by hand",
             "status": "sent",

@@ -7,7 +7,14 @@ from typing import Any
 import pytest
 import requests
 
-from tests.integration.helpers import b64, docusign_requests, sample_pdf, send, simple_body
+from tests.integration.helpers import (
+    b64,
+    docusign_direct,
+    docusign_requests,
+    sample_pdf,
+    send,
+    simple_body,
+)
 from tests.support.lambda_events import api_event, invoke
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("fresh_container")]
@@ -120,15 +127,10 @@ def test_sender_view_of_a_draft(viewer: Any, emulator: Any) -> None:
 
 
 def test_templates_and_their_roles(viewer: Any, emulator: Any) -> None:
-    from docusign_connector.auth import TokenProvider
-    from docusign_connector.connections import parse_connection
-
-    connection = parse_connection(viewer.name, viewer.secret)
-    tokens = TokenProvider()
-    account = tokens.account(connection)
+    base, headers = docusign_direct(viewer)
     created = requests.post(
-        f"{account.base_uri}/restapi/v2.1/accounts/{account.account_id}/templates",
-        headers={"Authorization": f"Bearer {tokens.token(connection)}"},
+        f"{base}/templates",
+        headers=headers,
         json={
             "name": "Standard NDA",
             "emailSubject": "Please sign our NDA",
