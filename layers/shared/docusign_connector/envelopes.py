@@ -143,7 +143,6 @@ def send_envelope(
     if not idempotency_key:
         return _send_envelope(connection_name, request, None, deadline, services)
     from aws_lambda_powertools.utilities.idempotency import (
-        DynamoDBPersistenceLayer,
         IdempotencyConfig,
         idempotent_function,
     )
@@ -152,13 +151,6 @@ def send_envelope(
         IdempotencyValidationError,
     )
 
-    persistence = DynamoDBPersistenceLayer(
-        table_name=services.settings.envelope_table_name,
-        key_attr="pk",
-        sort_key_attr="sk",
-        static_pk_value="IDEMPOTENCY",
-        expiry_attr="expiresAt",
-    )
     config = IdempotencyConfig(
         event_key_jmespath="key",
         payload_validation_jmespath="body",
@@ -170,7 +162,7 @@ def send_envelope(
         config.register_lambda_context(lambda_context)
 
     @idempotent_function(
-        data_keyword_argument="claim", persistence_store=persistence, config=config
+        data_keyword_argument="claim", persistence_store=services.store.idempotency, config=config
     )
     def once(claim: dict[str, Any]) -> dict[str, Any]:
         return _send_envelope(connection_name, request, idempotency_key, deadline, services).dump()

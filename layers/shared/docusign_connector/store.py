@@ -121,6 +121,22 @@ class EnvelopeStore:
         self._table_name = table_name
         self._resource = resource
         self._table: Any = None
+        self._idempotency: Any = None
+
+    @property
+    def idempotency(self) -> Any:
+        """Powertools' idempotency records, kept in this table (created once per container)."""
+        if self._idempotency is None:
+            from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
+            self._idempotency = DynamoDBPersistenceLayer(
+                table_name=self._table_name,
+                key_attr="pk",
+                sort_key_attr="sk",
+                static_pk_value="IDEMPOTENCY",
+                expiry_attr="expiresAt",
+            )
+        return self._idempotency
 
     @property
     def table(self) -> Any:
