@@ -136,8 +136,8 @@ def measure() -> dict[str, Any]:
                     check=True,
                 )
 
-        from docusign_connector.envelopes import send_envelope
-        from docusign_connector.models import SendEnvelopeRequest
+        from docusign_connector.actions.send import send_envelope
+        from docusign_connector.models.requests import SendEnvelopeRequest
 
         def send(key: str) -> None:
             send_envelope(

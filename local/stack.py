@@ -338,7 +338,7 @@ class LocalStack:
     def _register_demo_connect(self) -> None:
         """The demo account publishes its events to the local API's webhook, signed with the
         demo connection's HMAC key, as `admin connect` sets it up at DocuSign."""
-        from docusign_connector.admin import CONNECT_EVENTS
+        from admin.connections import CONNECT_EVENTS
 
         keys = list(self.demo_secret["connectHmacKeys"])
         state = self.emulator.state
@@ -513,9 +513,9 @@ def run(config: StackConfig, state_file: Path = STATE_FILE) -> int:
 def _forget_cached_clients() -> None:
     """The handlers run in this process: clients, settings and secrets cached for another
     stack (the demo connection's secret has the same name in every stack) must not be used."""
-    service = sys.modules.get("docusign_connector.service")
-    if service is not None:  # never imported: nothing is cached yet
-        service.reset_services()
+    container = sys.modules.get("docusign_connector.container")
+    if container is not None:  # never imported: nothing is cached yet
+        container.reset_services()
 
 
 def stop_running(state_file: Path = STATE_FILE, timeout: float = 15.0) -> int:

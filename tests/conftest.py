@@ -189,7 +189,7 @@ def connections(stack: Stack, emulator: Any) -> ConnectionFactory:
 @pytest.fixture
 def fresh_container(stack: Stack) -> Iterator[None]:
     """Each test starts as a new Lambda container: no cached settings, secrets or tokens."""
-    from docusign_connector.service import reset_services
+    from docusign_connector.container import reset_services
 
     os.environ.update(stack.environment)
     reset_services()

@@ -5,21 +5,17 @@ X-DocuSign-Signature-N HMAC for the connection, or it is refused with 401 and no
 Accepted messages are queued and answered at once; EventsFunction applies them.
 """
 
-from typing import Any
-
-from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
-from docusign_connector.connect import accept_webhook
-from docusign_connector.http import JsonResponse, Request, Router
+from docusign_connector.api.http import JsonResponse, Request, Router, api_handler
+from docusign_connector.sync.webhook import accept_webhook
 
-logger = Logger()
 metrics = Metrics()
 router = Router()
 
 
-@router.route("POST", "/webhooks/docusign/{connection}")
+@router.route("receiveConnectMessage")
 def post_connect_message(request: Request) -> JsonResponse:
     result = accept_webhook(
         request.path_parameters["connection"], request.raw_body, request.headers
@@ -29,7 +25,4 @@ def post_connect_message(request: Request) -> JsonResponse:
     return JsonResponse(result.dump())
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return router.resolve(event, context)
+lambda_handler = api_handler(router)

@@ -1,12 +1,12 @@
 """GET /connections/{connection}/consent — the "Grant access to DocuSign" URL."""
 
-from docusign_connector.http import JsonResponse, Request, Router, api_handler
-from docusign_connector.verification import consent_info
+from docusign_connector.actions.connection import consent_info
+from docusign_connector.api.http import JsonResponse, Request, Router, api_handler
 
 router = Router()
 
 
-@router.route("GET", "/connections/{connection}/consent")
+@router.route("getConsent")
 def get_consent(request: Request) -> JsonResponse:
     return JsonResponse(consent_info(request.path_parameters["connection"]))
 

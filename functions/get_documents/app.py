@@ -1,18 +1,18 @@
 """GET /connections/{connection}/envelopes/{envelopeId}/documents — signed PDFs and Summary."""
 
-from docusign_connector.envelopes import get_signed_documents
-from docusign_connector.http import JsonResponse, Request, Router, api_handler
+from docusign_connector.actions.documents import get_signed_documents
+from docusign_connector.api.http import JsonResponse, Request, Router, api_handler
+from docusign_connector.models.queries import DocumentsQuery
 
 router = Router()
 
 
-@router.route("GET", "/connections/{connection}/envelopes/{envelopeId}/documents")
+@router.route("getDocuments")
 def get_documents(request: Request) -> JsonResponse:
     result = get_signed_documents(
         request.path_parameters["connection"],
         request.path_parameters["envelopeId"],
-        include_content="content" in request.includes(),
-        escape_non_ascii=request.flag("escapeNonAsciiFilenames"),
+        request.query_model(DocumentsQuery),
         deadline=request.remaining_seconds,
     )
     return JsonResponse(result)

@@ -1,17 +1,18 @@
 """GET /connections/{connection}/envelopes/{envelopeId} — the envelope's status."""
 
-from docusign_connector.envelopes import get_envelope_status
-from docusign_connector.http import JsonResponse, Request, Router, api_handler
+from docusign_connector.actions.status import get_envelope_status
+from docusign_connector.api.http import JsonResponse, Request, Router, api_handler
+from docusign_connector.models.queries import StatusQuery
 
 router = Router()
 
 
-@router.route("GET", "/connections/{connection}/envelopes/{envelopeId}")
+@router.route("getEnvelope")
 def get_envelope(request: Request) -> JsonResponse:
     result = get_envelope_status(
         request.path_parameters["connection"],
         request.path_parameters["envelopeId"],
-        include_history="history" in request.includes(),
+        request.query_model(StatusQuery),
         deadline=request.remaining_seconds,
     )
     return JsonResponse(result)

@@ -1,20 +1,16 @@
 """GET /connections/{connection}/envelopes — tracked envelopes, newest change first."""
 
-from docusign_connector.envelopes import list_tracked_envelopes
-from docusign_connector.http import JsonResponse, Request, Router, api_handler
+from docusign_connector.actions.listing import list_tracked_envelopes
+from docusign_connector.api.http import JsonResponse, Request, Router, api_handler
+from docusign_connector.models.queries import ListEnvelopesQuery
 
 router = Router()
 
 
-@router.route("GET", "/connections/{connection}/envelopes")
+@router.route("listEnvelopes")
 def get_envelopes(request: Request) -> JsonResponse:
     result = list_tracked_envelopes(
-        request.path_parameters["connection"],
-        status=request.query.get("status"),
-        changed_from=request.query.get("from"),
-        changed_to=request.query.get("to"),
-        limit=request.query.get("limit"),
-        next_token=request.query.get("nextToken"),
+        request.path_parameters["connection"], request.query_model(ListEnvelopesQuery)
     )
     return JsonResponse(result)
 

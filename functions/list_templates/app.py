@@ -1,18 +1,17 @@
 """GET /connections/{connection}/templates — DocuSign templates and their roles."""
 
-from docusign_connector.http import JsonResponse, Request, Router, api_handler
-from docusign_connector.templates import list_templates
+from docusign_connector.actions.templates import list_templates
+from docusign_connector.api.http import JsonResponse, Request, Router, api_handler
+from docusign_connector.models.queries import TemplatesQuery
 
 router = Router()
 
 
-@router.route("GET", "/connections/{connection}/templates")
+@router.route("listTemplates")
 def get_templates(request: Request) -> JsonResponse:
     result = list_templates(
         request.path_parameters["connection"],
-        search=request.query.get("search"),
-        count=request.query.get("count"),
-        start=request.query.get("start"),
+        request.query_model(TemplatesQuery),
         deadline=request.remaining_seconds,
     )
     return JsonResponse(result)

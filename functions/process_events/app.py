@@ -15,24 +15,18 @@ from aws_lambda_powertools.utilities.batch import (
 )
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from docusign_connector.envelope_events import apply_connect_message
+from docusign_connector.domain import deadline_of
+from docusign_connector.sync.apply import apply_connect_message
 
 logger = Logger()
 metrics = Metrics()
 # A batch whose every message failed is reported message by message too, so the messages
 # follow the same path (retries, then the dead-letter queue).
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-_context: Any = None
 
 
-def _remaining_seconds() -> float:
-    if _context is None:
-        return 60.0
-    return float(_context.get_remaining_time_in_millis()) / 1000
-
-
-def apply_record(record: SQSRecord) -> None:
-    outcome = apply_connect_message(record.body, deadline=_remaining_seconds)
+def apply_record(record: SQSRecord, lambda_context: Any) -> None:
+    outcome = apply_connect_message(record.body, deadline=deadline_of(lambda_context))
     if outcome.applied:
         metrics.add_metric(name="EnvelopeEventsApplied", unit=MetricUnit.Count, value=1)
     if outcome.archived:
@@ -42,8 +36,6 @@ def apply_record(record: SQSRecord) -> None:
 @logger.inject_lambda_context
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    global _context
-    _context = context
     return process_partial_response(
         event=event, record_handler=apply_record, processor=processor, context=context
     )

@@ -10,29 +10,23 @@ from aws_lambda_powertools.utilities.batch import (
 )
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from docusign_connector.inbox import manifests_in, process_manifest
+from docusign_connector.actions.inbox import manifests_in, process_manifest
+from docusign_connector.domain import deadline_of
 
 logger = Logger()
 metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-_context: dict[str, Any] = {}
 
 
-def handle_record(record: SQSRecord) -> None:
+def handle_record(record: SQSRecord, lambda_context: Any) -> None:
     """A transient failure raises: the message returns to the queue (then the DLQ)."""
-    context = _context.get("lambda")
     for manifest in manifests_in(record.body):
-        process_manifest(
-            manifest,
-            deadline=(lambda: context.get_remaining_time_in_millis() / 1000) if context else None,
-            lambda_context=context,
-        )
+        process_manifest(manifest, deadline=deadline_of(lambda_context))
 
 
 @logger.inject_lambda_context
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    _context["lambda"] = context
     return process_partial_response(
         event=event, record_handler=handle_record, processor=processor, context=context
     )

@@ -1,13 +1,13 @@
 """POST /connections/{connection}/envelopes/{envelopeId}/views/recipient — embedded signing."""
 
-from docusign_connector.http import JsonResponse, Request, Router, api_handler
-from docusign_connector.models import RecipientViewRequest
-from docusign_connector.views import recipient_view
+from docusign_connector.actions.views import recipient_view
+from docusign_connector.api.http import JsonResponse, Request, Router, api_handler
+from docusign_connector.models.requests import RecipientViewRequest
 
 router = Router()
 
 
-@router.route("POST", "/connections/{connection}/envelopes/{envelopeId}/views/recipient")
+@router.route("createRecipientView")
 def post_recipient_view(request: Request) -> JsonResponse:
     result = recipient_view(
         request.path_parameters["connection"],

@@ -6,7 +6,8 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
-from docusign_connector.reconcile import reconcile_all
+from docusign_connector.domain import deadline_of
+from docusign_connector.sync.reconcile import reconcile_all
 
 logger = Logger()
 metrics = Metrics()
@@ -15,10 +16,7 @@ metrics = Metrics()
 @logger.inject_lambda_context
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    def remaining_seconds() -> float:
-        return float(context.get_remaining_time_in_millis()) / 1000
-
-    result = reconcile_all(deadline=remaining_seconds)
+    result = reconcile_all(deadline=deadline_of(context))
     for run in result.connections:
         metrics.add_metric(name="ReconciledChanges", unit=MetricUnit.Count, value=run.applied)
         if run.error:

@@ -1,13 +1,13 @@
 """POST /connections/{connection}/envelopes/{envelopeId}/views/sender — embedded sending."""
 
-from docusign_connector.http import JsonResponse, Request, Router, api_handler
-from docusign_connector.models import SenderViewRequest
-from docusign_connector.views import sender_view
+from docusign_connector.actions.views import sender_view
+from docusign_connector.api.http import JsonResponse, Request, Router, api_handler
+from docusign_connector.models.requests import SenderViewRequest
 
 router = Router()
 
 
-@router.route("POST", "/connections/{connection}/envelopes/{envelopeId}/views/sender")
+@router.route("createSenderView")
 def post_sender_view(request: Request) -> JsonResponse:
     result = sender_view(
         request.path_parameters["connection"],

@@ -1,12 +1,12 @@
 """POST /connections/{connection}/verify — check the credentials now, with a fresh token."""
 
-from docusign_connector.http import JsonResponse, Request, Router, api_handler
-from docusign_connector.verification import verify_connection
+from docusign_connector.actions.connection import verify_connection
+from docusign_connector.api.http import JsonResponse, Request, Router, api_handler
 
 router = Router()
 
 
-@router.route("POST", "/connections/{connection}/verify")
+@router.route("verifyConnection")
 def post_verify(request: Request) -> JsonResponse:
     return JsonResponse(verify_connection(request.path_parameters["connection"]))
 

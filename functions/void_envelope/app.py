@@ -3,21 +3,20 @@
 from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
-from docusign_connector.envelopes import void_envelope
-from docusign_connector.http import JsonResponse, Request, Router, api_handler
-from docusign_connector.models import VoidEnvelopeRequest
+from docusign_connector.actions.void import void_envelope
+from docusign_connector.api.http import JsonResponse, Request, Router, api_handler
+from docusign_connector.models.requests import VoidEnvelopeRequest
 
 metrics = Metrics()
 router = Router()
 
 
-@router.route("POST", "/connections/{connection}/envelopes/{envelopeId}/void")
+@router.route("voidEnvelope")
 def post_void(request: Request) -> JsonResponse:
-    body = request.body(VoidEnvelopeRequest)
     result = void_envelope(
         request.path_parameters["connection"],
         request.path_parameters["envelopeId"],
-        body.reason,
+        request.body(VoidEnvelopeRequest),
         deadline=request.remaining_seconds,
     )
     metrics.add_metric(name="EnvelopesVoided", unit=MetricUnit.Count, value=1)

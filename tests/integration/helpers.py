@@ -91,7 +91,7 @@ def simple_body(**overrides: Any) -> dict[str, Any]:
 def docusign_direct(registered: Any) -> tuple[str, dict[str, str]]:
     """Straight to DocuSign (the emulator), bypassing the connector: the account's REST base
     URL and the Authorization header of a token of its own."""
-    from docusign_connector.auth import TokenProvider
+    from docusign_connector.adapters.docusign.auth import TokenProvider
     from docusign_connector.connections import parse_connection
 
     connection = parse_connection(registered.name, registered.secret)

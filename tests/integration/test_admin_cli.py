@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from docusign_connector.admin import main
+from admin.connections import main
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("fresh_container")]
 

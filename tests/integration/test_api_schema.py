@@ -40,7 +40,7 @@ def local_api() -> Iterator[str]:
     finally:
         os.environ.clear()
         os.environ.update(saved)
-        from docusign_connector.service import reset_services
+        from docusign_connector.container import reset_services
 
         reset_services()
 

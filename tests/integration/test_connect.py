@@ -26,7 +26,7 @@ ENVELOPE = "4b7c2e91-6d3a-4f58-9b1e-0c8d7a6f5e42"
 @pytest.fixture(autouse=True)
 def connect_environment(stack: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """The variables the template gives the Connect functions (queue, event bus…)."""
-    from docusign_connector import connect, envelope_events
+    from docusign_connector.container import reset_services
 
     for function_id in ("DocuSignWebhookFunction", "EventsFunction", "ReconcileFunction"):
         environment = function_environment(
@@ -34,11 +34,9 @@ def connect_environment(stack: Any, monkeypatch: pytest.MonkeyPatch) -> None:
         )
         for name, value in environment.items():
             monkeypatch.setenv(name, value)
-    connect.reset_clients()
-    envelope_events.reset_clients()
+    reset_services()
     yield
-    connect.reset_clients()
-    envelope_events.reset_clients()
+    reset_services()
 
 
 @pytest.fixture(scope="module")
@@ -242,7 +240,7 @@ def published(stack: Any, url: str) -> list[dict[str, Any]]:
 
 def queued(connection: str, payload: dict[str, Any]) -> str:
     """The queue message the webhook makes of a Connect message."""
-    from docusign_connector.connect import parse_message
+    from docusign_connector.sync.messages import parse_message
 
     event = parse_message(connection, json.dumps(payload).encode())
     assert event is not None
@@ -281,7 +279,7 @@ def raw_item(stack: Any, envelope_id: str) -> dict[str, Any]:
 
 
 def history(envelope_id: str) -> list[dict[str, Any]]:
-    from docusign_connector.service import get_services
+    from docusign_connector.container import get_services
 
     return get_services().store.history(envelope_id)
 
@@ -445,13 +443,9 @@ def test_burst_of_200_events_for_50_envelopes_loses_no_update(
     import random
     from concurrent.futures import ThreadPoolExecutor
 
-    from docusign_connector.auth import TokenProvider
     from docusign_connector.config import get_settings
-    from docusign_connector.connections import ConnectionRepository
-    from docusign_connector.documents import DocumentStore
-    from docusign_connector.envelope_events import apply_connect_message
-    from docusign_connector.service import Services
-    from docusign_connector.store import EnvelopeStore
+    from docusign_connector.container import Services
+    from docusign_connector.sync.apply import apply_connect_message
 
     published(stack, status_changes)
     envelopes = [new_id() for _ in range(50)]
@@ -482,13 +476,7 @@ def test_burst_of_200_events_for_50_envelopes_loses_no_update(
     settings = get_settings()
 
     def worker(share: list[str]) -> int:
-        services = Services(
-            settings=settings,
-            connections=ConnectionRepository(settings.connections_secret_prefix),
-            tokens=TokenProvider(),
-            store=EnvelopeStore(settings.envelope_table_name),
-            documents=DocumentStore(settings.documents_bucket_name),
-        )
+        services = Services.build(settings)
         for body in share:
             apply_connect_message(body, services=services)
         return len(share)
@@ -570,7 +558,7 @@ def test_after_envelope_completed_the_documents_action_makes_no_docusign_call(
 ) -> None:
     """The emulator's own Connect messages, signed with the account's key, through the
     webhook and the queue: the completed envelope is archived, then served from S3."""
-    from docusign_connector.connect import events_queue_url
+    from docusign_connector.container import get_services
     from local.emulator.connect import add_configuration
     from tests.integration.emulator.helpers import Listener, wait_for
     from tests.integration.helpers import documents, docusign_requests, send, simple_body
@@ -601,7 +589,7 @@ def test_after_envelope_completed_the_documents_action_makes_no_docusign_call(
         assert result.status == 200, result.body
     bodies = [json.dumps(body) for body in drain(stack)]
     assert len(bodies) == len(listener.received) >= 3
-    assert events_queue_url() == stack.resources["ConnectEventsQueue"]
+    assert get_services().events_queue.url == stack.resources["ConnectEventsQueue"]
     assert apply_batch(bodies) == {"batchItemFailures": []}
 
     record = invoke_status("hooked", envelope_id)
@@ -637,7 +625,7 @@ def test_reconciler_catches_a_change_that_no_event_reported(
 ) -> None:
     import re
 
-    from docusign_connector.reconcile import reconcile_connection
+    from docusign_connector.sync.reconcile import reconcile_connection
     from tests.integration.helpers import documents, docusign_requests, send, simple_body
 
     published(stack, status_changes)
@@ -683,15 +671,16 @@ def test_reconciler_catches_a_change_that_no_event_reported(
 def test_reconcile_function_goes_through_every_connection_and_survives_failures(
     quiet: Any, connections: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from docusign_connector import reconcile
+    from docusign_connector.adapters.secrets import ConnectionRepository
+    from docusign_connector.container import get_services
     from functions.reconcile import app
     from tests.support.lambda_events import FakeLambdaContext
 
     connections.create("no-consent-yet", consented=False)
-    listed = reconcile.connection_names("docusign-connector/connections")
+    listed = ConnectionRepository("docusign-connector/connections").names()
     assert {"quiet-account", "no-consent-yet"} <= set(listed)
     monkeypatch.setattr(
-        reconcile, "connection_names", lambda prefix: ["no-consent-yet", "quiet-account"]
+        get_services().connections, "names", lambda: ["no-consent-yet", "quiet-account"]
     )
     result = app.lambda_handler({"source": "aws.events"}, FakeLambdaContext("reconcile"))
     failed, done = result["connections"]
@@ -705,7 +694,7 @@ def test_reconcile_function_goes_through_every_connection_and_survives_failures(
 def test_connections_tool_registers_the_webhook_and_rotates_hmac_keys(
     connections: Any, emulator: Any, stack: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from docusign_connector.admin import main
+    from admin.connections import main
 
     tool = connections.create("tool-connect", secret_overrides={"connectHmacKeys": ["key-2025"]})
     # DocuSign makes the account's keys; the operator copies the new one into the connection.
@@ -859,7 +848,7 @@ def test_local_stack_a_signature_shows_up_in_the_status_within_seconds(
 def test_made_up_connection_names_do_not_reach_secrets_manager_each_time(
     stack: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from docusign_connector.service import get_services
+    from docusign_connector.container import get_services
 
     services = get_services()
     asked = []

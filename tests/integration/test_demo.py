@@ -18,7 +18,7 @@ def forget_cached_clients_and_secrets() -> None:
     """No cached client, setting or secret may outlive an in-process stack: the demo
     connection's secret has the same name in every local stack, and a client made for another
     stack would talk to its stopped servers."""
-    from docusign_connector.service import reset_services
+    from docusign_connector.container import reset_services
 
     reset_services()
 

@@ -84,7 +84,7 @@ def test_stale_status_is_fetched_once_then_served_from_the_table(
     envelope_id = sent_envelope()
     emulator.state.sign(envelope_id, "1")  # DocuSign moves on without telling the table
     monkeypatch.setenv("STATUS_MAX_AGE_SECONDS", "0")
-    from docusign_connector.service import reset_services
+    from docusign_connector.container import reset_services
 
     reset_services()
     emulator.state.clear_requests()
@@ -333,8 +333,8 @@ def test_a_status_read_never_undoes_a_final_status_written_meanwhile(
 ) -> None:
     """A status refresh fetched 'sent' just before a Connect event recorded 'completed': the
     refresh's late write must not put the envelope back to 'sent'."""
-    from docusign_connector.envelopes import record_from_envelope
-    from docusign_connector.service import get_services
+    from docusign_connector.container import get_services
+    from docusign_connector.mapping import record_from_envelope
 
     envelope_id = sent_envelope()
     store = get_services().store

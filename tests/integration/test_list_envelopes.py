@@ -22,7 +22,7 @@ def listing(connection: str, query: dict[str, str] | None = None) -> Any:
 
 @pytest.fixture(scope="module")
 def sent_ids(connections: Any) -> list[str]:
-    from docusign_connector.service import reset_services
+    from docusign_connector.container import reset_services
 
     reset_services()
     connections.create("lister")

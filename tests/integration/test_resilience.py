@@ -47,10 +47,10 @@ def _clean_emulator(emulator: Any) -> Iterator[None]:
 @pytest.fixture
 def pauses(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """The client's waits between attempts, recorded instead of slept."""
-    from docusign_connector import docusign
+    from docusign_connector.adapters.docusign import transport
 
     waits: list[float] = []
-    monkeypatch.setattr(docusign, "_pause", waits.append)
+    monkeypatch.setattr(transport, "pause", waits.append)
     return waits
 
 
@@ -342,7 +342,7 @@ def test_server_error_on_a_status_get_is_retried(
     assert sent.status == 201
     envelope_id = sent.body["envelopeId"]
     monkeypatch.setenv("STATUS_MAX_AGE_SECONDS", "0")
-    from docusign_connector.service import reset_services
+    from docusign_connector.container import reset_services
 
     reset_services()
     emulator.state.faults.add("500", count=1, path=envelope_id + "$", method="GET")
@@ -421,7 +421,7 @@ def test_latency_past_the_budget_then_a_retry_in_another_container(
 ) -> None:
     """The retry lands in a fresh container, which knows nothing of the first attempt: the
     table's transaction marker makes it look the envelope up before posting."""
-    from docusign_connector.service import reset_services
+    from docusign_connector.container import reset_services
 
     emulator.state.faults.add(
         "latency", count=1, path=CREATE_PATH, method="POST", latency_seconds=4

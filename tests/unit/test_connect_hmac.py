@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from docusign_connector.connect import (
+from docusign_connector.sync.webhook import (
     InvalidSignature,
     compute_signature,
     parse_message,

@@ -12,12 +12,13 @@ from typing import Any
 import pytest
 import requests
 
-from docusign_connector import docusign
-from docusign_connector.auth import Account
-from docusign_connector.docusign import DocuSignClient, to_connector_error
+from docusign_connector.adapters.docusign import transport
+from docusign_connector.adapters.docusign.auth import Account
+from docusign_connector.adapters.docusign.client import DocuSignClient
+from docusign_connector.adapters.docusign.errors import DocuSignApiError, to_connector_error
+from docusign_connector.adapters.docusign.transport import Transport
 from docusign_connector.errors import (
     Conflict,
-    DocuSignApiError,
     OutcomeUnknown,
     Throttled,
     UpstreamError,
@@ -90,11 +91,15 @@ class FakeTokens:
         raise AssertionError("the client must use the session it was given")
 
 
+# One container's memory of creates that ended without a known outcome, shared by its clients.
+UNSETTLED: set[str] = set()
+
+
 @pytest.fixture(autouse=True)
 def _forget_unsettled() -> Iterator[None]:
-    docusign._UNSETTLED_TRANSACTIONS.clear()
+    UNSETTLED.clear()
     yield
-    docusign._UNSETTLED_TRANSACTIONS.clear()
+    UNSETTLED.clear()
 
 
 def client(
@@ -103,11 +108,14 @@ def client(
     sleeps: list[float] = []
     deadline = None if remaining is None else (lambda: remaining)
     made = DocuSignClient(
-        object(),  # type: ignore[arg-type]
-        tokens or FakeTokens(),  # type: ignore[arg-type]
-        session=session,  # type: ignore[arg-type]
-        deadline=deadline,
-        sleep=sleeps.append,
+        Transport(
+            object(),  # type: ignore[arg-type]
+            tokens or FakeTokens(),  # type: ignore[arg-type]
+            session=session,  # type: ignore[arg-type]
+            deadline=deadline,
+            sleep=sleeps.append,
+        ),
+        UNSETTLED,
     )
     return made, sleeps
 
@@ -158,13 +166,13 @@ def test_server_errors_back_off_exponentially_with_jitter() -> None:
 
 
 def test_attempts_are_bounded() -> None:
-    session = ScriptedSession(*[answer(503) for _ in range(docusign.MAX_ATTEMPTS)])
+    session = ScriptedSession(*[answer(503) for _ in range(transport.MAX_ATTEMPTS)])
     docusign_client, sleeps = client(session)
 
     with pytest.raises(UpstreamUnavailable):
         docusign_client.get_envelope(ENVELOPE_ID)
-    assert len(session.requests) == docusign.MAX_ATTEMPTS
-    assert len(sleeps) == docusign.MAX_ATTEMPTS - 1
+    assert len(session.requests) == transport.MAX_ATTEMPTS
+    assert len(sleeps) == transport.MAX_ATTEMPTS - 1
 
 
 def test_a_wait_longer_than_the_time_left_is_a_429_for_the_caller() -> None:
@@ -183,7 +191,7 @@ def test_a_wait_longer_than_the_time_left_is_a_429_for_the_caller() -> None:
 
 def test_no_retry_when_too_little_time_is_left_for_another_attempt() -> None:
     session = ScriptedSession(answer(503))
-    docusign_client, sleeps = client(session, remaining=docusign.ANSWER_MARGIN + 1)
+    docusign_client, sleeps = client(session, remaining=transport.ANSWER_MARGIN + 1)
 
     with pytest.raises(UpstreamUnavailable):
         docusign_client.get_envelope(ENVELOPE_ID)
@@ -198,8 +206,8 @@ def test_timeouts_shrink_with_the_time_left() -> None:
 
     timeouts = [r["timeout"] for r in session.requests]
     assert timeouts[0] == (4.0, 4.0)  # 6 s left, 2 s kept to answer the caller
-    assert timeouts[1] == (docusign.CONNECT_TIMEOUT, docusign.READ_TIMEOUT)
-    assert timeouts[2] == (docusign.MIN_READ_TIMEOUT, docusign.MIN_READ_TIMEOUT)
+    assert timeouts[1] == (transport.CONNECT_TIMEOUT, transport.READ_TIMEOUT)
+    assert timeouts[2] == (transport.MIN_READ_TIMEOUT, transport.MIN_READ_TIMEOUT)
 
 
 def test_connection_errors_are_retried_for_reads() -> None:
@@ -387,7 +395,7 @@ def test_timed_out_create_is_looked_for_again_while_time_allows() -> None:
 
 def test_failed_lookup_means_the_outcome_is_unknown_and_nothing_is_posted_again() -> None:
     session = ScriptedSession(
-        requests.ConnectionError("reset"), *[answer(503) for _ in range(docusign.MAX_ATTEMPTS)]
+        requests.ConnectionError("reset"), *[answer(503) for _ in range(transport.MAX_ATTEMPTS)]
     )
     docusign_client, _ = client(session)
 

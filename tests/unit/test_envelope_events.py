@@ -9,8 +9,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from docusign_connector.envelope_events import Snapshot, merge, sortable_time
-from docusign_connector.store import EnvelopeRecord
+from docusign_connector.domain import EnvelopeRecord
+from docusign_connector.sync.merge import Snapshot, merge, sortable_time
 
 ENVELOPE = "4b7c2e91-6d3a-4f58-9b1e-0c8d7a6f5e42"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from docusign_connector.openapi import build_document
+from docusign_connector.api.openapi import build_document
 
 ROOT = Path(__file__).resolve().parents[2]
 

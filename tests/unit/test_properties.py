@@ -15,8 +15,12 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from docusign_connector.definition import PreparedDocument, envelope_definition, routing_orders
-from docusign_connector.models import MAX_ROUTING_ORDER, SendEnvelopeRequest
+from docusign_connector.actions.definition import (
+    PreparedDocument,
+    envelope_definition,
+    routing_orders,
+)
+from docusign_connector.models.requests import MAX_ROUTING_ORDER, SendEnvelopeRequest
 
 # ------------------------------------------------------------------------------ inputs
 
@@ -334,7 +338,7 @@ def test_routing_orders_follow_the_bpm_rule(given_orders: list[int | None]) -> N
 def fuzz_connection(connections: Any, stack: Any) -> Any:
     from aws_lambda_powertools.utilities import parameters
 
-    from docusign_connector.service import reset_services
+    from docusign_connector.container import reset_services
 
     reset_services()
     parameters.clear_caches()
@@ -407,7 +411,7 @@ _SIGNATURE_NAME = re.compile(r"^x-docusign-signature-\d{1,3}$", re.IGNORECASE)
 def test_any_headers_are_accepted_only_with_a_matching_signature(
     body: bytes, keys: list[str], data: st.DataObject
 ) -> None:
-    from docusign_connector.connect import InvalidSignature, compute_signature, verify_message
+    from docusign_connector.sync.webhook import InvalidSignature, compute_signature, verify_message
 
     expected = {compute_signature(key, body) for key in keys}
     values = st.text(max_size=60) | st.sampled_from(sorted(expected))
@@ -430,7 +434,7 @@ def test_any_headers_are_accepted_only_with_a_matching_signature(
 def test_a_signature_counts_only_for_its_own_body_and_key(
     body: bytes, keys: list[str], data: st.DataObject
 ) -> None:
-    from docusign_connector.connect import InvalidSignature, compute_signature, verify_message
+    from docusign_connector.sync.webhook import InvalidSignature, compute_signature, verify_message
 
     signer = data.draw(st.sampled_from(keys))
     position = data.draw(st.integers(min_value=1, max_value=9))
@@ -463,8 +467,8 @@ def test_a_signature_counts_only_for_its_own_body_and_key(
     ).map(lambda v: json.dumps(v).encode())
 )
 def test_any_verified_message_parses_or_is_a_400(body: bytes) -> None:
-    from docusign_connector.connect import ConnectEvent, parse_message
     from docusign_connector.errors import BadRequest
+    from docusign_connector.sync.messages import ConnectEvent, parse_message
 
     try:
         parsed = parse_message("acme", body)

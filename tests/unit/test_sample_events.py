@@ -16,7 +16,7 @@ def test_every_function_has_a_sample_event() -> None:
 
 
 def test_queued_connect_event_sample_is_what_the_webhook_queues() -> None:
-    from docusign_connector.connect import ConnectEvent
+    from docusign_connector.sync.messages import ConnectEvent
 
     sample = json.loads((ROOT / "events" / "process_events_envelope_completed.json").read_text())
     event = ConnectEvent.from_message(json.loads(sample["Records"][0]["body"]))

@@ -11,23 +11,27 @@ import pytest
 from pydantic import ValidationError
 
 from docusign_connector import clock
+from docusign_connector.actions.definition import (
+    envelope_definition,
+    file_extension,
+    routing_orders,
+)
+from docusign_connector.adapters.docusign.body import StreamingEnvelopeBody
+from docusign_connector.adapters.docusign.errors import DocuSignApiError, to_connector_error
 from docusign_connector.connections import normalize_base_url, parse_connection
-from docusign_connector.definition import envelope_definition, file_extension, routing_orders
 from docusign_connector.documents import InlineDocument, base64_length, check_inbox_key
-from docusign_connector.docusign import _StreamingEnvelopeBody, to_connector_error
 from docusign_connector.errors import (
     BadRequest,
     Conflict,
     ConnectionMisconfigured,
-    DocuSignApiError,
     Forbidden,
     NotFound,
     Throttled,
     Unprocessable,
     UpstreamUnavailable,
 )
-from docusign_connector.http import _code_for
-from docusign_connector.models import SendEnvelopeRequest
+from docusign_connector.models.requests import SendEnvelopeRequest
+from docusign_connector.models.validation import error_code_for
 
 
 @pytest.mark.parametrize(
@@ -203,7 +207,7 @@ def test_streamed_body_is_the_json_with_documents_spliced_in() -> None:
     first = InlineDocument.from_base64("a.pdf", base64.b64encode(b"%PDF-1 one").decode())
     second = InlineDocument.from_base64("b.txt", base64.b64encode(b"two" * 100_000).decode())
     definition = {"emailSubject": "S", "documents": [{"documentId": "1"}, {"documentId": "2"}]}
-    body = _StreamingEnvelopeBody(definition, [first, second])
+    body = StreamingEnvelopeBody(definition, [first, second])
     pieces = []
     while chunk := body.read(7919):
         pieces.append(chunk)
@@ -312,7 +316,7 @@ def test_throttled_carries_retry_after() -> None:
     ],
 )
 def test_validation_error_codes(error: dict[str, Any], code: str) -> None:
-    assert _code_for(error) == code
+    assert error_code_for(error) == code
 
 
 def test_dates() -> None:

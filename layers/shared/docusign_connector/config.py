@@ -11,7 +11,8 @@ class SettingsError(RuntimeError):
     """A required environment variable is missing or malformed (a deployment mistake)."""
 
 
-def _require(name: str) -> str:
+def require(name: str) -> str:
+    """The value of a variable the template sets; a SettingsError when it is missing."""
     value = os.environ.get(name, "").strip()
     if not value:
         raise SettingsError(f"environment variable {name} is not set; the template sets it")
@@ -19,7 +20,7 @@ def _require(name: str) -> str:
 
 
 def _require_int(name: str) -> int:
-    raw = _require(name)
+    raw = require(name)
     try:
         return int(raw)
     except ValueError:
@@ -30,6 +31,9 @@ def _require_int(name: str) -> int:
 
 @dataclass(frozen=True)
 class Settings:
+    """What every function's environment holds. Variables only some functions get (the events
+    queue, the bus) are read where they are used, through `require`."""
+
     connections_secret_prefix: str
     envelope_table_name: str
     documents_bucket_name: str
@@ -38,9 +42,9 @@ class Settings:
     @classmethod
     def from_environment(cls) -> Settings:
         return cls(
-            connections_secret_prefix=_require("CONNECTIONS_SECRET_PREFIX").rstrip("/"),
-            envelope_table_name=_require("ENVELOPE_TABLE_NAME"),
-            documents_bucket_name=_require("DOCUMENTS_BUCKET_NAME"),
+            connections_secret_prefix=require("CONNECTIONS_SECRET_PREFIX").rstrip("/"),
+            envelope_table_name=require("ENVELOPE_TABLE_NAME"),
+            documents_bucket_name=require("DOCUMENTS_BUCKET_NAME"),
             status_max_age_seconds=_require_int("STATUS_MAX_AGE_SECONDS"),
         )
 

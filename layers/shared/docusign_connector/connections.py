@@ -1,4 +1,5 @@
-"""Connections: one DocuSign account + integration each, kept in its own Secrets Manager secret.
+"""Connections: one DocuSign account + integration each. This module reads and checks a
+connection's secret value; `adapters.secrets` fetches it.
 
 Every problem with a secret becomes a ConnectionMisconfigured whose message says exactly what
 to fix, and never contains key material.
@@ -10,11 +11,11 @@ import hashlib
 import ipaddress
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
-from .errors import BadRequest, ConnectionMisconfigured, NotFound
-from .models import CONNECTION_NAME
+from .errors import ConnectionMisconfigured
 
 DEFAULT_AUTH_SERVER = "account-d.docusign.com"
 DEFAULT_SCOPES = ("signature", "impersonation")
@@ -34,17 +35,7 @@ _KNOWN_FIELDS = {
 }
 
 
-def validate_connection_name(name: str) -> str:
-    if not isinstance(name, str) or not CONNECTION_NAME.match(name):
-        raise BadRequest(
-            "connection names are 1-63 characters: lowercase letters, digits and '-', "
-            "starting with a letter or digit",
-            code="INVALID_CONNECTION_NAME",
-        )
-    return name
-
-
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
     try:
@@ -73,7 +64,7 @@ def normalize_base_url(value: str, field_name: str) -> str:
         raise ConnectionMisconfigured(
             f"{field_name} must use https, got {parts.scheme!r}", code="INVALID_CONNECTION_URL"
         )
-    if parts.scheme == "http" and not _is_loopback(host):
+    if parts.scheme == "http" and not is_loopback(host):
         raise ConnectionMisconfigured(
             f"{field_name} must use https (plain http is only allowed for loopback hosts)",
             code="INVALID_CONNECTION_URL",
@@ -206,8 +197,6 @@ def parse_connection(name: str, raw: str | bytes | dict[str, Any]) -> Connection
         )
     redirect = _text(data, "redirectUri", name, required=False) or DEFAULT_REDIRECT_URI
     # Validate the key now so a wrong key is reported before any network call.
-    from .auth import load_private_key
-
     load_private_key(private_key, name)
     return Connection(
         name=name,
@@ -223,42 +212,41 @@ def parse_connection(name: str, raw: str | bytes | dict[str, Any]) -> Connection
     )
 
 
-class ConnectionRepository:
-    """Reads connections from Secrets Manager through Powertools Parameters (cached)."""
+@lru_cache(maxsize=32)
+def load_private_key(pem: str, connection_name: str) -> Any:
+    """Parse an RSA private key in PEM (PKCS#1 or PKCS#8) and say what is wrong if it is not."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
 
-    def __init__(self, prefix: str) -> None:
-        self.prefix = prefix.rstrip("/")
-
-    def secret_name(self, name: str) -> str:
-        return f"{self.prefix}/{name}"
-
-    def get(self, name: str, *, fresh: bool = False) -> Connection:
-        validate_connection_name(name)
-        from aws_lambda_powertools.utilities import parameters
-
-        try:
-            raw = parameters.get_secret(
-                self.secret_name(name),
-                max_age=SECRET_MAX_AGE_SECONDS,
-                force_fetch=fresh,
-            )
-        except parameters.exceptions.GetParameterError as exc:
-            if _is_not_found(exc):
-                raise NotFound(
-                    f"connection {name!r} does not exist (no secret {self.secret_name(name)!r})",
-                    code="CONNECTION_NOT_FOUND",
-                ) from None
-            raise ConnectionMisconfigured(
-                f"connection {name!r}: its secret could not be read", code="SECRET_UNREADABLE"
-            ) from None
-        return parse_connection(name, raw)
-
-
-def _is_not_found(exc: BaseException) -> bool:
-    cause: BaseException | None = exc
-    while cause is not None:
-        response = getattr(cause, "response", None)
-        if isinstance(response, dict):
-            return response.get("Error", {}).get("Code") == "ResourceNotFoundException"
-        cause = cause.__cause__ or cause.__context__
-    return "ResourceNotFoundException" in str(exc)
+    text = pem.strip().replace("\\n", "\n")
+    if "PUBLIC KEY" in text and "PRIVATE KEY" not in text:
+        raise ConnectionMisconfigured(
+            f"connection {connection_name!r}: 'privateKey' holds a public key; paste the RSA "
+            "private key (BEGIN RSA PRIVATE KEY or BEGIN PRIVATE KEY)",
+            code="PUBLIC_KEY_GIVEN",
+        )
+    if "ENCRYPTED" in text:
+        raise ConnectionMisconfigured(
+            f"connection {connection_name!r}: 'privateKey' is encrypted; store it without a "
+            "passphrase (the secret itself is encrypted)",
+            code="ENCRYPTED_PRIVATE_KEY",
+        )
+    if "PRIVATE KEY" not in text:
+        raise ConnectionMisconfigured(
+            f"connection {connection_name!r}: 'privateKey' is not a PEM private key",
+            code="INVALID_PRIVATE_KEY",
+        )
+    try:
+        key = serialization.load_pem_private_key(text.encode(), password=None)
+    except (ValueError, TypeError):
+        raise ConnectionMisconfigured(
+            f"connection {connection_name!r}: 'privateKey' could not be read as a PEM private key",
+            code="INVALID_PRIVATE_KEY",
+        ) from None
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise ConnectionMisconfigured(
+            f"connection {connection_name!r}: 'privateKey' is not an RSA key; DocuSign JWT "
+            "Grant needs RS256",
+            code="NOT_AN_RSA_KEY",
+        )
+    return key

@@ -1,5 +1,5 @@
-"""Domain exceptions. Each one knows its HTTP status and error code; `http` turns them into
-responses in one place, by type."""
+"""Domain exceptions. Each one knows its HTTP status and error code; `api.http` turns them into
+responses in one place, by type. Adapters raise these, never botocore's or requests' errors."""
 
 from __future__ import annotations
 
@@ -34,10 +34,6 @@ class ConnectorError(Exception):
 class BadRequest(ConnectorError):
     status_code = 400
     code = "BAD_REQUEST"
-
-
-class ValidationFailed(BadRequest):
-    code = "VALIDATION_ERROR"
 
 
 class Forbidden(ConnectorError):
@@ -117,14 +113,19 @@ class OutcomeUnknown(UpstreamUnavailable):
     code = "DOCUSIGN_OUTCOME_UNKNOWN"
 
 
-class DocuSignApiError(Exception):
-    """A non-success answer from DocuSign's REST API, before it is mapped for the caller."""
+class AwsUnavailable(ConnectorError):
+    """An AWS service throttled the connector or failed for a moment: retrying will work."""
 
-    def __init__(self, status: int, error_code: str | None, message: str) -> None:
-        super().__init__(f"DocuSign answered {status} {error_code or ''}: {message}".strip())
-        self.status = status
-        self.error_code = error_code or ""
-        self.message = message
+    status_code = 503
+    code = "AWS_UNAVAILABLE"
 
-    def detail(self) -> dict[str, Any]:
-        return {"docusignErrorCode": self.error_code, "docusignMessage": self.message}
+    def __init__(self, message: str, *, retry_after: int = 2, **kwargs: Any) -> None:
+        super().__init__(message, headers={"Retry-After": str(max(1, retry_after))}, **kwargs)
+
+
+class AwsFailure(ConnectorError):
+    """An AWS call failed in a way retrying will not fix (permissions, a missing resource):
+    a deployment problem. The caller sees an opaque 500; the log names the AWS error."""
+
+    status_code = 500
+    code = "INTERNAL_ERROR"

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from .envelopes import Deadline, owned_record
-from .models import RecipientViewRequest, SenderViewRequest, ViewResponse
-from .service import Services, get_services
+from ..container import Services, get_services
+from ..domain import Deadline
+from ..models.requests import RecipientViewRequest, SenderViewRequest
+from ..models.responses import ViewResponse
+from .status import owned_record
 
 
 def recipient_view(

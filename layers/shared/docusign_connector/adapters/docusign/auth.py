@@ -11,11 +11,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from .connections import Connection
-from .errors import (
+from ...connections import Connection, load_private_key
+from ...errors import (
     ConnectionMisconfigured,
     ConsentRequired,
     UpstreamError,
@@ -45,46 +44,6 @@ _INVALID_GRANT_HINTS = {
 }
 
 
-@lru_cache(maxsize=32)
-def load_private_key(pem: str, connection_name: str) -> Any:
-    """Parse an RSA private key in PEM (PKCS#1 or PKCS#8) and say what is wrong if it is not."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    text = pem.strip().replace("\\n", "\n")
-    if "PUBLIC KEY" in text and "PRIVATE KEY" not in text:
-        raise ConnectionMisconfigured(
-            f"connection {connection_name!r}: 'privateKey' holds a public key; paste the RSA "
-            "private key (BEGIN RSA PRIVATE KEY or BEGIN PRIVATE KEY)",
-            code="PUBLIC_KEY_GIVEN",
-        )
-    if "ENCRYPTED" in text:
-        raise ConnectionMisconfigured(
-            f"connection {connection_name!r}: 'privateKey' is encrypted; store it without a "
-            "passphrase (the secret itself is encrypted)",
-            code="ENCRYPTED_PRIVATE_KEY",
-        )
-    if "PRIVATE KEY" not in text:
-        raise ConnectionMisconfigured(
-            f"connection {connection_name!r}: 'privateKey' is not a PEM private key",
-            code="INVALID_PRIVATE_KEY",
-        )
-    try:
-        key = serialization.load_pem_private_key(text.encode(), password=None)
-    except (ValueError, TypeError):
-        raise ConnectionMisconfigured(
-            f"connection {connection_name!r}: 'privateKey' could not be read as a PEM private key",
-            code="INVALID_PRIVATE_KEY",
-        ) from None
-    if not isinstance(key, rsa.RSAPrivateKey):
-        raise ConnectionMisconfigured(
-            f"connection {connection_name!r}: 'privateKey' is not an RSA key; DocuSign JWT "
-            "Grant needs RS256",
-            code="NOT_AN_RSA_KEY",
-        )
-    return key
-
-
 @dataclass(frozen=True)
 class Account:
     account_id: str
@@ -95,7 +54,7 @@ class Account:
 
 
 @dataclass
-class _Token:
+class Token:
     value: str
     expires_at: float
     expires_in: int
@@ -111,10 +70,9 @@ class TokenProvider:
     ) -> None:
         self._session = session
         self._clock = clock
-        self._tokens: dict[str, _Token] = {}
+        self._tokens: dict[str, Token] = {}
         self._accounts: dict[str, Account] = {}
         self._lock = threading.Lock()
-        self.token_requests = 0
 
     @property
     def session(self) -> requests.Session:
@@ -127,10 +85,10 @@ class TokenProvider:
     def token(self, connection: Connection, *, fresh: bool = False) -> str:
         return self._token(connection, fresh=fresh).value
 
-    def token_info(self, connection: Connection, *, fresh: bool = False) -> _Token:
+    def token_info(self, connection: Connection, *, fresh: bool = False) -> Token:
         return self._token(connection, fresh=fresh)
 
-    def _token(self, connection: Connection, *, fresh: bool) -> _Token:
+    def _token(self, connection: Connection, *, fresh: bool) -> Token:
         key = connection.fingerprint
         with self._lock:
             cached = self._tokens.get(key)
@@ -164,11 +122,10 @@ class TokenProvider:
         key = load_private_key(connection.private_key, connection.name)
         return jwt.encode(claims, key, algorithm="RS256")
 
-    def _request_token(self, connection: Connection) -> _Token:
+    def _request_token(self, connection: Connection) -> Token:
         import requests
 
         assertion = self._assertion(connection)
-        self.token_requests += 1
         try:
             response = self.session.post(
                 f"{connection.auth_server}/oauth/token",
@@ -183,7 +140,7 @@ class TokenProvider:
         body = _json(response)
         if response.status_code == 200 and body.get("access_token"):
             expires_in = int(body.get("expires_in") or TOKEN_LIFETIME_SECONDS)
-            return _Token(
+            return Token(
                 value=str(body["access_token"]),
                 expires_at=self._clock() + expires_in,
                 expires_in=expires_in,

@@ -10,8 +10,8 @@ import posixpath
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import BadRequest
-from .models import SendEnvelopeRequest
+from ..errors import BadRequest
+from ..models.requests import SendEnvelopeRequest
 
 
 @dataclass(frozen=True)
@@ -46,10 +46,6 @@ def file_extension(name: str, fallback_name: str | None, head: bytes | None) -> 
         "extension (e.g. contract.docx) so DocuSign can convert it",
         code="DOCUMENT_EXTENSION_REQUIRED",
     )
-
-
-def _flag(value: bool) -> str:
-    return "true" if value else "false"
 
 
 def notification(request: SendEnvelopeRequest) -> dict[str, Any] | None:

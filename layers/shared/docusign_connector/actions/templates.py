@@ -4,29 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import clock
-from .connections import validate_connection_name
-from .errors import BadRequest
-from .models import TemplateOut, TemplateRoleOut, TemplatesResponse
-from .service import Services, get_services
-
-_ROLE_TYPES = {
-    "signers": "signer",
-    "carbonCopies": "carbonCopy",
-    "inPersonSigners": "inPersonSigner",
-    "certifiedDeliveries": "certifiedDelivery",
-    "agents": "agent",
-    "editors": "editor",
-    "intermediaries": "intermediary",
-    "witnesses": "witness",
-}
-MAX_COUNT = 100
-MAX_SEARCH = 48  # DocuSign's limit on search_text
+from .. import clock
+from ..container import Services, get_services
+from ..domain import RECIPIENT_TYPES, Deadline
+from ..ids import validate_connection_name
+from ..models.queries import TemplatesQuery
+from ..models.responses import TemplateOut, TemplateRoleOut, TemplatesResponse
 
 
 def _roles(template: dict[str, Any]) -> list[TemplateRoleOut]:
     roles: list[TemplateRoleOut] = []
-    for group, kind in _ROLE_TYPES.items():
+    for group, kind in RECIPIENT_TYPES.items():
         for entry in (template.get("recipients") or {}).get(group) or []:
             if not entry.get("roleName"):
                 continue
@@ -43,27 +31,19 @@ def _roles(template: dict[str, Any]) -> list[TemplateRoleOut]:
 
 def list_templates(
     connection_name: str,
+    query: TemplatesQuery | None = None,
     *,
-    search: str | None = None,
-    count: str | None = None,
-    start: str | None = None,
-    deadline: Any = None,
+    deadline: Deadline = None,
     services: Services | None = None,
 ) -> TemplatesResponse:
     services = services or get_services()
     validate_connection_name(connection_name)
-    try:
-        size = int(count) if count else 50
-        position = int(start) if start else 0
-    except ValueError:
-        raise BadRequest("count and start must be numbers", code="INVALID_PAGING") from None
-    if not 1 <= size <= MAX_COUNT or position < 0:
-        raise BadRequest(f"count must be 1-{MAX_COUNT} and start at least 0", code="INVALID_PAGING")
-    if search and len(search) > MAX_SEARCH:
-        raise BadRequest(f"search is limited to {MAX_SEARCH} characters", code="SEARCH_TOO_LONG")
+    query = query or TemplatesQuery()
+    size = query.count or 50
+    position = query.start or 0
     params = {"include": "recipients", "count": str(size), "start_position": str(position)}
-    if search:
-        params["search_text"] = search
+    if query.search:
+        params["search_text"] = query.search
     client = services.client(services.connections.get(connection_name), deadline)
     result = client.list_templates(params)
     templates = [

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .models import ConsentResponse, VerifyResponse
-from .service import Services, get_services
+from ..container import Services, get_services
+from ..models.responses import ConsentResponse, VerifyResponse
 
 
 def consent_info(connection_name: str, *, services: Services | None = None) -> ConsentResponse:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -19,23 +18,14 @@ from typing import Any, TypeVar
 from aws_lambda_powertools import Logger
 from pydantic import BaseModel, ValidationError
 
-from .errors import BadRequest, ConnectorError, MethodNotAllowed, NotFound, PayloadTooLarge
+from ..errors import BadRequest, ConnectorError, MethodNotAllowed, NotFound, PayloadTooLarge
+from ..models.validation import validation_error
+from .routes import BY_OPERATION
 
 logger = Logger(child=True)
 
 # A Lambda request payload is capped at 6 MB; bodies near it cannot be answered anyway.
 MAX_BODY_BYTES = 6 * 1024 * 1024
-_CAMEL_BOUNDARY = re.compile(r"(?<!^)(?=[A-Z])")
-_CUSTOM_CODE = re.compile(r"^[A-Z][A-Z0-9_]+$")
-_SUFFIX_BY_TYPE = {
-    "missing": "REQUIRED",
-    "string_too_short": "REQUIRED",
-    "too_short": "REQUIRED",
-    "string_too_long": "TOO_LONG",
-    "too_long": "TOO_LONG",
-}
-_TRUE = {"true", "1", "yes"}
-_FALSE = {"false", "0", "no", ""}
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -60,19 +50,12 @@ class Request:
             return 29.0
         return float(self.context.get_remaining_time_in_millis()) / 1000
 
-    def flag(self, name: str) -> bool:
-        value = self.query.get(name, "").strip().lower()
-        if value in _TRUE:
-            return True
-        if value in _FALSE:
-            return False
-        raise BadRequest(
-            f"query parameter {name} must be true or false",
-            code=f"INVALID_{_CAMEL_BOUNDARY.sub('_', name).upper()}",
-        )
-
-    def includes(self) -> set[str]:
-        return {part.strip() for part in self.query.get("include", "").split(",") if part.strip()}
+    def query_model(self, model: type[Model]) -> Model:
+        """The query string validated by `model`; every problem is a 400 in the error shape."""
+        try:
+            return model.model_validate(self.query)
+        except ValidationError as exc:
+            raise validation_error(exc) from None
 
     def body(self, model: type[Model]) -> Model:
         """The JSON body validated by `model`; every problem is a 400 in the error shape."""
@@ -86,7 +69,7 @@ class Request:
             )
         try:
             data = json.loads(self.raw_body)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             raise BadRequest("the request body is not valid JSON", code="INVALID_JSON") from None
         if not isinstance(data, dict):
             raise BadRequest("the request body must be a JSON object", code="INVALID_JSON")
@@ -101,46 +84,6 @@ class JsonResponse:
     body: Any
     status_code: int = 200
     headers: dict[str, str] = field(default_factory=dict)
-
-
-def _field_path(loc: tuple[Any, ...]) -> str:
-    text = ""
-    for part in (str(p) for p in loc):
-        text += f"[{part}]" if part.isdigit() else (f".{part}" if text else part)
-    return text
-
-
-def _code_for(error: dict[str, Any]) -> str:
-    kind = str(error.get("type", ""))
-    if _CUSTOM_CODE.match(kind):
-        return kind
-    if kind == "json_invalid":
-        return "INVALID_JSON"
-    fields = [str(p) for p in error.get("loc", ()) if isinstance(p, str)]
-    fields = [f for f in fields if f not in ("body", "query", "path", "header")]
-    name = _CAMEL_BOUNDARY.sub("_", fields[-1]).upper() if fields else "BODY"
-    suffix = _SUFFIX_BY_TYPE.get(kind)
-    if suffix:
-        return f"{name}_{suffix}"
-    if kind == "extra_forbidden":
-        return "UNKNOWN_FIELD"
-    return f"INVALID_{name}"
-
-
-def validation_error(exc: ValidationError) -> BadRequest:
-    details = [
-        {
-            "field": _field_path(tuple(e.get("loc", ()))),
-            "code": _code_for(dict(e)),
-            "message": str(e.get("msg", "invalid value")),
-        }
-        for e in exc.errors(include_url=False, include_input=False)
-    ]
-    first = (
-        details[0] if details else {"code": "VALIDATION_ERROR", "message": "invalid", "field": ""}
-    )
-    where = f" ({first['field']})" if first.get("field") else ""
-    return BadRequest(f"{first['message']}{where}", code=first["code"], details=details)
 
 
 def _event_body(event: dict[str, Any]) -> bytes | None:
@@ -175,14 +118,17 @@ LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
 class Router:
-    """Routes API Gateway proxy events (by method and resource template) to handlers."""
+    """Routes API Gateway proxy events (by method and resource template) to handlers; each
+    handler names its operation in the route table, which says its method and path."""
 
     def __init__(self) -> None:
         self._routes: dict[tuple[str, str], Handler] = {}
 
-    def route(self, method: str, resource: str) -> Callable[[Handler], Handler]:
+    def route(self, operation_id: str) -> Callable[[Handler], Handler]:
+        route = BY_OPERATION[operation_id]
+
         def register(handler: Handler) -> Handler:
-            self._routes[(method.upper(), resource)] = handler
+            self._routes[(route.method, route.path)] = handler
             return handler
 
         return register
@@ -220,8 +166,9 @@ class Router:
 
 
 def api_handler(router: Router) -> LambdaHandler:
-    """The Lambda entry point of an API function: JSON logs with the API Gateway request id as
-    correlation id, metrics flushed after each call, then the router."""
+    """The Lambda entry point of every API function (the webhook's too): JSON logs with the
+    API Gateway request id as correlation id, metrics flushed after each call, then the
+    router."""
     from aws_lambda_powertools import Metrics
     from aws_lambda_powertools.logging import correlation_paths
 

@@ -1,7 +1,7 @@
-"""Request and response models of the HTTP API (camelCase on the wire).
+"""Request models of the HTTP API (camelCase on the wire).
 
-Validation problems raise PydanticCustomError with an UPPER_SNAKE type: `http` uses that type
-as the error code the caller sees, so every rule has a stable, documented code.
+Validation problems raise PydanticCustomError with an UPPER_SNAKE type: `api.http` uses that
+type as the error code the caller sees, so every rule has a stable, documented code.
 """
 
 from __future__ import annotations
@@ -20,14 +20,12 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
-CONNECTION_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-ENVELOPE_ID = re.compile(
-    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-)
+from .flat_form import from_flat_form
+
 # Deliberately strict: one @, no spaces, a dotted domain. DocuSign rejects what this rejects.
 _EMAIL = re.compile(
-    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@"
-    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
+    r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@"
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
 )
 
 MAX_EMAIL_SUBJECT = 100  # DocuSign rejects longer subjects (envelopeDefinition.emailSubject)
@@ -52,15 +50,8 @@ class ApiModel(BaseModel):
     )
 
 
-class OutModel(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, defer_build=True)
-
-    def dump(self) -> dict[str, Any]:
-        return self.model_dump(by_alias=True, mode="json")
-
-
 def _email(value: str) -> str:
-    if len(value) > MAX_RECIPIENT_FIELD or not _EMAIL.match(value):
+    if len(value) > MAX_RECIPIENT_FIELD or not _EMAIL.fullmatch(value):
         raise PydanticCustomError(
             "INVALID_EMAIL", "'{value}' is not a valid e-mail address", {"value": value[:120]}
         )
@@ -209,91 +200,6 @@ def _custom_fields(value: Any) -> Any:
 
 CustomFields = Annotated[dict[str, str], BeforeValidator(_custom_fields)]
 
-_FLAT_SIGNER_LISTS = ("signersEmails", "signersNames", "signatureOrder")
-_FLAT_CC_LISTS = ("ccEmails", "ccNames")
-_FLAT_SCALARS = (
-    "enableExpiration",
-    "validityDays",
-    "expirationNoticeDays",
-    "enableReminder",
-    "firstReminderDays",
-    "reminderIntervalDays",
-)
-
-
-def _present(value: Any) -> bool:
-    return value not in (None, "", [], {})
-
-
-def _as_list(data: dict[str, Any], key: str) -> list[Any]:
-    value = data.get(key)
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise PydanticCustomError("INVALID_LIST", "{key} must be a list", {"key": key})
-    return value
-
-
-def _check_lengths(data: dict[str, Any], first: str, second: str, code: str) -> None:
-    a, b = _as_list(data, first), _as_list(data, second)
-    if len(a) != len(b):
-        raise PydanticCustomError(
-            code,
-            "{first} has {a} items but {second} has {b}; the lists are parallel and must be "
-            "the same length",
-            {"first": first, "a": len(a), "second": second, "b": len(b)},
-        )
-
-
-def _from_flat_form(data: dict[str, Any]) -> dict[str, Any]:
-    """Turn the flat form used by BPM tools into the nested form (same meaning)."""
-    flat_keys = [k for k in (*_FLAT_SIGNER_LISTS, *_FLAT_CC_LISTS, *_FLAT_SCALARS) if k in data]
-    if not flat_keys:
-        return data
-    data = dict(data)
-    if any(_present(data.get(k)) for k in _FLAT_SIGNER_LISTS) and _present(data.get("signers")):
-        raise PydanticCustomError(
-            "CONFLICTING_SIGNER_FORMS",
-            "give signers either as signers or as signersEmails/signersNames, not both",
-        )
-    if any(_present(data.get(k)) for k in _FLAT_CC_LISTS) and _present(data.get("carbonCopies")):
-        raise PydanticCustomError(
-            "CONFLICTING_CC_FORMS",
-            "give CC recipients either as carbonCopies or as ccEmails/ccNames, not both",
-        )
-    _check_lengths(data, "signersEmails", "signersNames", "SIGNERS_LENGTH_MISMATCH")
-    if _present(data.get("signatureOrder")):
-        _check_lengths(data, "signersEmails", "signatureOrder", "SIGNATURE_ORDER_LENGTH_MISMATCH")
-    _check_lengths(data, "ccEmails", "ccNames", "CC_LENGTH_MISMATCH")
-
-    emails, names = _as_list(data, "signersEmails"), _as_list(data, "signersNames")
-    orders = _as_list(data, "signatureOrder") or [None] * len(emails)
-    if emails:
-        data["signers"] = [
-            {"email": e, "name": n, "signingOrder": o}
-            for e, n, o in zip(emails, names, orders, strict=True)
-        ]
-    cc_emails, cc_names = _as_list(data, "ccEmails"), _as_list(data, "ccNames")
-    if cc_emails:
-        data["carbonCopies"] = [
-            {"email": e, "name": n} for e, n in zip(cc_emails, cc_names, strict=True)
-        ]
-    if "enableExpiration" in data and "expiration" not in data:
-        data["expiration"] = {
-            "enabled": data.get("enableExpiration"),
-            "validityDays": data.get("validityDays"),
-            "noticeDaysBefore": data.get("expirationNoticeDays"),
-        }
-    if "enableReminder" in data and "reminders" not in data:
-        data["reminders"] = {
-            "enabled": data.get("enableReminder"),
-            "firstReminderDays": data.get("firstReminderDays"),
-            "intervalDays": data.get("reminderIntervalDays"),
-        }
-    for key in flat_keys:
-        data.pop(key, None)
-    return data
-
 
 class SendEnvelopeRequest(ApiModel):
     """Body of POST /connections/{c}/envelopes, nested form (the flat form is folded into it)."""
@@ -314,7 +220,7 @@ class SendEnvelopeRequest(ApiModel):
     @classmethod
     def _flat_form(cls, data: Any) -> Any:
         if isinstance(data, dict):
-            data = _from_flat_form(data)
+            data = from_flat_form(data)
             for key in ("signers", "carbonCopies", "documents", "templateRoles"):
                 if key in data and data[key] is None:
                     data[key] = []
@@ -381,149 +287,3 @@ class RecipientViewRequest(ApiModel):
 
 class SenderViewRequest(ApiModel):
     return_url: ReturnUrl
-
-
-# ----------------------------------------------------------------------------- responses
-
-
-class SendEnvelopeResponse(OutModel):
-    envelope_id: str
-    status: str
-    sent_date_time: str | None = None
-    connection: str
-
-
-class RecipientOut(OutModel):
-    email: str | None = None
-    name: str | None = None
-    type: str
-    routing_order: int | None = None
-    status: str | None = None
-    signed_date_time: str | None = None
-    declined_reason: str | None = None
-
-
-class HistoryEntry(OutModel):
-    event: str
-    status: str | None = None
-    date_time: str
-    source: str
-
-
-class EnvelopeStatusResponse(OutModel):
-    envelope_id: str
-    status: str
-    status_changed_date_time: str | None = None
-    sent_date_time: str | None = None
-    completed_date_time: str | None = None
-    voided_reason: str | None = None
-    email_subject: str | None = None
-    custom_fields: dict[str, str] = Field(default_factory=dict)
-    recipients: list[RecipientOut] = Field(default_factory=list)
-    last_synced_date_time: str | None = None
-    source: str
-    history: list[HistoryEntry] | None = None
-
-    def dump(self) -> dict[str, Any]:
-        body = super().dump()
-        if self.history is None:
-            body.pop("history")
-        return body
-
-
-class EnvelopeSummaryOut(OutModel):
-    envelope_id: str
-    status: str
-    status_changed_date_time: str | None = None
-    sent_date_time: str | None = None
-    completed_date_time: str | None = None
-    email_subject: str | None = None
-    custom_fields: dict[str, str] = Field(default_factory=dict)
-    last_synced_date_time: str | None = None
-
-
-class ListEnvelopesResponse(OutModel):
-    connection: str
-    envelopes: list[EnvelopeSummaryOut]
-    next_token: str | None = None
-
-
-class DocumentOut(OutModel):
-    document_id: str
-    name: str
-    content_type: str = "application/pdf"
-    size_bytes: int
-    sha256: str
-    url: str
-    s3_key: str
-    content_base64: str | None = None
-
-
-class DocumentsResponse(OutModel):
-    envelope_id: str
-    status: str
-    documents: list[DocumentOut]
-    summary: DocumentOut
-
-    def dump(self) -> dict[str, Any]:
-        body = super().dump()
-        for item in [*body["documents"], body["summary"]]:
-            if item.get("contentBase64") is None:
-                item.pop("contentBase64", None)
-        return body
-
-
-class VoidEnvelopeResponse(OutModel):
-    envelope_id: str
-    status: str
-    voided_reason: str
-    voided_date_time: str | None = None
-    connection: str
-
-
-class ViewResponse(OutModel):
-    envelope_id: str
-    url: str
-    connection: str
-
-
-class TemplateRoleOut(OutModel):
-    role_name: str
-    type: str
-    routing_order: int | None = None
-
-
-class TemplateOut(OutModel):
-    template_id: str
-    name: str | None = None
-    description: str | None = None
-    email_subject: str | None = None
-    last_modified: str | None = None
-    roles: list[TemplateRoleOut] = Field(default_factory=list)
-
-
-class TemplatesResponse(OutModel):
-    connection: str
-    templates: list[TemplateOut]
-    total: int
-    next_start: int | None = None
-
-
-class ConsentResponse(OutModel):
-    connection: str
-    consent_url: str
-    integration_key: str
-    auth_server: str
-    scopes: list[str]
-
-
-class VerifyResponse(OutModel):
-    connection: str
-    ok: bool
-    account_id: str
-    account_name: str | None = None
-    base_uri: str
-    user_id: str
-    user_name: str | None = None
-    auth_server: str
-    token_expires_in: int

@@ -18,12 +18,13 @@ from urllib.parse import unquote_plus
 from aws_lambda_powertools import Logger
 from pydantic import ValidationError
 
-from .connections import validate_connection_name
-from .envelopes import send_envelope
-from .errors import BadRequest, ConnectorError
-from .http import validation_error
-from .models import SendEnvelopeRequest
-from .service import Services, get_services
+from ..container import Services, get_services
+from ..domain import Deadline
+from ..errors import BadRequest, ConnectorError
+from ..ids import is_connection_name
+from ..models.requests import SendEnvelopeRequest
+from ..models.validation import validation_error
+from .send import send_envelope
 
 logger = Logger(child=True)
 
@@ -47,30 +48,30 @@ class Manifest:
 
 def manifests_in(message_body: str) -> list[Manifest]:
     """The manifests an S3 event notification (as delivered through SQS) points at."""
+    from aws_lambda_powertools.utilities.data_classes import S3Event
+
     event = json.loads(message_body)
-    if event.get("Event") == "s3:TestEvent":
+    if not isinstance(event, dict) or event.get("Event") == "s3:TestEvent":
         return []
     found: list[Manifest] = []
-    for record in event.get("Records") or []:
-        if not str(record.get("eventName", "")).startswith("ObjectCreated"):
+    for record in S3Event(event).records:
+        if not record.event_name.startswith("ObjectCreated"):
             continue
-        s3 = record.get("s3") or {}
-        key = unquote_plus(str((s3.get("object") or {}).get("key", "")))
+        obj = record.s3.get_object
+        key = unquote_plus(obj.key)
         parts = key.split("/")
         if len(parts) < 3 or parts[0] != "inbox" or not key.endswith(".json"):
             continue
-        try:
-            connection = validate_connection_name(parts[1])
-        except BadRequest:
-            logger.warning("manifest outside any connection's inbox", extra={"key": key})
+        if not is_connection_name(parts[1]):
+            logger.warning("manifest outside any connection's inbox", extra={"key": key[:300]})
             continue
         found.append(
             Manifest(
-                bucket=str((s3.get("bucket") or {}).get("name", "")),
+                bucket=record.s3.bucket.name,
                 key=key,
-                version_id=(s3.get("object") or {}).get("versionId"),
-                etag=(s3.get("object") or {}).get("eTag"),
-                connection=connection,
+                version_id=obj.version_id,
+                etag=obj.etag or None,
+                connection=parts[1],
             )
         )
     return found
@@ -86,8 +87,7 @@ def _send_one(
     index: int | None,
     body: Any,
     services: Services,
-    deadline: Any,
-    lambda_context: Any = None,
+    deadline: Deadline,
 ) -> dict[str, Any]:
     try:
         if not isinstance(body, dict):
@@ -102,7 +102,6 @@ def _send_one(
             request,
             idempotency_key=key,
             deadline=deadline,
-            lambda_context=lambda_context,
             services=services,
         )
         return result.dump()
@@ -114,28 +113,22 @@ def _send_one(
 
 def _read_manifest(manifest: Manifest, services: Services) -> tuple[Any, str]:
     """The manifest's JSON and the identity of this version of it (S3 version id or ETag)."""
-    client = services.documents.client
-    kwargs: dict[str, Any] = {"Bucket": manifest.bucket, "Key": manifest.key}
-    if manifest.version_id:
-        kwargs["VersionId"] = manifest.version_id
-    obj = client.get_object(**kwargs)
-    if int(obj.get("ContentLength", 0)) > MAX_MANIFEST_BYTES:
+    raw, version_id, etag = services.documents.read_object(
+        manifest.key, manifest.version_id, MAX_MANIFEST_BYTES
+    )
+    if raw is None:
         raise BadRequest("the manifest is larger than 1 MB", code="MANIFEST_TOO_LARGE")
-    version = str(
-        manifest.version_id or obj.get("VersionId") or manifest.etag or obj.get("ETag", "")
-    ).strip('"')
-    raw = obj["Body"].read()
+    version = str(manifest.version_id or version_id or manifest.etag or etag or "").strip('"')
     try:
         return json.loads(raw), version
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise BadRequest("the manifest is not valid JSON", code="INVALID_JSON") from None
 
 
 def process_manifest(
     manifest: Manifest,
     *,
-    deadline: Any = None,
-    lambda_context: Any = None,
+    deadline: Deadline = None,
     services: Services | None = None,
 ) -> dict[str, Any]:
     services = services or get_services()
@@ -156,14 +149,12 @@ def process_manifest(
             result["envelopes"] = [
                 {
                     "index": i,
-                    **_send_one(manifest, version, i, item, services, deadline, lambda_context),
+                    **_send_one(manifest, version, i, item, services, deadline),
                 }
                 for i, item in enumerate(items)
             ]
         else:
-            result.update(
-                _send_one(manifest, version, None, data, services, deadline, lambda_context)
-            )
+            result.update(_send_one(manifest, version, None, data, services, deadline))
     except ConnectorError as exc:
         if _is_transient(exc):
             raise
@@ -173,35 +164,19 @@ def process_manifest(
 
 
 def _write_result(manifest: Manifest, result: dict[str, Any], services: Services) -> None:
-    client = services.documents.client
-    client.put_object(
-        Bucket=manifest.bucket,
-        Key=manifest.result_key,
-        Body=json.dumps(result, indent=2, ensure_ascii=False).encode(),
-        ContentType="application/json",
+    services.documents.put_json(
+        manifest.result_key, json.dumps(result, indent=2, ensure_ascii=False).encode()
     )
     ids = (
         [result["envelopeId"]]
         if result.get("envelopeId")
         else [e["envelopeId"] for e in result.get("envelopes", []) if e.get("envelopeId")]
     )
-    tags = [{"Key": "docusign-result", "Value": "error" if "error" in result else "sent"}]
+    tags = {"docusign-result": "error" if "error" in result else "sent"}
     if ids:
         joined = " ".join(ids)
-        tags.append(
-            {
-                "Key": "docusign-envelope-id",
-                "Value": joined if len(joined) <= 256 else f"{len(ids)} envelopes",
-            }
-        )
-    kwargs: dict[str, Any] = {
-        "Bucket": manifest.bucket,
-        "Key": manifest.key,
-        "Tagging": {"TagSet": tags},
-    }
-    if manifest.version_id:
-        kwargs["VersionId"] = manifest.version_id
-    client.put_object_tagging(**kwargs)
+        tags["docusign-envelope-id"] = joined if len(joined) <= 256 else f"{len(ids)} envelopes"
+    services.documents.tag(manifest.key, manifest.version_id, tags)
     logger.info(
         "manifest processed",
         extra={"manifest": manifest.key, "envelopes": ids, "error": "error" in result},

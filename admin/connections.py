@@ -1,9 +1,9 @@
 """The operators' tool for connections: put, show (never the key), list, delete, consent-url,
 verify, connect (the Connect webhook and its HMAC keys).
 
-    python -m docusign_connector.admin put acme --integration-key … --user-id … \\
+    python -m admin put acme --integration-key … --user-id … \\
         --private-key-file acme.pem [--auth-server account.docusign.com]
-    python -m docusign_connector.admin verify acme
+    python -m admin verify acme
 
 It uses the caller's AWS credentials (and AWS_ENDPOINT_URL, for the local stack).
 """
@@ -18,9 +18,15 @@ import os
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from .connections import ConnectionRepository, parse_connection, validate_connection_name
-from .errors import ConnectorError
+from docusign_connector.adapters.docusign.auth import TokenProvider
+from docusign_connector.adapters.docusign.client import DocuSignClient
+from docusign_connector.adapters.docusign.transport import Transport
+from docusign_connector.adapters.secrets import ConnectionRepository
+from docusign_connector.connections import is_loopback, parse_connection
+from docusign_connector.errors import ConnectorError
+from docusign_connector.ids import validate_connection_name
 
 DEFAULT_PREFIX = "docusign-connector/connections"
 
@@ -89,15 +95,8 @@ def cmd_show(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_list(args: argparse.Namespace) -> dict[str, Any]:
-    client = _secrets(args.region)
-    names: list[str] = []
-    paginator = client.get_paginator("list_secrets")
-    for page in paginator.paginate(Filters=[{"Key": "name", "Values": [f"{args.prefix}/"]}]):
-        for secret in page.get("SecretList", []):
-            name = str(secret["Name"])
-            if name.startswith(f"{args.prefix}/"):
-                names.append(name[len(args.prefix) + 1 :])
-    return {"connections": sorted(names)}
+    repository = ConnectionRepository(args.prefix, _secrets(args.region))
+    return {"connections": repository.names()}
 
 
 def cmd_delete(args: argparse.Namespace) -> dict[str, Any]:
@@ -118,8 +117,6 @@ def cmd_consent_url(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_verify(args: argparse.Namespace) -> dict[str, Any]:
-    from .auth import TokenProvider
-
     connection = ConnectionRepository(args.prefix).get(args.name, fresh=True)
     tokens = TokenProvider()
     tokens.token(connection, fresh=True)
@@ -153,10 +150,6 @@ CONNECT_EVENTS = (
 
 def webhook_url(args: argparse.Namespace) -> str:
     """The connection's Connect URL: given whole, or the API's stage URL + the webhook path."""
-    from urllib.parse import urlsplit
-
-    from .connections import _is_loopback
-
     if args.webhook_url:
         url = args.webhook_url.strip()
     elif args.api_url:
@@ -167,7 +160,7 @@ def webhook_url(args: argparse.Namespace) -> str:
         )
     parts = urlsplit(url)
     if parts.scheme != "https" and not (
-        parts.scheme == "http" and _is_loopback(parts.hostname or "")
+        parts.scheme == "http" and is_loopback(parts.hostname or "")
     ):
         raise ConnectorError(
             "DocuSign Connect needs an https URL (plain http only for a local stack)",
@@ -205,9 +198,6 @@ def cmd_connect(args: argparse.Namespace) -> dict[str, Any]:
     its keys, so a new key can be added before the old one is removed at DocuSign.
     `--retire-old-keys` keeps only the keys given now.
     """
-    from .auth import TokenProvider
-    from .docusign import DocuSignClient
-
     url = webhook_url(args)
     client = _secrets(args.region)
     secret_id = f"{args.prefix}/{args.name}"
@@ -225,7 +215,7 @@ def cmd_connect(args: argparse.Namespace) -> dict[str, Any]:
         parse_connection(args.name, data)
         client.put_secret_value(SecretId=secret_id, SecretString=json.dumps(data))
     connection = parse_connection(args.name, data)
-    docusign = DocuSignClient(connection, TokenProvider())
+    docusign = DocuSignClient(Transport(connection, TokenProvider()))
     existing = next(
         (c for c in docusign.list_connect_configurations() if c.get("urlToPublishTo") == url),
         None,
@@ -246,7 +236,7 @@ def cmd_connect(args: argparse.Namespace) -> dict[str, Any]:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m docusign_connector.admin", description="Manage DocuSign connections."
+        prog="python -m admin", description="Manage DocuSign connections."
     )
     parser.add_argument(
         "--prefix", default=os.environ.get("CONNECTIONS_SECRET_PREFIX", DEFAULT_PREFIX)

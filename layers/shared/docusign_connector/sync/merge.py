@@ -1,6 +1,5 @@
-"""Applying what DocuSign reports (Connect events, the reconciler's list of changes) to the
-envelope table: idempotent, monotonic, with history, archive on completion and a published
-`Envelope Status Changed` event for every status change.
+"""The pure merge of what DocuSign reports (Connect events, the reconciler's list of changes)
+into an envelope's record; `sync.apply` writes the result.
 
 Every report is a *snapshot*: the envelope (or one recipient) as DocuSign saw it at a moment.
 Snapshots are ordered by that moment, then by how far the envelope had got (status rank), then
@@ -11,50 +10,21 @@ clocks say, and a recipient's status never goes back either.
 
 from __future__ import annotations
 
-import json
-import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from typing import Any
 
-from aws_lambda_powertools import Logger
+from .. import clock
+from ..domain import (
+    RECIPIENT_RANK,
+    STATUS_RANK,
+    EnvelopeRecord,
+    EnvelopeStatus,
+    RecipientState,
+)
+from ..mapping import record_from_envelope
+from .messages import ConnectEvent
 
-from . import clock
-from .connect import ConnectEvent
-from .envelopes import _download_documents, record_from_envelope
-from .service import Services, get_services
-from .store import EnvelopeRecord, RecipientState
-
-logger = Logger(child=True)
-
-EVENT_SOURCE = "docusign-connector"
-DETAIL_TYPE = "Envelope Status Changed"
-MAX_WRITE_ATTEMPTS = 25
-# A status change its writer has not published after this long, it never will (it failed).
-ABANDONED_NOTICE_SECONDS = 120
-
-STATUS_RANK = {
-    "created": 1,
-    "correct": 2,
-    "sent": 2,
-    "delivered": 3,
-    "signed": 4,
-    "completed": 5,
-    "declined": 5,
-    "voided": 5,
-}
-RECIPIENT_RANK = {
-    "created": 1,
-    "sent": 2,
-    "autoresponded": 2,
-    "authenticationfailed": 2,
-    "faxpending": 2,
-    "delivered": 3,
-    "signed": 4,
-    "completed": 5,
-    "declined": 5,
-}
 ENVELOPE_EVENT_STATUS = {
     "envelope-created": "created",
     "envelope-sent": "sent",
@@ -74,8 +44,6 @@ RECIPIENT_EVENT_STATUS = {
     "recipient-autoresponded": "autoresponded",
     "recipient-authenticationfailed": "authenticationfailed",
 }
-
-Deadline = Callable[[], float] | None
 
 
 def sortable_time(value: str | None) -> str | None:
@@ -137,19 +105,6 @@ class Snapshot:
 def _latest(*values: Any) -> str | None:
     times = [t for t in (sortable_time(str(v)) for v in values if v) if t]
     return max(times) if times else None
-
-
-@dataclass
-class Outcome:
-    envelope_id: str
-    applied: bool  # the table changed
-    old_status: str | None
-    new_status: str | None
-    archived: bool = False
-    skipped: str | None = None  # why nothing was done
-
-
-# ---------------------------------------------------------------------------------- merging
 
 
 def _rank(recipient: RecipientState) -> int:
@@ -293,7 +248,7 @@ def merge(
                     status_changed_date_time=when_ms,
                     last_synced_at=clock.now_iso(),
                 )
-                if status == "completed":
+                if status == EnvelopeStatus.COMPLETED:
                     incoming.completed_date_time = incoming.completed_date_time or when_ms
             incoming.recipients = _union_recipients(incoming.recipients, previous.recipients)
             incoming.created_at = previous.created_at
@@ -329,187 +284,3 @@ def _apply_recipient_event(
         return record
     raised = _raise_recipient(record.recipients, snapshot.recipient_id, status, when)
     return record if raised == record.recipients else replace(record, recipients=raised)
-
-
-def _same(a: EnvelopeRecord | None, b: EnvelopeRecord) -> bool:
-    if a is None:
-        return False
-    return replace(b, last_synced_at=a.last_synced_at, source=a.source) == a
-
-
-# ------------------------------------------------------------------------------- applying
-
-
-def apply_snapshot(
-    snapshot: Snapshot, *, deadline: Deadline = None, services: Services | None = None
-) -> Outcome:
-    """Apply one report to the table (retrying when another writer got there first), keep
-    it in the history, publish a status change, archive the documents on completion."""
-    services = services or get_services()
-    store = services.store
-    for _ in range(MAX_WRITE_ATTEMPTS):
-        previous, marks = store.get_for_update(snapshot.envelope_id)
-        if previous is not None and previous.connection != snapshot.connection:
-            logger.warning(
-                "report about another connection's envelope ignored",
-                extra={"envelope_id": snapshot.envelope_id, "connection": snapshot.connection},
-            )
-            return Outcome(
-                snapshot.envelope_id,
-                False,
-                previous.status,
-                previous.status,
-                skipped="other connection",
-            )
-        record, newest = merge(previous, marks.event_at, snapshot)
-        if record is None:
-            return Outcome(snapshot.envelope_id, False, None, None, skipped="nothing to apply")
-        old_status = previous.status if previous else None
-        pending = dict(marks.pending_notices)
-        mine: list[str] = []
-        applied = not _same(previous, record)
-        if applied:
-            if record.status != old_status:
-                notice_id = uuid.uuid4().hex
-                pending[notice_id] = _notice(record, old_status, snapshot)
-                mine.append(notice_id)
-            if store.apply_event(record, marks, event_at=newest, pending_notices=pending) is None:
-                continue  # someone else wrote it since we read it: read again
-        break
-    else:
-        raise RuntimeError(f"envelope {snapshot.envelope_id}: too many concurrent writers")
-
-    _keep_in_history(services, snapshot, record)
-    # Our own notices, and any another writer left behind long ago (it stopped before
-    # publishing); theirs while fresh are theirs to publish.
-    due = mine + [
-        notice_id
-        for notice_id, notice in marks.pending_notices.items()
-        if (clock.age_seconds(notice.get("queuedAt")) or 0) > ABANDONED_NOTICE_SECONDS
-    ]
-    if due:
-        _publish([pending[notice_id] for notice_id in due])
-        store.clear_notices(record.envelope_id, due)
-    archived = False
-    if record.status == "completed" and not record.documents_archived:
-        archived = archive_documents(services, record, snapshot.summary, deadline)
-    if applied:
-        logger.info(
-            "envelope updated",
-            extra={
-                "envelope_id": record.envelope_id,
-                "event": snapshot.event,
-                "old_status": old_status,
-                "new_status": record.status,
-                "source": snapshot.source,
-            },
-        )
-    return Outcome(record.envelope_id, applied, old_status, record.status, archived)
-
-
-def _keep_in_history(services: Services, snapshot: Snapshot, record: EnvelopeRecord) -> None:
-    when = clock.normalize(snapshot.at) if snapshot.at else None
-    if snapshot.source == "reconcile":
-        # The reconciler reports states, not events: only a state the history lacks.
-        if any(h["status"] == record.status for h in services.store.history(record.envelope_id)):
-            return
-        when = record.status_changed_date_time or when
-    services.store.add_event_history(
-        record.envelope_id,
-        snapshot.event,
-        snapshot.status or record.status,
-        when or clock.now_iso(),
-        snapshot.source,
-        snapshot.recipient_id,
-    )
-
-
-def _notice(record: EnvelopeRecord, old_status: str | None, snapshot: Snapshot) -> dict[str, Any]:
-    return {
-        "connection": record.connection,
-        "envelopeId": record.envelope_id,
-        "oldStatus": old_status,
-        "newStatus": record.status,
-        "statusChangedDateTime": record.status_changed_date_time,
-        "customFields": dict(record.custom_fields),
-        "emailSubject": record.email_subject,
-        "source": snapshot.source,
-        "event": snapshot.event,
-        "queuedAt": clock.now_iso(),
-    }
-
-
-@lru_cache(maxsize=1)
-def _event_bus() -> str:
-    from .config import _require
-
-    return _require("EVENT_BUS_NAME")
-
-
-@lru_cache(maxsize=1)
-def _events_client() -> Any:
-    import boto3
-
-    return boto3.client("events")
-
-
-def _publish(notices: list[dict[str, Any]]) -> None:
-    """Put each status change on the connector's bus; a refusal raises, so the message is
-    retried and the notices, still pending on the item, are published then."""
-    for start in range(0, len(notices), 10):
-        entries = [
-            {
-                "Source": EVENT_SOURCE,
-                "DetailType": DETAIL_TYPE,
-                "Detail": json.dumps(
-                    {k: v for k, v in notice.items() if k != "queuedAt"}, separators=(",", ":")
-                ),
-                "EventBusName": _event_bus(),
-                "Resources": [],
-            }
-            for notice in notices[start : start + 10]
-        ]
-        answer = _events_client().put_events(Entries=entries)
-        if answer.get("FailedEntryCount"):
-            raise RuntimeError(f"EventBridge refused {answer['FailedEntryCount']} event(s)")
-
-
-def archive_documents(
-    services: Services,
-    record: EnvelopeRecord,
-    summary: dict[str, Any] | None,
-    deadline: Deadline = None,
-) -> bool:
-    """Download the signed documents and the Summary into S3 once, for good; streamed."""
-    connection = services.connections.get(record.connection)
-    client = services.client(connection, deadline)
-    listed = (summary or {}).get("envelopeDocuments")
-    if not (isinstance(listed, list) and any(d.get("documentId") for d in listed)):
-        listed = None
-    documents = _download_documents(services, client, record, listed)
-    services.store.record_archive(record.envelope_id, documents, clock.now_iso())
-    logger.info(
-        "documents archived",
-        extra={
-            "envelope_id": record.envelope_id,
-            "documents": len(documents),
-            "docusign_calls": client.calls,
-        },
-    )
-    return True
-
-
-def apply_connect_message(
-    body: str, *, deadline: Deadline = None, services: Services | None = None
-) -> Outcome:
-    """One queued Connect message; a malformed one raises ValueError (it is poison)."""
-    message = json.loads(body)
-    if not isinstance(message, dict):
-        raise ValueError("the message is not a JSON object")
-    event = ConnectEvent.from_message(message)
-    return apply_snapshot(Snapshot.from_connect(event), deadline=deadline, services=services)
-
-
-def reset_clients() -> None:
-    _event_bus.cache_clear()
-    _events_client.cache_clear()

@@ -9,18 +9,19 @@ a change twice changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from . import clock
-from .envelope_events import Snapshot, apply_snapshot
-from .errors import ConnectorError
-from .models import CONNECTION_NAME, ENVELOPE_ID
-from .service import Services, get_services
+from .. import clock
+from ..container import Services, get_services
+from ..domain import Deadline
+from ..errors import ConnectorError
+from ..ids import is_envelope_id
+from .apply import apply_snapshot
+from .merge import Snapshot
 
 logger = Logger(child=True)
 
@@ -29,8 +30,6 @@ OVERLAP = timedelta(minutes=5)
 FIRST_RUN_LOOKBACK = timedelta(days=1)
 # Leave this much of the invocation for the connections still to do.
 MIN_SECONDS_PER_CONNECTION = 10.0
-
-Deadline = Callable[[], float] | None
 
 
 @dataclass
@@ -61,24 +60,6 @@ class ReconcileRun:
         return {"connections": [c.dump() for c in self.connections]}
 
 
-def connection_names(prefix: str, secrets: Any = None) -> list[str]:
-    """Every connection: the secrets named `{prefix}/{connection}`."""
-    if secrets is None:
-        import boto3
-
-        secrets = boto3.client("secretsmanager")
-    names: set[str] = set()
-    paginator = secrets.get_paginator("list_secrets")
-    for page in paginator.paginate(Filters=[{"Key": "name", "Values": [f"{prefix}/"]}]):
-        for secret in page.get("SecretList", []):
-            name = str(secret.get("Name", ""))
-            if name.startswith(f"{prefix}/") and not secret.get("DeletedDate"):
-                candidate = name[len(prefix) + 1 :]
-                if CONNECTION_NAME.match(candidate):
-                    names.add(candidate)
-    return sorted(names)
-
-
 def reconcile_connection(
     name: str, *, services: Services | None = None, deadline: Deadline = None
 ) -> ConnectionRun:
@@ -95,7 +76,7 @@ def reconcile_connection(
     run.changed = len(envelopes)
     for envelope in envelopes:
         snapshot = Snapshot.from_listing(name, envelope)
-        if not ENVELOPE_ID.match(snapshot.envelope_id) or not snapshot.status:
+        if not is_envelope_id(snapshot.envelope_id) or not snapshot.status:
             continue
         outcome = apply_snapshot(snapshot, services=services, deadline=deadline)
         run.applied += int(outcome.applied)
@@ -114,11 +95,7 @@ def reconcile_all(
     """Every connection in turn; one connection's failure does not stop the others."""
     services = services or get_services()
     result = ReconcileRun()
-    for name in (
-        names
-        if names is not None
-        else connection_names(services.settings.connections_secret_prefix)
-    ):
+    for name in names if names is not None else services.connections.names():
         if deadline is not None and deadline() < MIN_SECONDS_PER_CONNECTION:
             result.connections.append(ConnectionRun(name, error="not reached in this run"))
             continue

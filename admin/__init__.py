@@ -1,0 +1,2 @@
+"""Operators' tools: run on an operator's machine with their AWS credentials, never in Lambda
+(so not part of the shared layer)."""

@@ -1,0 +1,137 @@
+"""An envelope's status: from the table when it is fresh, otherwise from DocuSign (at most once
+per STATUS_MAX_AGE_SECONDS, DocuSign's polling rule); envelopes the table does not know are
+fetched once and tracked from then on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import clock
+from ..adapters.docusign.client import DocuSignClient
+from ..container import Services, get_services
+from ..domain import Deadline, EnvelopeRecord, HistoryItem
+from ..errors import NotFound
+from ..ids import is_envelope_id
+from ..mapping import record_from_envelope
+from ..models.queries import StatusQuery
+from ..models.responses import EnvelopeStatusResponse, HistoryEntry, RecipientOut
+
+ENVELOPE_INCLUDE = "recipients,custom_fields"
+
+
+def envelope_not_found(envelope_id: str) -> NotFound:
+    return NotFound(
+        f"envelope {envelope_id[:64]!r} was not found for this connection",
+        code="ENVELOPE_NOT_FOUND",
+    )
+
+
+def owned_record(services: Services, connection: str, envelope_id: str) -> EnvelopeRecord | None:
+    """The table's record of an envelope of this connection (None when untracked). Another
+    connection's envelope is indistinguishable from one that does not exist."""
+    if not is_envelope_id(envelope_id):
+        raise envelope_not_found(envelope_id)
+    record = services.store.get(envelope_id.lower())
+    if record is not None and record.connection != connection:
+        raise envelope_not_found(envelope_id)
+    return record
+
+
+def sync_envelope(
+    services: Services,
+    client: DocuSignClient,
+    connection: str,
+    envelope_id: str,
+    previous: EnvelopeRecord | None,
+    include: str = ENVELOPE_INCLUDE,
+) -> tuple[EnvelopeRecord, dict[str, Any]]:
+    """The envelope as DocuSign has it now, written to the table (and DocuSign's JSON)."""
+    envelope = client.get_envelope(envelope_id, include=include)
+    fetched = record_from_envelope(envelope, connection, previous, "docusign")
+    # A Connect event may have recorded a later, final status meanwhile: the table wins then.
+    record = services.store.save(fetched)
+    if record is fetched and (previous is None or previous.status != record.status):
+        services.store.add_history(
+            record.envelope_id,
+            f"envelope-{record.status}",
+            record.status,
+            record.status_changed_date_time,
+            "docusign",
+        )
+    return record, envelope
+
+
+def is_fresh(services: Services, record: EnvelopeRecord) -> bool:
+    if record.terminal:
+        return True
+    age = clock.age_seconds(record.last_synced_at)
+    return age is not None and age < services.settings.status_max_age_seconds
+
+
+def current_record(
+    services: Services, connection_name: str, envelope_id: str, deadline: Deadline
+) -> EnvelopeRecord:
+    record = owned_record(services, connection_name, envelope_id)
+    if record is not None and is_fresh(services, record):
+        return record
+    connection = services.connections.get(connection_name)
+    client = services.client(connection, deadline)
+    return sync_envelope(services, client, connection_name, envelope_id.lower(), record)[0]
+
+
+def status_response(
+    record: EnvelopeRecord, history: list[HistoryItem] | None
+) -> EnvelopeStatusResponse:
+    recipients = sorted(
+        record.recipients,
+        key=lambda r: (
+            r.routing_order or 0,
+            r.type != "signer",
+            int(r.recipient_id or 0) if str(r.recipient_id or "").isdigit() else 0,
+        ),
+    )
+    return EnvelopeStatusResponse(
+        envelope_id=record.envelope_id,
+        status=record.status,
+        status_changed_date_time=record.status_changed_date_time,
+        sent_date_time=record.sent_date_time,
+        completed_date_time=record.completed_date_time,
+        voided_reason=record.voided_reason,
+        email_subject=record.email_subject,
+        custom_fields=record.custom_fields,
+        recipients=[
+            RecipientOut(
+                email=r.email,
+                name=r.name,
+                type=r.type,
+                routing_order=r.routing_order,
+                status=r.status,
+                signed_date_time=r.signed_date_time,
+                declined_reason=r.declined_reason,
+            )
+            for r in recipients
+        ],
+        last_synced_date_time=record.last_synced_at,
+        source=record.source,
+        history=[
+            HistoryEntry(event=h.event, status=h.status, date_time=h.date_time, source=h.source)
+            for h in history
+        ]
+        if history is not None
+        else None,
+    )
+
+
+def get_envelope_status(
+    connection_name: str,
+    envelope_id: str,
+    query: StatusQuery | None = None,
+    *,
+    deadline: Deadline = None,
+    services: Services | None = None,
+) -> EnvelopeStatusResponse:
+    services = services or get_services()
+    record = current_record(services, connection_name, envelope_id, deadline)
+    wants_history = query is not None and query.history
+    history = services.store.history(record.envelope_id) if wants_history else None
+    return status_response(record, history)

@@ -1,0 +1,58 @@
+"""Cancel (void) an envelope, with a reason."""
+
+from __future__ import annotations
+
+from .. import clock
+from ..container import Services, get_services
+from ..domain import VOIDABLE_STATUSES, Deadline, EnvelopeRecord, EnvelopeStatus
+from ..errors import Conflict
+from ..models.requests import VoidEnvelopeRequest
+from ..models.responses import VoidEnvelopeResponse
+from .status import is_fresh, owned_record
+
+
+def void_envelope(
+    connection_name: str,
+    envelope_id: str,
+    request: VoidEnvelopeRequest,
+    *,
+    deadline: Deadline = None,
+    services: Services | None = None,
+) -> VoidEnvelopeResponse:
+    services = services or get_services()
+    record = owned_record(services, connection_name, envelope_id)
+    envelope_id = envelope_id.lower()
+    if record is not None and record.status not in VOIDABLE_STATUSES and is_fresh(services, record):
+        raise Conflict(
+            f"envelope {envelope_id} is {record.status}; only envelopes in the 'Sent' or "
+            "'Delivered' states may be voided",
+            code="INVALID_STATE",
+            details=[{"status": record.status}],
+        )
+    connection = services.connections.get(connection_name)
+    client = services.client(connection, deadline)
+    client.void_envelope(envelope_id, request.reason)
+    voided_at = clock.now_iso()
+    if record is None:
+        record = EnvelopeRecord(
+            envelope_id=envelope_id,
+            connection=connection_name,
+            status=EnvelopeStatus.VOIDED,
+            source="connector",
+            created_at=voided_at,
+        )
+    record.status = EnvelopeStatus.VOIDED
+    record.source = "connector"
+    record.voided_reason = request.reason
+    record.voided_date_time = voided_at
+    record.status_changed_date_time = voided_at
+    record.last_synced_at = voided_at
+    services.store.save(record)
+    services.store.add_history(envelope_id, "envelope-voided", "voided", voided_at, "connector")
+    return VoidEnvelopeResponse(
+        envelope_id=envelope_id,
+        status=EnvelopeStatus.VOIDED,
+        voided_reason=request.reason,
+        voided_date_time=voided_at,
+        connection=connection_name,
+    )

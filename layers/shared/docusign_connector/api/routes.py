@@ -1,0 +1,169 @@
+"""The one route table: every HTTP route of the API, the function that serves it, and what the
+OpenAPI document says of it. The routers, the OpenAPI document and the template tests read it;
+template.yaml declares the same routes as its functions' Api events (a test keeps them equal).
+
+Models are named, not imported, so that a handler importing this table loads no model it does
+not use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Query:
+    name: str
+    description: str
+    enum: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Route:
+    operation_id: str
+    method: str
+    path: str
+    function: str  # logical id of the function in template.yaml
+    summary: str
+    status: int = 200
+    response: str | None = None  # a model of models.responses
+    body: str | None = None  # a model of models.requests
+    query: tuple[Query, ...] = ()
+    headers: tuple[str, ...] = ()
+    authorization: str = "AWS_IAM"
+    in_openapi: bool = True
+
+
+CONNECTION = "/connections/{connection}"
+ENVELOPE = f"{CONNECTION}/envelopes/{{envelopeId}}"
+
+ROUTES: tuple[Route, ...] = (
+    Route(
+        "sendEnvelope",
+        "POST",
+        f"{CONNECTION}/envelopes",
+        "SendEnvelopeFunction",
+        "Send documents to sign (or save a draft)",
+        status=201,
+        response="SendEnvelopeResponse",
+        body="SendEnvelopeRequest",
+        headers=("Idempotency-Key",),
+    ),
+    Route(
+        "listEnvelopes",
+        "GET",
+        f"{CONNECTION}/envelopes",
+        "ListEnvelopesFunction",
+        "List tracked envelopes, newest change first",
+        response="ListEnvelopesResponse",
+        query=(
+            Query("status", "comma-separated statuses"),
+            Query("from", "last change at or after (ISO 8601)"),
+            Query("to", "last change at or before (ISO 8601)"),
+            Query("limit", "1-100, default 50"),
+            Query("nextToken", "from the previous page"),
+        ),
+    ),
+    Route(
+        "getEnvelope",
+        "GET",
+        ENVELOPE,
+        "GetEnvelopeFunction",
+        "Status of an envelope",
+        response="EnvelopeStatusResponse",
+        query=(Query("include", "'history' adds the status history"),),
+    ),
+    Route(
+        "getDocuments",
+        "GET",
+        f"{ENVELOPE}/documents",
+        "GetDocumentsFunction",
+        "Signed documents and Summary",
+        response="DocumentsResponse",
+        query=(
+            Query("include", "'content' adds base64 content"),
+            Query("escapeNonAsciiFilenames", "URL-encode non-ASCII file names", ("true", "false")),
+        ),
+    ),
+    Route(
+        "voidEnvelope",
+        "POST",
+        f"{ENVELOPE}/void",
+        "VoidEnvelopeFunction",
+        "Void an envelope",
+        response="VoidEnvelopeResponse",
+        body="VoidEnvelopeRequest",
+    ),
+    Route(
+        "createRecipientView",
+        "POST",
+        f"{ENVELOPE}/views/recipient",
+        "RecipientViewFunction",
+        "Embedded signing URL for a signer sent with a clientUserId",
+        status=201,
+        response="ViewResponse",
+        body="RecipientViewRequest",
+    ),
+    Route(
+        "createSenderView",
+        "POST",
+        f"{ENVELOPE}/views/sender",
+        "SenderViewFunction",
+        "Embedded sending / edit URL",
+        status=201,
+        response="ViewResponse",
+        body="SenderViewRequest",
+    ),
+    Route(
+        "listTemplates",
+        "GET",
+        f"{CONNECTION}/templates",
+        "ListTemplatesFunction",
+        "DocuSign templates and their roles",
+        response="TemplatesResponse",
+        query=(
+            Query("search", "text to search for (48 max)"),
+            Query("count", "1-100, default 50"),
+            Query("start", "position to start at, default 0"),
+        ),
+    ),
+    Route(
+        "getConsent",
+        "GET",
+        f"{CONNECTION}/consent",
+        "GetConsentFunction",
+        "The consent URL",
+        response="ConsentResponse",
+    ),
+    Route(
+        "verifyConnection",
+        "POST",
+        f"{CONNECTION}/verify",
+        "VerifyConnectionFunction",
+        "Check the credentials now",
+        response="VerifyResponse",
+    ),
+    Route(
+        "receiveConnectMessage",
+        "POST",
+        "/webhooks/docusign/{connection}",
+        "DocuSignWebhookFunction",
+        "DocuSign Connect listener (HMAC-verified)",
+        authorization="NONE",
+        in_openapi=False,
+    ),
+    Route(
+        "getOpenApi",
+        "GET",
+        "/openapi.json",
+        "GetOpenApiFunction",
+        "This API's OpenAPI document",
+        in_openapi=False,
+    ),
+)
+
+BY_OPERATION = {route.operation_id: route for route in ROUTES}
+
+
+def path_parameters(path: str) -> list[str]:
+    return [part[1:-1] for part in path.split("/") if part.startswith("{") and part.endswith("}")]

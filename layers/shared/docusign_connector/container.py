@@ -1,0 +1,71 @@
+"""The long-lived parts of a container: settings, every client and every cache.
+
+Built on first use and reused across invocations; nothing here touches the network at import.
+`reset_services` starts over as a new container would (tests, and the in-process local stack):
+the one thing a test resets.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from .adapters.bucket import DocumentStore
+from .adapters.bus import EventBus
+from .adapters.docusign.auth import TokenProvider
+from .adapters.docusign.client import DocuSignClient
+from .adapters.docusign.transport import Transport
+from .adapters.idempotency import IdempotentCalls
+from .adapters.queue import EventsQueue
+from .adapters.secrets import ConnectionRepository
+from .adapters.table import EnvelopeStore
+from .config import Settings, get_settings
+from .connections import Connection
+from .domain import Deadline
+
+
+@dataclass
+class Services:
+    settings: Settings
+    connections: ConnectionRepository
+    tokens: TokenProvider
+    store: EnvelopeStore
+    documents: DocumentStore
+    idempotency: IdempotentCalls
+    events_queue: EventsQueue = field(default_factory=EventsQueue)
+    bus: EventBus = field(default_factory=EventBus)
+    # Transaction ids whose create ended without a known outcome in this container.
+    unsettled_transactions: set[str] = field(default_factory=set)
+    # Connect listener: names of connections that do not exist, with when to forget them.
+    unknown_connections: dict[str, float] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def build(cls, settings: Settings) -> Services:
+        return cls(
+            settings=settings,
+            connections=ConnectionRepository(settings.connections_secret_prefix),
+            tokens=TokenProvider(),
+            store=EnvelopeStore(settings.envelope_table_name),
+            documents=DocumentStore(settings.documents_bucket_name),
+            idempotency=IdempotentCalls(settings.envelope_table_name),
+        )
+
+    def client(self, connection: Connection, deadline: Deadline = None) -> DocuSignClient:
+        transport = Transport(connection, self.tokens, deadline=deadline)
+        return DocuSignClient(transport, self.unsettled_transactions)
+
+
+@lru_cache(maxsize=1)
+def get_services() -> Services:
+    return Services.build(get_settings())
+
+
+def reset_services() -> None:
+    """Start over as a new container would: no cached client, token, setting or secret."""
+    from aws_lambda_powertools.utilities import parameters
+
+    get_services.cache_clear()
+    get_settings.cache_clear()
+    parameters.clear_caches()

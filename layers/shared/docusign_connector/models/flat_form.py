@@ -1,0 +1,97 @@
+"""The flat form BPM tools send (parallel lists and flags) folded into the nested send body.
+
+`signersEmails`, `signersNames`, `signatureOrder` (may hold nulls), `ccEmails`, `ccNames`,
+`enableExpiration`, `validityDays`, `expirationNoticeDays`, `enableReminder`,
+`firstReminderDays`, `reminderIntervalDays` mean the same as the nested fields.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic_core import PydanticCustomError
+
+FLAT_SIGNER_LISTS = ("signersEmails", "signersNames", "signatureOrder")
+FLAT_CC_LISTS = ("ccEmails", "ccNames")
+FLAT_SCALARS = (
+    "enableExpiration",
+    "validityDays",
+    "expirationNoticeDays",
+    "enableReminder",
+    "firstReminderDays",
+    "reminderIntervalDays",
+)
+
+
+def _present(value: Any) -> bool:
+    return value not in (None, "", [], {})
+
+
+def _as_list(data: dict[str, Any], key: str) -> list[Any]:
+    value = data.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise PydanticCustomError("INVALID_LIST", "{key} must be a list", {"key": key})
+    return value
+
+
+def _check_lengths(data: dict[str, Any], first: str, second: str, code: str) -> None:
+    a, b = _as_list(data, first), _as_list(data, second)
+    if len(a) != len(b):
+        raise PydanticCustomError(
+            code,
+            "{first} has {a} items but {second} has {b}; the lists are parallel and must be "
+            "the same length",
+            {"first": first, "a": len(a), "second": second, "b": len(b)},
+        )
+
+
+def from_flat_form(data: dict[str, Any]) -> dict[str, Any]:
+    """Turn the flat form used by BPM tools into the nested form (same meaning)."""
+    flat_keys = [k for k in (*FLAT_SIGNER_LISTS, *FLAT_CC_LISTS, *FLAT_SCALARS) if k in data]
+    if not flat_keys:
+        return data
+    data = dict(data)
+    if any(_present(data.get(k)) for k in FLAT_SIGNER_LISTS) and _present(data.get("signers")):
+        raise PydanticCustomError(
+            "CONFLICTING_SIGNER_FORMS",
+            "give signers either as signers or as signersEmails/signersNames, not both",
+        )
+    if any(_present(data.get(k)) for k in FLAT_CC_LISTS) and _present(data.get("carbonCopies")):
+        raise PydanticCustomError(
+            "CONFLICTING_CC_FORMS",
+            "give CC recipients either as carbonCopies or as ccEmails/ccNames, not both",
+        )
+    _check_lengths(data, "signersEmails", "signersNames", "SIGNERS_LENGTH_MISMATCH")
+    if _present(data.get("signatureOrder")):
+        _check_lengths(data, "signersEmails", "signatureOrder", "SIGNATURE_ORDER_LENGTH_MISMATCH")
+    _check_lengths(data, "ccEmails", "ccNames", "CC_LENGTH_MISMATCH")
+
+    emails, names = _as_list(data, "signersEmails"), _as_list(data, "signersNames")
+    orders = _as_list(data, "signatureOrder") or [None] * len(emails)
+    if emails:
+        data["signers"] = [
+            {"email": e, "name": n, "signingOrder": o}
+            for e, n, o in zip(emails, names, orders, strict=True)
+        ]
+    cc_emails, cc_names = _as_list(data, "ccEmails"), _as_list(data, "ccNames")
+    if cc_emails:
+        data["carbonCopies"] = [
+            {"email": e, "name": n} for e, n in zip(cc_emails, cc_names, strict=True)
+        ]
+    if "enableExpiration" in data and "expiration" not in data:
+        data["expiration"] = {
+            "enabled": data.get("enableExpiration"),
+            "validityDays": data.get("validityDays"),
+            "noticeDaysBefore": data.get("expirationNoticeDays"),
+        }
+    if "enableReminder" in data and "reminders" not in data:
+        data["reminders"] = {
+            "enabled": data.get("enableReminder"),
+            "firstReminderDays": data.get("firstReminderDays"),
+            "intervalDays": data.get("reminderIntervalDays"),
+        }
+    for key in flat_keys:
+        data.pop(key, None)
+    return data

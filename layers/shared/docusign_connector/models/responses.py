@@ -1,0 +1,158 @@
+"""Response models of the HTTP API (camelCase on the wire)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+
+class OutModel(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, defer_build=True)
+
+    def dump(self) -> dict[str, Any]:
+        return self.model_dump(by_alias=True, mode="json")
+
+
+class SendEnvelopeResponse(OutModel):
+    envelope_id: str
+    status: str
+    sent_date_time: str | None = None
+    connection: str
+
+
+class RecipientOut(OutModel):
+    email: str | None = None
+    name: str | None = None
+    type: str
+    routing_order: int | None = None
+    status: str | None = None
+    signed_date_time: str | None = None
+    declined_reason: str | None = None
+
+
+class HistoryEntry(OutModel):
+    event: str
+    status: str | None = None
+    date_time: str
+    source: str
+
+
+class EnvelopeStatusResponse(OutModel):
+    envelope_id: str
+    status: str
+    status_changed_date_time: str | None = None
+    sent_date_time: str | None = None
+    completed_date_time: str | None = None
+    voided_reason: str | None = None
+    email_subject: str | None = None
+    custom_fields: dict[str, str] = Field(default_factory=dict)
+    recipients: list[RecipientOut] = Field(default_factory=list)
+    last_synced_date_time: str | None = None
+    source: str
+    history: list[HistoryEntry] | None = None
+
+    def dump(self) -> dict[str, Any]:
+        body = super().dump()
+        if self.history is None:
+            body.pop("history")
+        return body
+
+
+class EnvelopeSummaryOut(OutModel):
+    envelope_id: str
+    status: str
+    status_changed_date_time: str | None = None
+    sent_date_time: str | None = None
+    completed_date_time: str | None = None
+    email_subject: str | None = None
+    custom_fields: dict[str, str] = Field(default_factory=dict)
+    last_synced_date_time: str | None = None
+
+
+class ListEnvelopesResponse(OutModel):
+    connection: str
+    envelopes: list[EnvelopeSummaryOut]
+    next_token: str | None = None
+
+
+class DocumentOut(OutModel):
+    document_id: str
+    name: str
+    content_type: str = "application/pdf"
+    size_bytes: int
+    sha256: str
+    url: str
+    s3_key: str
+    content_base64: str | None = None
+
+
+class DocumentsResponse(OutModel):
+    envelope_id: str
+    status: str
+    documents: list[DocumentOut]
+    summary: DocumentOut
+
+    def dump(self) -> dict[str, Any]:
+        body = super().dump()
+        for item in [*body["documents"], body["summary"]]:
+            if item.get("contentBase64") is None:
+                item.pop("contentBase64", None)
+        return body
+
+
+class VoidEnvelopeResponse(OutModel):
+    envelope_id: str
+    status: str
+    voided_reason: str
+    voided_date_time: str | None = None
+    connection: str
+
+
+class ViewResponse(OutModel):
+    envelope_id: str
+    url: str
+    connection: str
+
+
+class TemplateRoleOut(OutModel):
+    role_name: str
+    type: str
+    routing_order: int | None = None
+
+
+class TemplateOut(OutModel):
+    template_id: str
+    name: str | None = None
+    description: str | None = None
+    email_subject: str | None = None
+    last_modified: str | None = None
+    roles: list[TemplateRoleOut] = Field(default_factory=list)
+
+
+class TemplatesResponse(OutModel):
+    connection: str
+    templates: list[TemplateOut]
+    total: int
+    next_start: int | None = None
+
+
+class ConsentResponse(OutModel):
+    connection: str
+    consent_url: str
+    integration_key: str
+    auth_server: str
+    scopes: list[str]
+
+
+class VerifyResponse(OutModel):
+    connection: str
+    ok: bool
+    account_id: str
+    account_name: str | None = None
+    base_uri: str
+    user_id: str
+    user_name: str | None = None
+    auth_server: str
+    token_expires_in: int

@@ -1,0 +1,183 @@
+"""Applying what DocuSign reports (Connect events, the reconciler's list of changes) to the
+envelope table: idempotent, monotonic, with history, archive on completion and a published
+`Envelope Status Changed` event for every status change."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, replace
+from typing import Any
+
+from aws_lambda_powertools import Logger
+
+from .. import clock
+from ..actions.archive import download_documents
+from ..container import Services, get_services
+from ..domain import Deadline, EnvelopeRecord, EnvelopeStatus
+from .merge import Snapshot, merge
+from .messages import ConnectEvent
+
+logger = Logger(child=True)
+
+DETAIL_TYPE = "Envelope Status Changed"
+MAX_WRITE_ATTEMPTS = 25
+# A status change its writer has not published after this long, it never will (it failed).
+ABANDONED_NOTICE_SECONDS = 120
+
+
+@dataclass
+class Outcome:
+    envelope_id: str
+    applied: bool  # the table changed
+    old_status: str | None
+    new_status: str | None
+    archived: bool = False
+    skipped: str | None = None  # why nothing was done
+
+
+def same_record(a: EnvelopeRecord | None, b: EnvelopeRecord) -> bool:
+    if a is None:
+        return False
+    return replace(b, last_synced_at=a.last_synced_at, source=a.source) == a
+
+
+def apply_snapshot(
+    snapshot: Snapshot, *, deadline: Deadline = None, services: Services | None = None
+) -> Outcome:
+    """Apply one report to the table (retrying when another writer got there first), keep
+    it in the history, publish a status change, archive the documents on completion."""
+    services = services or get_services()
+    store = services.store
+    for _ in range(MAX_WRITE_ATTEMPTS):
+        previous, marks = store.get_for_update(snapshot.envelope_id)
+        if previous is not None and previous.connection != snapshot.connection:
+            logger.warning(
+                "report about another connection's envelope ignored",
+                extra={"envelope_id": snapshot.envelope_id, "connection": snapshot.connection},
+            )
+            return Outcome(
+                snapshot.envelope_id,
+                False,
+                previous.status,
+                previous.status,
+                skipped="other connection",
+            )
+        record, newest = merge(previous, marks.event_at, snapshot)
+        if record is None:
+            return Outcome(snapshot.envelope_id, False, None, None, skipped="nothing to apply")
+        old_status = previous.status if previous else None
+        pending = dict(marks.pending_notices)
+        mine: list[str] = []
+        applied = not same_record(previous, record)
+        if applied:
+            if record.status != old_status:
+                notice_id = uuid.uuid4().hex
+                pending[notice_id] = _notice(record, old_status, snapshot)
+                mine.append(notice_id)
+            if store.apply_event(record, marks, event_at=newest, pending_notices=pending) is None:
+                continue  # someone else wrote it since we read it: read again
+        break
+    else:
+        raise RuntimeError(f"envelope {snapshot.envelope_id}: too many concurrent writers")
+
+    _keep_in_history(services, snapshot, record)
+    # Our own notices, and any another writer left behind long ago (it stopped before
+    # publishing); theirs while fresh are theirs to publish.
+    due = mine + [
+        notice_id
+        for notice_id, notice in marks.pending_notices.items()
+        if (clock.age_seconds(notice.get("queuedAt")) or 0) > ABANDONED_NOTICE_SECONDS
+    ]
+    if due:
+        # A refusal raises: the message is retried, and the notices, still pending on the
+        # item, are published then.
+        services.bus.publish(
+            DETAIL_TYPE,
+            [{k: v for k, v in pending[notice_id].items() if k != "queuedAt"} for notice_id in due],
+        )
+        store.clear_notices(record.envelope_id, due)
+    archived = False
+    if record.status == EnvelopeStatus.COMPLETED and not record.documents_archived:
+        archive_documents(services, record, snapshot.summary, deadline)
+        archived = True
+    if applied:
+        logger.info(
+            "envelope updated",
+            extra={
+                "envelope_id": record.envelope_id,
+                "event": snapshot.event,
+                "old_status": old_status,
+                "new_status": record.status,
+                "source": snapshot.source,
+            },
+        )
+    return Outcome(record.envelope_id, applied, old_status, record.status, archived)
+
+
+def _keep_in_history(services: Services, snapshot: Snapshot, record: EnvelopeRecord) -> None:
+    when = clock.normalize(snapshot.at) if snapshot.at else None
+    if snapshot.source == "reconcile":
+        # The reconciler reports states, not events: only a state the history lacks.
+        if any(h.status == record.status for h in services.store.history(record.envelope_id)):
+            return
+        when = record.status_changed_date_time or when
+    services.store.add_history(
+        record.envelope_id,
+        snapshot.event,
+        snapshot.status or record.status,
+        when or clock.now_iso(),
+        snapshot.source,
+        snapshot.recipient_id,
+    )
+
+
+def _notice(record: EnvelopeRecord, old_status: str | None, snapshot: Snapshot) -> dict[str, Any]:
+    return {
+        "connection": record.connection,
+        "envelopeId": record.envelope_id,
+        "oldStatus": old_status,
+        "newStatus": record.status,
+        "statusChangedDateTime": record.status_changed_date_time,
+        "customFields": dict(record.custom_fields),
+        "emailSubject": record.email_subject,
+        "source": snapshot.source,
+        "event": snapshot.event,
+        "queuedAt": clock.now_iso(),
+    }
+
+
+def archive_documents(
+    services: Services,
+    record: EnvelopeRecord,
+    summary: dict[str, Any] | None,
+    deadline: Deadline = None,
+) -> int:
+    """Download the signed documents and the Summary into S3 once, for good; streamed."""
+    connection = services.connections.get(record.connection)
+    client = services.client(connection, deadline)
+    listed = (summary or {}).get("envelopeDocuments")
+    if not (isinstance(listed, list) and any(d.get("documentId") for d in listed)):
+        listed = None
+    documents = download_documents(services, client, record, listed)
+    services.store.record_archive(record.envelope_id, documents, clock.now_iso())
+    logger.info(
+        "documents archived",
+        extra={
+            "envelope_id": record.envelope_id,
+            "documents": len(documents),
+            "docusign_calls": client.calls,
+        },
+    )
+    return len(documents)
+
+
+def apply_connect_message(
+    body: str, *, deadline: Deadline = None, services: Services | None = None
+) -> Outcome:
+    """One queued Connect message; a malformed one raises ValueError (it is poison)."""
+    message = json.loads(body)  # a ValueError (poison) when it is not JSON
+    if not isinstance(message, dict):
+        raise ValueError("the message is not a JSON object")
+    event = ConnectEvent.from_message(message)
+    return apply_snapshot(Snapshot.from_connect(event), deadline=deadline, services=services)
