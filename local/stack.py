@@ -29,16 +29,10 @@ from typing import Any
 
 from moto.server import ThreadedMotoServer
 
+from local.function_specs import api_routes, function_environment
 from local.keys import rsa_key_pair
-from local.template import (
-    DEFAULT_ACCOUNT_ID,
-    FUNCTION_TYPE,
-    api_routes,
-    function_environment,
-    load_template,
-    parameter_values,
-    physical_names,
-)
+from local.resolver import physical_names
+from local.template import DEFAULT_ACCOUNT_ID, FUNCTION_TYPE, load_template, parameter_values
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_PATH = PROJECT_ROOT / "template.yaml"
@@ -207,8 +201,9 @@ class LocalStack:
     def _start(self) -> None:
         # Imported here so that `--stop` and port checks stay fast.
         from local.api import LocalApi
-        from local.aws import EventSourcePoller, create_resources, put_connection_secret
         from local.emulator.server import EmulatorServer
+        from local.pollers import EventSourcePoller
+        from local.resources import create_resources, put_connection_secret
 
         config = self.config
         _importable_project()

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from local.emulator.connect import sign_body
-from local.template import function_environment, load_template
+from local.function_specs import function_environment
+from local.template import load_template
 from tests.conftest import REGION, ROOT, STACK_NAME
 from tests.support.lambda_events import ApiResult, invoke, load_event
 
@@ -516,7 +517,7 @@ def test_poison_message_goes_to_the_dead_letter_queue_without_blocking_the_other
 ) -> None:
     """Through the real queues, drained as Lambda's event source mapping drains them."""
     from functions.process_events import app
-    from local.aws import EventSourcePoller
+    from local.pollers import EventSourcePoller
     from tests.integration.emulator.helpers import wait_for
     from tests.support.lambda_events import FakeLambdaContext
 
