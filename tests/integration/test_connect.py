@@ -517,8 +517,8 @@ def test_poison_message_goes_to_the_dead_letter_queue_without_blocking_the_other
 ) -> None:
     """Through the real queues, drained as Lambda's event source mapping drains them."""
     from functions.process_events import app
+    from local.emulator.tests.helpers import wait_for
     from local.pollers import EventSourcePoller
-    from tests.integration.emulator.helpers import wait_for
     from tests.support.lambda_events import FakeLambdaContext
 
     sqs = stack.client("sqs")
@@ -573,7 +573,7 @@ def test_after_envelope_completed_the_documents_action_makes_no_docusign_call(
     webhook and the queue: the completed envelope is archived, then served from S3."""
     from docusign_connector.connect import events_queue_url
     from local.emulator.connect import add_configuration
-    from tests.integration.emulator.helpers import Listener, wait_for
+    from local.emulator.tests.helpers import Listener, wait_for
     from tests.integration.helpers import documents, docusign_requests, send, simple_body
 
     listener = Listener()

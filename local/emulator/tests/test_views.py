@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from tests.integration.emulator.helpers import sample_definition, two_signer_definition
+from local.emulator.tests.helpers import sample_definition, two_signer_definition
 
 pytestmark = pytest.mark.integration
 
