@@ -95,8 +95,9 @@ def measure() -> dict[str, Any]:
         )
         import requests
 
-        from local.aws import create_resources, put_connection_secret
-        from local.template import function_environment, load_template
+        from local.function_specs import function_environment
+        from local.resources import create_resources, put_connection_secret
+        from local.template import load_template
         from tests.conftest import rsa_key_pair
 
         template = load_template(ROOT / "template.yaml")

@@ -23,7 +23,8 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 import requests
 
-from local.stack import DEMO_CONNECTION, PROJECT_ROOT, STATE_FILE, process_alive, read_state
+from local.stack import DEMO_CONNECTION, PROJECT_ROOT
+from local.state_file import STATE_FILE, process_alive, read_state
 
 OUT_DIR = PROJECT_ROOT / ".local" / "demo"
 TIMEOUT = 30  # seconds for one HTTP call

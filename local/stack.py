@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import contextlib
-import json
 import logging
 import os
 import secrets
@@ -29,27 +27,33 @@ from typing import Any
 
 from moto.server import ThreadedMotoServer
 
+from local.function_specs import api_routes, function_environment
 from local.keys import rsa_key_pair
+from local.resolver import physical_names
+from local.state_file import (
+    STATE_FILE,
+    process_alive,
+    read_state,
+    remove_state,
+    stop_running,
+    write_state,
+)
 from local.template import (
     DEFAULT_ACCOUNT_ID,
+    DEFAULT_REGION,
+    DEFAULT_STACK_NAME,
     FUNCTION_TYPE,
-    api_routes,
-    function_environment,
     load_template,
     parameter_values,
-    physical_names,
 )
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_PATH = PROJECT_ROOT / "template.yaml"
-STATE_FILE = PROJECT_ROOT / ".local" / "stack.json"
 
 HOST = "127.0.0.1"  # loopback only, always
 DEFAULT_API_PORT = 3000  # the port `sam local start-api` uses
 DEFAULT_AWS_PORT = 5000
 DEFAULT_EMULATOR_PORT = 8400
-DEFAULT_REGION = "us-east-1"
-DEFAULT_STACK_NAME = "docusign-connector-local"
 
 # The demo connection: fixed ids so that examples and saved requests keep working.
 DEMO_CONNECTION = "demo"
@@ -207,8 +211,9 @@ class LocalStack:
     def _start(self) -> None:
         # Imported here so that `--stop` and port checks stay fast.
         from local.api import LocalApi
-        from local.aws import EventSourcePoller, create_resources, put_connection_secret
         from local.emulator.server import EmulatorServer
+        from local.pollers import EventSourcePoller
+        from local.resources import create_resources, put_connection_secret
 
         config = self.config
         _importable_project()
@@ -423,46 +428,6 @@ class LocalStack:
         self.stop()
 
 
-# ---------------------------------------------------------------------------- state file
-
-
-def read_state(path: Path = STATE_FILE) -> dict[str, Any] | None:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
-        return None
-
-
-def write_state(state: dict[str, Any], path: Path = STATE_FILE) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".json.tmp")
-    temporary.write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")
-    temporary.replace(path)
-
-
-def remove_state(pid: int, path: Path = STATE_FILE) -> None:
-    """Remove the state file if it is the one `pid` wrote."""
-    state = read_state(path)
-    if state is not None and state.get("pid") == pid:
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
-
-
-def process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # An exited child that its parent has not reaped yet still answers signal 0.
-    with contextlib.suppress(OSError):
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        if stat.rsplit(")", 1)[1].split()[0] == "Z":
-            return False
-    return True
-
-
 # ---------------------------------------------------------------------------- commands
 
 
@@ -516,28 +481,6 @@ def _forget_cached_clients() -> None:
     container = sys.modules.get("docusign_connector.container")
     if container is not None:  # never imported: nothing is cached yet
         container.reset_services()
-
-
-def stop_running(state_file: Path = STATE_FILE, timeout: float = 15.0) -> int:
-    state = read_state(state_file)
-    if state is None or not isinstance(state.get("pid"), int):
-        print("No local stack is running.")
-        return 0
-    pid = state["pid"]
-    if not process_alive(pid):
-        state_file.unlink(missing_ok=True)
-        print(f"No local stack is running (removed the stale {state_file.name} of pid {pid}).")
-        return 0
-    os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    while process_alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    if process_alive(pid):
-        print(f"The local stack (pid {pid}) did not stop within {timeout:.0f} s.", file=sys.stderr)
-        return 1
-    state_file.unlink(missing_ok=True)
-    print(f"Stopped the local stack (pid {pid}).")
-    return 0
 
 
 def _port(value: str) -> int:

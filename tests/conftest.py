@@ -84,8 +84,9 @@ class Stack:
 @pytest.fixture(scope="session")
 def stack(aws_endpoint: str) -> Stack:
     """The template's tables, buckets and queues, created in moto from template.yaml itself."""
-    from local.aws import create_resources
-    from local.template import function_environment, load_template
+    from local.function_specs import function_environment
+    from local.resources import create_resources
+    from local.template import load_template
 
     template = load_template(ROOT / "template.yaml")
     resources = create_resources(
@@ -175,7 +176,7 @@ class ConnectionFactory:
         )
 
     def put_secret(self, name: str, secret: dict[str, Any] | str) -> None:
-        from local.aws import put_connection_secret
+        from local.resources import put_connection_secret
 
         value = secret if isinstance(secret, dict) else json.loads(secret)
         put_connection_secret(self.stack.endpoint_url, REGION, SECRET_PREFIX, name, value)

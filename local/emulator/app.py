@@ -7,7 +7,8 @@ import time
 import uuid
 from typing import Any
 
-from flask import Flask, g, jsonify, request
+from flask import Flask, Response, g, jsonify, request
+from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from . import connect, control, oauth, rest, ui, views
@@ -59,7 +60,7 @@ def create_app(state: EmulatorState | None = None) -> Flask:
     app.wsgi_app = DropAfterCommit(app.wsgi_app)  # type: ignore[method-assign]
 
     @app.before_request
-    def inject_fault():
+    def inject_fault() -> ResponseReturnValue | None:
         if request.path.startswith(CONTROL_PREFIX):
             return None
         st: EmulatorState = app.config["EMULATOR_STATE"]
@@ -129,7 +130,7 @@ def create_app(state: EmulatorState | None = None) -> Flask:
         return jsonify(body), status
 
     @app.after_request
-    def decorate_and_log(response):
+    def decorate_and_log(response: Response) -> Response:
         st: EmulatorState = app.config["EMULATOR_STATE"]
         fault = g.get("fault")
         if _is_rest() or response.status_code == 429:

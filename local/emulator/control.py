@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
+from flask.typing import ResponseReturnValue
 
 from . import connect, templates
 from .errors import DocuSignError
@@ -60,7 +61,7 @@ def health():
 
 
 @bp.post("/integrations")
-def register_integration():
+def register_integration() -> ResponseReturnValue:
     body = _json()
     missing = [f for f in ("integrationKey", "publicKeyPem", "userId") if not body.get(f)]
     if missing:

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from local.emulator.connect import sign_body
-from local.template import function_environment, load_template
+from local.function_specs import function_environment
+from local.template import load_template
 from tests.conftest import REGION, ROOT, STACK_NAME
 from tests.support.lambda_events import ApiResult, invoke, load_event
 
@@ -504,8 +505,8 @@ def test_poison_message_goes_to_the_dead_letter_queue_without_blocking_the_other
 ) -> None:
     """Through the real queues, drained as Lambda's event source mapping drains them."""
     from functions.process_events import app
-    from local.aws import EventSourcePoller
-    from tests.integration.emulator.helpers import wait_for
+    from local.emulator.tests.helpers import wait_for
+    from local.pollers import EventSourcePoller
     from tests.support.lambda_events import FakeLambdaContext
 
     sqs = stack.client("sqs")
@@ -560,7 +561,7 @@ def test_after_envelope_completed_the_documents_action_makes_no_docusign_call(
     webhook and the queue: the completed envelope is archived, then served from S3."""
     from docusign_connector.container import get_services
     from local.emulator.connect import add_configuration
-    from tests.integration.emulator.helpers import Listener, wait_for
+    from local.emulator.tests.helpers import Listener, wait_for
     from tests.integration.helpers import documents, docusign_requests, send, simple_body
 
     listener = Listener()

@@ -75,7 +75,7 @@ def test_verify_never_trusts_a_cached_token_after_the_key_changed(
     """K2's known issue: wrong credentials accepted while an old token is cached."""
     conn = connections.create("verify-b")
     assert send("verify-b", simple_body()).status == 201  # a token is now cached
-    from local.aws import put_connection_secret
+    from local.resources import put_connection_secret
     from tests.conftest import REGION, SECRET_PREFIX, rsa_key_pair
 
     other_private, _ = rsa_key_pair()  # not registered at DocuSign

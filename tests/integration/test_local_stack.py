@@ -17,18 +17,14 @@ import pytest
 import requests
 from moto.server import ThreadedMotoServer
 
-from local.api import FunctionInvoker
-from local.aws import (
-    EventSourcePoller,
-    SqsEventSource,
-    client,
-    create_resources,
-    event_sources,
-    put_connection_secret,
-    rate_seconds,
-)
+from local.clients import client
+from local.function_specs import function_environment
+from local.invoker import FunctionInvoker
+from local.pollers import EventSourcePoller, SqsEventSource, event_sources, rate_seconds
+from local.resolver import physical_names
+from local.resources import create_resources, put_connection_secret
 from local.stack import DEMO_CONNECTION, LocalStack, StackConfig, port_in_use
-from local.template import function_environment, load_template, physical_names
+from local.template import load_template
 from tests.unit import local_api_fake_handler as fake_handler
 
 pytestmark = pytest.mark.integration

@@ -9,7 +9,9 @@ import sys
 import pytest
 import requests
 
-from local.api import MAX_REQUEST_BYTES, FunctionInvoker, LocalApi
+from local.api import LocalApi
+from local.apigateway import MAX_REQUEST_BYTES
+from local.invoker import FunctionInvoker
 
 HANDLERS = "tests/unit/"
 MODULE = "local_api_fake_handler"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.emulator.helpers import SAMPLE_PDF, b64
+from local.emulator.tests.helpers import SAMPLE_PDF, b64
 
 pytestmark = pytest.mark.integration
 

@@ -9,7 +9,7 @@ import hmac
 import pytest
 
 from local.emulator import schema
-from tests.integration.emulator.helpers import sample_definition, wait_for
+from local.emulator.tests.helpers import sample_definition, wait_for
 
 pytestmark = pytest.mark.integration
 

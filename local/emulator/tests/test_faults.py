@@ -7,7 +7,7 @@ import time
 import pytest
 import requests
 
-from tests.integration.emulator.helpers import sample_definition
+from local.emulator.tests.helpers import sample_definition
 
 pytestmark = pytest.mark.integration
 

@@ -13,7 +13,7 @@ import requests
 from pypdf import PdfReader
 
 from local.emulator import EmulatorServer, EmulatorState, make_pdf
-from tests.integration.emulator.helpers import sample_definition
+from local.emulator.tests.helpers import sample_definition
 
 pytestmark = pytest.mark.integration
 

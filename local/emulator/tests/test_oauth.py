@@ -8,7 +8,7 @@ import uuid
 import pytest
 import requests
 
-from tests.integration.emulator.helpers import request_token
+from local.emulator.tests.helpers import request_token
 
 pytestmark = pytest.mark.integration
 

@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from tests.integration.emulator.helpers import b64, sample_definition
+from local.emulator.tests.helpers import b64, sample_definition
 
 pytestmark = pytest.mark.integration
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from local.emulator import schema
-from tests.integration.emulator.helpers import sample_definition
+from local.emulator.tests.helpers import sample_definition
 
 pytestmark = pytest.mark.integration
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from local.emulator import schema
-from tests.integration.emulator.helpers import sample_definition, two_signer_definition
+from local.emulator.tests.helpers import sample_definition, two_signer_definition
 
 pytestmark = pytest.mark.integration
 

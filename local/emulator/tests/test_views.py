@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from tests.integration.emulator.helpers import sample_definition, two_signer_definition
+from local.emulator.tests.helpers import sample_definition, two_signer_definition
 
 pytestmark = pytest.mark.integration
 
@@ -48,8 +48,9 @@ def open_page(url: str) -> requests.Response:
 
 
 def form_action(page: requests.Response, root: str) -> str:
-    action = re.search(r'<form method="post" action="([^"]+)"', page.text).group(1)
-    return root + action
+    found = re.search(r'<form method="post" action="([^"]+)"', page.text)
+    assert found is not None, "the page has no form"
+    return root + found.group(1)
 
 
 def test_recipient_view_sign_round_trip(api, emulator):

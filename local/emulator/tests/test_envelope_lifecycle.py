@@ -9,7 +9,7 @@ import uuid
 import pytest
 from pypdf import PdfReader
 
-from tests.integration.emulator.helpers import sample_definition, two_signer_definition
+from local.emulator.tests.helpers import sample_definition, two_signer_definition
 
 pytestmark = pytest.mark.integration
 
