@@ -16,6 +16,8 @@ from local.function_specs import (
 from local.resolver import Resolver, UnresolvableError, physical_names
 from local.template import load_template
 
+from docusign_connector.api.routes import ROUTES
+
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = load_template(ROOT / "template.yaml")
 RESOURCES = TEMPLATE["Resources"]
@@ -41,24 +43,8 @@ BUCKET_ARN = (
     "arn:${AWS::Partition}:s3:::${AWS::StackName}-documents-${AWS::AccountId}-${AWS::Region}"
 )
 
-EXPECTED_ROUTES = {
-    ("POST", "/connections/{connection}/envelopes"): "SendEnvelopeFunction",
-    ("GET", "/connections/{connection}/envelopes/{envelopeId}"): "GetEnvelopeFunction",
-    ("GET", "/connections/{connection}/envelopes/{envelopeId}/documents"): "GetDocumentsFunction",
-    ("POST", "/connections/{connection}/envelopes/{envelopeId}/void"): "VoidEnvelopeFunction",
-    ("GET", "/connections/{connection}/consent"): "GetConsentFunction",
-    ("POST", "/connections/{connection}/verify"): "VerifyConnectionFunction",
-    ("POST", "/webhooks/docusign/{connection}"): "DocuSignWebhookFunction",
-    ("GET", "/connections/{connection}/envelopes"): "ListEnvelopesFunction",
-    ("POST", "/connections/{connection}/envelopes/{envelopeId}/views/recipient"): (
-        "RecipientViewFunction"
-    ),
-    ("POST", "/connections/{connection}/envelopes/{envelopeId}/views/sender"): (
-        "SenderViewFunction"
-    ),
-    ("GET", "/connections/{connection}/templates"): "ListTemplatesFunction",
-    ("GET", "/openapi.json"): "GetOpenApiFunction",
-}
+# The one route table of the API: the template's Api events must declare exactly these.
+EXPECTED_ROUTES = {(route.method, route.path): route.function for route in ROUTES}
 
 
 def _statements(value):
@@ -325,12 +311,29 @@ def test_routes_are_the_designed_ones():
 
 
 def test_every_route_is_iam_authorised():
+    designed = {(route.method, route.path): route.authorization for route in ROUTES}
     for route in api_routes(TEMPLATE):
         if route.path.startswith("/webhooks/"):
             # DocuSign Connect cannot sign with SigV4; the listener checks HMAC instead.
             assert route.authorizer == "NONE", route
         else:
             assert route.authorizer == "AWS_IAM", route
+        assert designed[(route.method, route.path)] == route.authorizer, route
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda route: route.operation_id)
+def test_each_route_is_served_by_its_function_s_handler(route):
+    """The function the table names registers the route: an API Gateway event for it reaches
+    a handler (any answer but the router's own 404/405)."""
+    import importlib
+
+    from docusign_connector.api.http import Router
+
+    module_dir = function_properties(TEMPLATE, route.function)["CodeUri"].strip("/").split("/")[-1]
+    module = importlib.import_module(f"functions.{module_dir}.app")
+    routers = [value for value in vars(module).values() if isinstance(value, Router)]
+    assert len(routers) == 1, route.function
+    assert routers[0].serves(route.method, route.path), route
 
 
 def test_api_stage_tracing_and_access_logs():

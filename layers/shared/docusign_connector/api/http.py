@@ -133,6 +133,9 @@ class Router:
 
         return register
 
+    def serves(self, method: str, path: str) -> bool:
+        return (method.upper(), path) in self._routes
+
     def resolve(self, event: dict[str, Any], context: Any = None) -> dict[str, Any]:
         try:
             method = str(event.get("httpMethod", "")).upper()
