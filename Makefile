@@ -20,7 +20,7 @@ PYTHON313 := $(shell \
     done; \
   fi)
 
-.PHONY: help python install browser-deps run stop demo test test-fast lint typecheck validate build bench openapi checkov clean
+.PHONY: help python install lock browser-deps run stop demo test test-fast lint typecheck validate build bench openapi checkov clean
 
 help:
 	@echo "make run        start the local stack (moto, DocuSign emulator, API on 127.0.0.1:3000)"
@@ -31,6 +31,7 @@ help:
 	@echo "make validate   sam validate --lint"
 	@echo "make build      sam build (no containers)"
 	@echo "make bench      benchmarks (import time, memory, DocuSign calls)"
+	@echo "make lock       regenerate the hashed locks (*.txt) from the pins in the *.in files"
 
 python:
 	@if [ -z "$(PYTHON313)" ]; then \
@@ -39,13 +40,26 @@ python:
 	  exit 1; \
 	fi
 
-$(STAMP): requirements-dev.txt layers/shared/requirements.txt | python
+# requirements-dev.txt is the lock: every package of the environment, transitive ones too,
+# pinned with the hashes of its published files; pip refuses anything else. pip itself is in it.
+$(STAMP): requirements-dev.txt | python
 	@test -x $(PY) || $(PYTHON313) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.txt
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+# The locks are resolved for the Lambda runtime's Python (3.13, Linux x86_64) by uv, which is
+# pinned in requirements-dev.in. Each *.in file holds the exact top-level pins a person edits;
+# its *.txt lock is written here and never by hand. uv keeps the versions a lock already has
+# unless an edited pin needs others, so a lock changes only as far as the edit asks.
+LOCK := $(BIN)/uv pip compile --quiet --generate-hashes --python-version 3.13 \
+  --python-platform x86_64-manylinux_2_28 --custom-compile-command "make lock"
+lock: install
+	$(LOCK) layers/shared/requirements.in -o layers/shared/requirements.txt
+	$(LOCK) requirements-dev.in -o requirements-dev.txt
+	$(LOCK) benchmarks/requirements.in -o benchmarks/requirements.txt
+	$(LOCK) requirements-tools.in -o requirements-tools.txt
 
 # The browser tests drive Debian's chromium through its chromedriver; nothing downloads a
 # browser of its own. Without apt (or root) they are skipped with a message, except in CI.
@@ -95,13 +109,18 @@ build: install
 	PATH="$(dir $(PYTHON313)):$$PATH" $(BIN)/sam build --parallel
 
 bench: install
-	$(PY) -m pip install --quiet -r benchmarks/requirements.txt
+	$(PY) -m pip install --quiet --require-hashes -r benchmarks/requirements.txt
 	PYTHONPATH=.:layers/shared $(PY) -m benchmarks.run
 
-# checkov has its own dependency pins, so it lives in its own environment.
+# checkov has its own dependency pins, so it lives in its own environment, from its own lock.
 TOOLS := .venv-tools
-checkov: python
-	@test -x $(TOOLS)/bin/checkov || { $(PYTHON313) -m venv $(TOOLS) && $(TOOLS)/bin/pip install --quiet checkov==3.3.30; }
+TOOLS_STAMP := $(TOOLS)/.installed
+$(TOOLS_STAMP): requirements-tools.txt | python
+	@test -x $(TOOLS)/bin/python || $(PYTHON313) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --require-hashes -r requirements-tools.txt
+	@touch $(TOOLS_STAMP)
+
+checkov: $(TOOLS_STAMP)
 	$(TOOLS)/bin/checkov --config-file .checkov.yaml --skip-download -f template.yaml
 
 openapi: install
