@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from docusign_connector.api.routes import ROUTES
 from local.function_specs import (
     api_routes,
     function_environment,
@@ -15,8 +16,6 @@ from local.function_specs import (
 )
 from local.resolver import Resolver, UnresolvableError, physical_names
 from local.template import load_template
-
-from docusign_connector.api.routes import ROUTES
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = load_template(ROOT / "template.yaml")
