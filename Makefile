@@ -27,7 +27,7 @@ help:
 	@echo "make test       run every test"
 	@echo "make demo       drive a whole envelope life cycle against the running local stack"
 	@echo "make lint       ruff check + format check"
-	@echo "make typecheck  mypy on the shared package and the local stack"
+	@echo "make typecheck  mypy on the shared package, the functions, the admin tool and the local stack"
 	@echo "make validate   sam validate --lint"
 	@echo "make build      sam build (no containers)"
 	@echo "make bench      benchmarks (import time, memory, DocuSign calls)"
