@@ -29,6 +29,7 @@ from moto.server import ThreadedMotoServer
 
 from local.function_specs import api_routes, function_environment
 from local.keys import rsa_key_pair
+from local.lambda_api import DEFAULT_LAMBDA_PORT
 from local.resolver import physical_names
 from local.state_file import (
     STATE_FILE,
@@ -76,6 +77,7 @@ class PortInUseError(StackError):
 @dataclass
 class StackConfig:
     api_port: int = DEFAULT_API_PORT
+    lambda_port: int = DEFAULT_LAMBDA_PORT
     aws_port: int = DEFAULT_AWS_PORT
     emulator_port: int = DEFAULT_EMULATOR_PORT
     region: str = DEFAULT_REGION
@@ -136,6 +138,7 @@ def check_ports(config: StackConfig) -> None:
         (port, what, flag)
         for port, what, flag in (
             (config.api_port, "the local API", "--api-port"),
+            (config.lambda_port, "the local Lambda Invoke API", "--lambda-port"),
             (config.aws_port, "the AWS emulator (moto)", "--aws-port"),
             (config.emulator_port, "the DocuSign emulator", "--emulator-port"),
         )
@@ -184,6 +187,7 @@ class LocalStack:
         self.moto: _MotoServer | None = None
         self.emulator: Any = None
         self.api: Any = None
+        self.lambda_api: Any = None
         self.pollers: Any = None
         self.resources: dict[str, str] = {}
         self.function_names: dict[str, str] = {}
@@ -212,6 +216,7 @@ class LocalStack:
         # Imported here so that `--stop` and port checks stay fast.
         from local.api import LocalApi
         from local.emulator.server import EmulatorServer
+        from local.lambda_api import LocalLambda
         from local.pollers import EventSourcePoller
         from local.resources import create_resources, put_connection_secret
 
@@ -285,6 +290,15 @@ class LocalStack:
         except OSError as error:
             raise StackError(
                 f"the local API could not listen on port {config.api_port}: {error}"
+            ) from error
+
+        try:
+            self.lambda_api = LocalLambda(self.api.invoker, host=HOST, port=config.lambda_port)
+            self.lambda_api.start()
+        except OSError as error:
+            raise StackError(
+                f"the local Lambda Invoke API could not listen on port {config.lambda_port}: "
+                f"{error}"
             ) from error
 
         self._register_demo_connect()
@@ -363,7 +377,7 @@ class LocalStack:
     def stop(self) -> None:
         """Stop whatever is running, API first so no request meets a stopped back end."""
         _forget_cached_clients()
-        for component in ("pollers", "api", "emulator", "moto"):
+        for component in ("pollers", "lambda_api", "api", "emulator", "moto"):
             server = getattr(self, component)
             if server is None:
                 continue
@@ -389,6 +403,7 @@ class LocalStack:
                     for route in api_routes(self.template)
                 ],
             },
+            "lambda": {"endpointUrl": self.lambda_api.url if self.lambda_api else None},
             "aws": {"endpointUrl": self.moto.url, "region": self.config.region},
             "docusign": {
                 "emulatorUrl": self.emulator.url,
@@ -461,6 +476,7 @@ def run(config: StackConfig, state_file: Path = STATE_FILE) -> int:
         description = stack.describe()
         write_state(description, state_file)
         print(f"API             {description['api']['url']}  (also under /v1)", flush=True)
+        print(f"Lambda invoke   {description['lambda']['endpointUrl']}", flush=True)
         print(f"AWS (moto)      {description['aws']['endpointUrl']}", flush=True)
         print(f"DocuSign        {description['docusign']['emulatorUrl']}", flush=True)
         print(f"connections     {', '.join(description['connections'])}", flush=True)
@@ -478,9 +494,13 @@ def run(config: StackConfig, state_file: Path = STATE_FILE) -> int:
 def _forget_cached_clients() -> None:
     """The handlers run in this process: clients, settings and secrets cached for another
     stack (the demo connection's secret has the same name in every stack) must not be used."""
-    container = sys.modules.get("docusign_connector.container")
-    if container is not None:  # never imported: nothing is cached yet
-        container.reset_services()
+    from local.invoker import INVOCATION_LOCK
+
+    # Under the invokers' lock: a poller's thread may be importing a handler right now.
+    with INVOCATION_LOCK:
+        container = sys.modules.get("docusign_connector.container")
+        if container is not None:  # never imported: nothing is cached yet
+            container.reset_services()
 
 
 def _port(value: str) -> int:
@@ -522,6 +542,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help=f"port of moto (env LOCAL_AWS_PORT, default {DEFAULT_AWS_PORT})",
     )
     parser.add_argument(
+        "--lambda-port",
+        type=_port,
+        default=_port(os.environ.get("LOCAL_LAMBDA_PORT", str(DEFAULT_LAMBDA_PORT))),
+        help=(
+            "port of the Lambda Invoke API, as `sam local start-lambda` "
+            f"(env LOCAL_LAMBDA_PORT, default {DEFAULT_LAMBDA_PORT})"
+        ),
+    )
+    parser.add_argument(
         "--emulator-port",
         type=_port,
         default=_port(os.environ.get("LOCAL_EMULATOR_PORT", str(DEFAULT_EMULATOR_PORT))),
@@ -551,6 +580,7 @@ def main(argv: list[str] | None = None) -> int:
         api_port=args.api_port,
         aws_port=args.aws_port,
         emulator_port=args.emulator_port,
+        lambda_port=args.lambda_port,
         parameters=dict(args.parameter_overrides),
         reload_code=True,
     )

@@ -102,7 +102,9 @@ def local_stack() -> Iterator[Any]:
     saved = dict(os.environ)
     forget_cached_clients_and_secrets()
     try:
-        with LocalStack(StackConfig(api_port=0, aws_port=0, emulator_port=0)) as stack:
+        with LocalStack(
+            StackConfig(api_port=0, aws_port=0, emulator_port=0, lambda_port=0)
+        ) as stack:
             yield stack
     finally:
         os.environ.clear()

@@ -35,7 +35,9 @@ CHECKS = (
 def local_api() -> Iterator[str]:
     saved = dict(os.environ)
     try:
-        with LocalStack(StackConfig(api_port=0, aws_port=0, emulator_port=0)) as stack:
+        with LocalStack(
+            StackConfig(api_port=0, aws_port=0, emulator_port=0, lambda_port=0)
+        ) as stack:
             yield str(stack.describe()["api"]["url"])
     finally:
         os.environ.clear()

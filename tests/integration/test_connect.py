@@ -787,7 +787,7 @@ def test_local_stack_a_signature_shows_up_in_the_status_within_seconds(
     from local.stack import DEMO_CONNECTION, LocalStack, StackConfig
     from tests.integration.helpers import b64, sample_pdf
 
-    with LocalStack(StackConfig(api_port=0, aws_port=0, emulator_port=0)) as local:
+    with LocalStack(StackConfig(api_port=0, aws_port=0, emulator_port=0, lambda_port=0)) as local:
         description = local.describe()
         assert description["connect"]["webhookUrl"] == (
             f"{description['api']['url']}/v1/webhooks/docusign/{DEMO_CONNECTION}"

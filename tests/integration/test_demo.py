@@ -35,7 +35,7 @@ def fresh_process():
 
 
 def test_the_demo_runs_a_whole_life_cycle(tmp_path, capsys, fresh_process):
-    with LocalStack(StackConfig(api_port=0, aws_port=0, emulator_port=0)) as stack:
+    with LocalStack(StackConfig(api_port=0, aws_port=0, emulator_port=0, lambda_port=0)) as stack:
         state_file = tmp_path / "stack.json"
         state_file.write_text(json.dumps(stack.describe()))
         out_dir = tmp_path / "demo"

@@ -198,7 +198,9 @@ def restore_environment():
 
 
 def test_local_stack_starts_everything_and_stops_cleanly(restore_environment):
-    stack = LocalStack(StackConfig(api_port=0, aws_port=0, emulator_port=0, stack_name=STACK))
+    stack = LocalStack(
+        StackConfig(api_port=0, aws_port=0, emulator_port=0, lambda_port=0, stack_name=STACK)
+    )
     with stack:
         description = stack.describe()
         aws_url = description["aws"]["endpointUrl"]
@@ -255,7 +257,7 @@ def _small_pdf():
 
 def test_the_real_handlers_answer_through_the_local_api(restore_environment):
     """The demo connection works end to end: API -> handlers -> moto and the emulator."""
-    with LocalStack(StackConfig(api_port=0, aws_port=0, emulator_port=0)) as stack:
+    with LocalStack(StackConfig(api_port=0, aws_port=0, emulator_port=0, lambda_port=0)) as stack:
         base = f"{stack.describe()['api']['url']}/v1/connections/{DEMO_CONNECTION}"
         consent = requests.get(f"{base}/consent", timeout=30)
         assert consent.status_code == 200, consent.text
@@ -287,7 +289,7 @@ def test_the_real_handlers_answer_through_the_local_api(restore_environment):
 
 
 def _start_stack_process(state_file, *ports):
-    api_port, aws_port, emulator_port = ports
+    api_port, aws_port, emulator_port, lambda_port = ports
     return subprocess.Popen(
         [
             sys.executable,
@@ -299,6 +301,8 @@ def _start_stack_process(state_file, *ports):
             str(aws_port),
             "--emulator-port",
             str(emulator_port),
+            "--lambda-port",
+            str(lambda_port),
             "--state-file",
             str(state_file),
         ],
@@ -319,7 +323,7 @@ def _free_port():
 
 def test_command_line_start_port_conflict_and_stop(tmp_path):
     state_file = tmp_path / "stack.json"
-    ports = (_free_port(), _free_port(), _free_port())
+    ports = (_free_port(), _free_port(), _free_port(), _free_port())
     process = _start_stack_process(state_file, *ports)
     try:
         deadline = time.monotonic() + 60

@@ -1,0 +1,148 @@
+"""The local stack's Lambda Invoke API (as `sam local start-lambda`): boto3's `lambda` client
+invokes every function of the template with its sample event, in-process, with the function's
+own environment; errors come back as Lambda reports them."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from local.function_specs import functions
+from local.template import load_template
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = load_template(ROOT / "template.yaml")
+# The sample event each function is invoked with (events/<name>.json).
+SAMPLE = {
+    "SendEnvelopeFunction": "send_envelope_nested",
+    "GetEnvelopeFunction": "get_envelope",
+    "GetDocumentsFunction": "get_documents",
+    "VoidEnvelopeFunction": "void_envelope",
+    "GetConsentFunction": "get_consent",
+    "VerifyConnectionFunction": "verify_connection",
+    "ProcessInboxFunction": "process_inbox_manifest",
+    "DocuSignWebhookFunction": "docusign_webhook_envelope_completed",
+    "EventsFunction": "process_events_envelope_completed",
+    "ReconcileFunction": "reconcile_schedule",
+    "ListEnvelopesFunction": "list_envelopes",
+    "RecipientViewFunction": "recipient_view",
+    "SenderViewFunction": "sender_view",
+    "ListTemplatesFunction": "list_templates",
+    "GetOpenApiFunction": "get_openapi",
+}
+
+
+@pytest.fixture(scope="module")
+def local_stack() -> Iterator[Any]:
+    from docusign_connector.container import reset_services
+    from local.stack import LocalStack, StackConfig
+
+    saved = dict(os.environ)
+    reset_services()
+    try:
+        with LocalStack(
+            StackConfig(api_port=0, aws_port=0, emulator_port=0, lambda_port=0)
+        ) as stack:
+            yield stack
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        reset_services()
+
+
+@pytest.fixture(scope="module")
+def lambda_client(local_stack: Any) -> Any:
+    return boto3.client(
+        "lambda",
+        endpoint_url=local_stack.describe()["lambda"]["endpointUrl"],
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+        config=Config(retries={"max_attempts": 1}, read_timeout=120),
+    )
+
+
+def sample(name: str) -> dict[str, Any]:
+    event: dict[str, Any] = json.loads((ROOT / "events" / f"{name}.json").read_text())
+    return event
+
+
+def test_every_function_of_the_template_has_a_sample_to_invoke_with() -> None:
+    assert set(SAMPLE) == set(functions(TEMPLATE))
+
+
+@pytest.mark.parametrize("function_id", sorted(SAMPLE))
+def test_each_function_is_invoked_with_its_sample_event(
+    lambda_client: Any, function_id: str
+) -> None:
+    answer = lambda_client.invoke(
+        FunctionName=function_id, Payload=json.dumps(sample(SAMPLE[function_id])).encode()
+    )
+    payload = json.loads(answer["Payload"].read())
+    assert answer["StatusCode"] == 200
+    assert "FunctionError" not in answer, payload
+    assert answer["ExecutedVersion"] == "$LATEST"
+    if "statusCode" in payload:  # an API function: a proxy response in the one error shape
+        assert payload["statusCode"] < 500, payload
+        body = json.loads(payload["body"])
+        assert payload["statusCode"] < 400 or set(body) == {"error"}, body
+    elif function_id in ("ProcessInboxFunction", "EventsFunction"):
+        assert set(payload) == {"batchItemFailures"}
+    else:
+        assert function_id == "ReconcileFunction"
+        assert [c["connection"] for c in payload["connections"]] == ["demo"]
+        assert payload["connections"][0]["error"] is None
+
+
+def test_the_api_through_lambda_sends_an_envelope_with_the_function_s_environment(
+    lambda_client: Any, local_stack: Any
+) -> None:
+    event = sample("send_envelope_nested")
+    event["headers"].pop("Idempotency-Key", None)
+    event["multiValueHeaders"].pop("Idempotency-Key", None)
+    answer = lambda_client.invoke(FunctionName="SendEnvelopeFunction", Payload=json.dumps(event))
+    payload = json.loads(answer["Payload"].read())
+    assert payload["statusCode"] == 201, payload
+    envelope_id = json.loads(payload["body"])["envelopeId"]
+    assert envelope_id in local_stack.emulator.state.envelopes
+
+
+def test_a_function_is_found_by_its_physical_name_too(lambda_client: Any, local_stack: Any) -> None:
+    name = local_stack.describe()["functions"]["GetOpenApiFunction"]
+    answer = lambda_client.invoke(FunctionName=name, Payload=json.dumps(sample("get_openapi")))
+    assert json.loads(answer["Payload"].read())["statusCode"] == 200
+
+
+def test_a_handler_error_is_reported_as_lambda_reports_it(lambda_client: Any) -> None:
+    answer = lambda_client.invoke(FunctionName="EventsFunction", Payload=b'"not an SQS event"')
+    payload = json.loads(answer["Payload"].read())
+    assert answer["StatusCode"] == 200
+    assert answer["FunctionError"] == "Unhandled"
+    assert set(payload) == {"errorMessage", "errorType", "stackTrace"}
+
+
+def test_unknown_function_and_bad_payload_are_lambda_s_errors(lambda_client: Any) -> None:
+    with pytest.raises(lambda_client.exceptions.ResourceNotFoundException):
+        lambda_client.invoke(FunctionName="NoSuchFunction", Payload=b"{}")
+    with pytest.raises(lambda_client.exceptions.InvalidRequestContentException):
+        lambda_client.invoke(FunctionName="ReconcileFunction", Payload=b"{not json")
+
+
+def test_event_and_dry_run_invocations(lambda_client: Any) -> None:
+    event = lambda_client.invoke(
+        FunctionName="ReconcileFunction", InvocationType="Event", Payload=b"{}"
+    )
+    assert event["StatusCode"] == 202
+    dry = lambda_client.invoke(
+        FunctionName="ReconcileFunction", InvocationType="DryRun", Payload=b"{}"
+    )
+    assert dry["StatusCode"] == 204
