@@ -9,14 +9,13 @@ API Gateway; local.invoker plays Lambda.
 from __future__ import annotations
 
 import sys
-import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import WSGIRequestHandler
 from werkzeug.wrappers import Request, Response
 
 from local.apigateway import (
@@ -31,6 +30,7 @@ from local.apigateway import (
 from local.function_specs import api_routes
 from local.invoker import FunctionInvoker, HandlerError
 from local.resolver import Resolver, generated_name
+from local.servers import BackgroundServer
 from local.template import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
 
 
@@ -47,11 +47,14 @@ class _QuietRequestHandler(WSGIRequestHandler):
         return None
 
 
-class LocalApi:
+class LocalApi(BackgroundServer):
     """HTTP server on `host:port` that routes requests to the template's handlers.
 
     Use as a context manager, or start() / stop(). Port 0 picks a free port (see `url`).
     """
+
+    name = "local-api"
+    request_handler = _QuietRequestHandler
 
     def __init__(
         self,
@@ -67,9 +70,8 @@ class LocalApi:
         log: Callable[[str], None] | None = None,
         reload_roots: Iterable[str | Path] = (),
     ) -> None:
+        super().__init__(host, port)
         self.template = template
-        self.host = host
-        self.port = port
         self.region = region
         self.account_id = account_id
         self.invoker = FunctionInvoker(
@@ -108,45 +110,9 @@ class LocalApi:
         self.binary_media_types = tuple(binary_types)
         self.router = Router(self.routes, stages)
         self._log = log or (lambda line: print(line, file=sys.stderr, flush=True))
-        self._server: BaseWSGIServer | None = None
-        self._thread: threading.Thread | None = None
-
-    # -- lifecycle
-    def start(self) -> LocalApi:
-        if self._server is not None:
-            return self
-        self._server = make_server(
-            self.host, self.port, self._wsgi, threaded=True, request_handler=_QuietRequestHandler
-        )
-        self.port = self._server.server_port
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="local-api", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is None:
-            return
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-        self._server = None
-        self._thread = None
-
-    def __enter__(self) -> LocalApi:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
 
     # -- requests
-    def _wsgi(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+    def wsgi(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         request = Request(environ)
         started = time.monotonic()
         response, function_id = self._dispatch(request)

@@ -22,10 +22,11 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import WSGIRequestHandler
 from werkzeug.wrappers import Request, Response
 
 from local.invoker import FunctionInvoker, HandlerError
+from local.servers import BackgroundServer
 
 DEFAULT_LAMBDA_PORT = 3001  # the port `sam local start-lambda` uses
 INVOKE_PATH = "/2015-03-31/functions/"
@@ -56,12 +57,15 @@ def function_error(error: BaseException) -> dict[str, Any]:
     }
 
 
-class LocalLambda:
+class LocalLambda(BackgroundServer):
     """HTTP server on `host:port` speaking the Lambda Invoke API to a FunctionInvoker.
 
     The invoker is shared with the local API, so a function is warm (or cold) once, whichever
     way it is invoked.
     """
+
+    name = "local-lambda"
+    request_handler = _QuietHandler
 
     def __init__(
         self,
@@ -71,47 +75,15 @@ class LocalLambda:
         *,
         log: Callable[[str], None] | None = None,
     ) -> None:
+        super().__init__(host, port)
         self.invoker = invoker
-        self.host = host
-        self.port = port
         self._log = log or (lambda line: print(line, file=sys.stderr, flush=True))
-        self._server: BaseWSGIServer | None = None
-        self._thread: threading.Thread | None = None
         self._background: list[threading.Thread] = []
 
-    def start(self) -> LocalLambda:
-        if self._server is None:
-            self._server = make_server(
-                self.host, self.port, self._wsgi, threaded=True, request_handler=_QuietHandler
-            )
-            self.port = self._server.server_port
-            self._thread = threading.Thread(
-                target=self._server.serve_forever, name="local-lambda", daemon=True
-            )
-            self._thread.start()
-        return self
-
     def stop(self) -> None:
-        if self._server is None:
-            return
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+        super().stop()
         for thread in self._background:
             thread.join(timeout=30)
-        self._server = None
-        self._thread = None
-
-    def __enter__(self) -> LocalLambda:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
 
     def function_id(self, name: str) -> str | None:
         """The logical id of a function named by logical id, function name or ARN."""
@@ -123,7 +95,7 @@ class LocalLambda:
                 return logical_id
         return None
 
-    def _wsgi(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+    def wsgi(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         return self._dispatch(Request(environ))(environ, start_response)
 
     def _dispatch(self, request: Request) -> Response:

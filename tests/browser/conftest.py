@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 
+from tests.support.stacks import in_process_local_stack
+
 CHROMIUM = Path(os.environ.get("CHROMIUM_BINARY", "/usr/bin/chromium"))
 CHROMEDRIVER = Path(os.environ.get("CHROMEDRIVER_BINARY", "/usr/bin/chromedriver"))
 
@@ -85,31 +87,11 @@ def browser(chromium_available: None, tmp_path_factory: pytest.TempPathFactory) 
         shutil.rmtree(profile, ignore_errors=True)
 
 
-def forget_cached_clients_and_secrets() -> None:
-    """No cached client, setting or secret may outlive an in-process stack: the demo
-    connection's secret has the same name in every local stack, and a client made for another
-    stack would talk to its stopped servers."""
-    from docusign_connector.container import reset_services
-
-    reset_services()
-
-
 @pytest.fixture(scope="module")
 def local_stack() -> Iterator[Any]:
     """The whole local stack in this process, on free ports; the environment is put back."""
-    from local.stack import LocalStack, StackConfig
-
-    saved = dict(os.environ)
-    forget_cached_clients_and_secrets()
-    try:
-        with LocalStack(
-            StackConfig(api_port=0, aws_port=0, emulator_port=0, lambda_port=0)
-        ) as stack:
-            yield stack
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-        forget_cached_clients_and_secrets()
+    with in_process_local_stack() as stack:
+        yield stack
 
 
 @dataclass

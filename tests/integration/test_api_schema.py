@@ -4,7 +4,6 @@ the document (status codes, content type, body schema, the one error shape)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,7 +17,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from local.stack import DEMO_CONNECTION, LocalStack, StackConfig
+from local.stack import DEMO_CONNECTION
+from tests.support.stacks import in_process_local_stack
 
 pytestmark = pytest.mark.integration
 
@@ -33,18 +33,8 @@ CHECKS = (
 
 @pytest.fixture(scope="module")
 def local_api() -> Iterator[str]:
-    saved = dict(os.environ)
-    try:
-        with LocalStack(
-            StackConfig(api_port=0, aws_port=0, emulator_port=0, lambda_port=0)
-        ) as stack:
-            yield str(stack.describe()["api"]["url"])
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-        from docusign_connector.container import reset_services
-
-        reset_services()
+    with in_process_local_stack() as stack:
+        yield str(stack.describe()["api"]["url"])
 
 
 @pytest.fixture(scope="module")

@@ -3,39 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 from pypdf import PdfReader
 
 from local import demo
-from local.stack import LocalStack, StackConfig
+from tests.support.stacks import in_process_local_stack
 
 pytestmark = pytest.mark.integration
 
 
-def forget_cached_clients_and_secrets() -> None:
-    """No cached client, setting or secret may outlive an in-process stack: the demo
-    connection's secret has the same name in every local stack, and a client made for another
-    stack would talk to its stopped servers."""
-    from docusign_connector.container import reset_services
-
-    reset_services()
-
-
-@pytest.fixture
-def fresh_process():
-    """The environment is put back; no cached client or secret outlives the stack."""
-    saved = dict(os.environ)
-    forget_cached_clients_and_secrets()
-    yield
-    os.environ.clear()
-    os.environ.update(saved)
-    forget_cached_clients_and_secrets()
-
-
-def test_the_demo_runs_a_whole_life_cycle(tmp_path, capsys, fresh_process):
-    with LocalStack(StackConfig(api_port=0, aws_port=0, emulator_port=0, lambda_port=0)) as stack:
+def test_the_demo_runs_a_whole_life_cycle(tmp_path, capsys):
+    with in_process_local_stack() as stack:
         state_file = tmp_path / "stack.json"
         state_file.write_text(json.dumps(stack.describe()))
         out_dir = tmp_path / "demo"
