@@ -337,8 +337,14 @@ def create_envelope(account_id: str):
             template = state().templates.get(str(definition["templateId"]))
         if template is None or template["accountId"] != account_id:
             raise DocuSignError(400, "TEMPLATE_ID_INVALID", "Invalid template ID.")
+    with state().lock:
+        account_notification = state().accounts[account_id].get("notification")
     record = build_envelope(
-        definition, account_id, sender_of(g.user_id, account_id), template=template
+        definition,
+        account_id,
+        sender_of(g.user_id, account_id),
+        template=template,
+        account_notification=account_notification,
     )
     g.ignored_properties = record["_ignoredProperties"]
     envelope = state().add_envelope(record)

@@ -212,6 +212,17 @@ class EmulatorState:
                 "consented": bool(consented),
             }
 
+    def set_account_notification(
+        self, account_id: str, reminders: dict[str, str], expirations: dict[str, str]
+    ) -> None:
+        """The account's Reminders and Expiration settings (what `useAccountDefaults: "true"`
+        applies); a new account has DocuSign's system defaults."""
+        with self.lock:
+            self.accounts[account_id]["notification"] = {
+                "reminders": {k: str(v) for k, v in reminders.items()},
+                "expirations": {k: str(v) for k, v in expirations.items()},
+            }
+
     def set_consent(self, integration_key: str, consented: bool) -> None:
         with self.lock:
             self.integrations[integration_key]["consented"] = consented
