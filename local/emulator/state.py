@@ -129,6 +129,8 @@ class EmulatorState:
         self.connect_publisher: Any = None
         self.view_sessions: dict[str, dict[str, Any]] = {}
         self.hourly_limit = DEFAULT_HOURLY_LIMIT
+        # listStatusChanges: at most this many envelopes per call (DocuSign: 1,000).
+        self.list_page_cap = 1000
         self.burst_limit = DEFAULT_BURST_LIMIT
         # JWT grant rules: longest accepted assertion lifetime and tolerated clock skew.
         self.max_assertion_lifetime = 3600

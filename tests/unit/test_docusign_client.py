@@ -485,3 +485,49 @@ def test_throttled_error_carries_docusigns_wait_rounded_up() -> None:
     reset = answer(429, {}, {"X-RateLimit-Reset": str(int(time.time()) + 90)})
     error = to_connector_error(DocuSignApiError(429, "X", "m"), reset)
     assert 88 <= int(error.headers["Retry-After"]) <= 91
+
+
+def listed(*ids: str, total: int, start: int, next_uri: str | None = None) -> requests.Response:
+    body: dict[str, Any] = {
+        "resultSetSize": str(len(ids)),
+        "totalSetSize": str(total),
+        "startPosition": str(start),
+        "endPosition": str(start + len(ids) - 1),
+        "envelopes": [{"envelopeId": i, "status": "sent"} for i in ids],
+        "lastQueriedDateTime": "2026-01-02T03:04:05.0000000Z",
+    }
+    if next_uri is not None:
+        body["nextUri"] = next_uri
+    return answer(200, body)
+
+
+def test_status_changes_follow_next_uri_with_one_window_and_the_page_cap() -> None:
+    session = ScriptedSession(
+        listed(
+            "e1", "e2", total=5, start=0, next_uri=f"/accounts/{ACCOUNT}/envelopes?start_position=2"
+        ),
+        # DocuSign names the next start: it is followed as given
+        listed("e4", total=5, start=2, next_uri=f"/accounts/{ACCOUNT}/envelopes?start_position=4"),
+        listed("e5", total=5, start=4),
+    )
+    made, _ = client(session)
+    envelopes, last = made.list_status_changes("2026-01-01T00:00:00.000Z", page_size=5000)
+    assert [e["envelopeId"] for e in envelopes] == ["e1", "e2", "e4", "e5"]
+    assert last == "2026-01-02T03:04:05.0000000Z"
+    params = [r["params"] for r in session.requests]
+    assert [p["start_position"] for p in params] == ["0", "2", "4"]
+    assert {p["count"] for p in params} == {"1000"}  # DocuSign's cap, never more
+    assert len({p["to_date"] for p in params}) == 1 and params[0]["to_date"]
+
+
+def test_status_changes_read_again_when_the_set_shrinks_mid_way() -> None:
+    session = ScriptedSession(
+        listed("e1", "e2", total=4, start=0),
+        # e1 changed again after to_date: the set shrank and e3 moved to position 1
+        listed("e4", total=3, start=2),
+        listed("e2", "e3", total=3, start=0),
+        listed("e4", total=3, start=2),
+    )
+    made, _ = client(session)
+    envelopes, _ = made.list_status_changes("2026-01-01T00:00:00.000Z", page_size=2)
+    assert [e["envelopeId"] for e in envelopes] == ["e1", "e2", "e4", "e3"]
