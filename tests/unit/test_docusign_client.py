@@ -531,3 +531,29 @@ def test_status_changes_read_again_when_the_set_shrinks_mid_way() -> None:
     made, _ = client(session)
     envelopes, _ = made.list_status_changes("2026-01-01T00:00:00.000Z", page_size=2)
     assert [e["envelopeId"] for e in envelopes] == ["e1", "e2", "e4", "e3"]
+
+
+def test_burst_429_without_retry_after_waits_the_burst_window_not_the_hour() -> None:
+    reset = str(int(time.time()) + 3000)
+    headers = {
+        "X-RateLimit-Remaining": "2500",
+        "X-RateLimit-Reset": reset,
+        "X-BurstLimit-Remaining": "0",
+    }
+    session = ScriptedSession(
+        answer(429, {"errorCode": "BURST_APIINVOCATION_LIMIT_EXCEEDED"}, headers),
+    )
+    made, sleeps = client(session, remaining=20.0)
+    with pytest.raises(Throttled) as raised:
+        made.get_envelope(ENVELOPE_ID)
+    assert raised.value.headers["Retry-After"] == "30"
+    assert sleeps == []  # 30 s does not fit in 20 s
+    hourly = answer(
+        429,
+        {"errorCode": "HOURLY_APIINVOCATION_LIMIT_EXCEEDED"},
+        {**headers, "X-RateLimit-Remaining": "0", "X-BurstLimit-Remaining": "400"},
+    )
+    error = to_connector_error(
+        DocuSignApiError(429, "HOURLY_APIINVOCATION_LIMIT_EXCEEDED", ""), hourly
+    )
+    assert 2998 <= int(error.headers["Retry-After"]) <= 3001

@@ -177,8 +177,9 @@ class Transport:
                 response.close()
                 continue
             if response.status_code in RETRYABLE_STATUS:
-                wait = server_wait(response)
-                error = to_connector_error(api_error(response), response)
+                failure = api_error(response)
+                wait = server_wait(response, failure.error_code)
+                error = to_connector_error(failure, response)
                 raise AttemptFailed(error, wait=wait, refused=response.status_code == 429)
             if response.status_code >= 400:
                 raise to_connector_error(api_error(response), response)
