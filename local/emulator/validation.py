@@ -50,6 +50,8 @@ SYSTEM_DEFAULT_REMINDERS = {
 }
 SYSTEM_DEFAULT_EXPIRATIONS = {"expireEnabled": "true", "expireAfter": "120", "expireWarn": "0"}
 
+OFFICE_OPEN_XML = frozenset({"docx", "docm", "xlsx", "xlsm", "pptx", "pptm"})
+
 # Deliberately simple: one @, no spaces, a dot in the domain.
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 _INCOMPLETE = DocuSignError(
@@ -92,6 +94,15 @@ def _document_pdf(document: dict[str, Any], content: bytes) -> tuple[bytes, list
                 "has no pages.",
             )
         return content, pages
+    extension = str(document.get("fileExtension") or "").lower().lstrip(".")
+    if extension in OFFICE_OPEN_XML and not content.startswith(b"PK\x03\x04"):
+        # A .docx/.xlsx/.pptx is a ZIP package; anything else cannot be converted.
+        raise DocuSignError(
+            400,
+            "FORMAT_CONVERSION_ERROR",
+            f"The data could not be converted. Document {document['documentId']} ({name}) "
+            f"is not a valid .{extension} file.",
+        )
     converted = make_pdf(
         name,
         [

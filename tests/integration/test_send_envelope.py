@@ -412,3 +412,19 @@ def test_expiration_alone_sends_no_reminders(acme: Any, emulator: Any) -> None:
         "reminders": {"reminderEnabled": "false", "reminderDelay": "0", "reminderFrequency": "0"},
         "expirations": {"expireEnabled": "true", "expireAfter": "20", "expireWarn": "0"},
     }
+
+
+def test_a_document_docusign_cannot_convert_is_a_400_naming_its_code(
+    acme: Any, emulator: Any
+) -> None:
+    before = len(emulator.state.envelopes)
+    body = simple_body(
+        documents=[{"name": "terms.docx", "contentBase64": b64(b"not a word document")}]
+    )
+    result = send("acme", body)
+    assert result.status == 400, result.body
+    assert result.body["error"]["code"] == "FORMAT_CONVERSION_ERROR"
+    assert result.body["error"]["details"][0]["docusignErrorCode"] == "FORMAT_CONVERSION_ERROR"
+    assert len(envelope_creates(emulator)) == 1
+    assert len(emulator.state.envelopes) == before
+

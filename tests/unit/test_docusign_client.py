@@ -557,3 +557,19 @@ def test_burst_429_without_retry_after_waits_the_burst_window_not_the_hour() -> 
         DocuSignApiError(429, "HOURLY_APIINVOCATION_LIMIT_EXCEEDED", ""), hourly
     )
     assert 2998 <= int(error.headers["Retry-After"]) <= 3001
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "FORMAT_CONVERSION_ERROR",
+        "ANCHOR_TAB_STRING_NOT_FOUND",
+        "ENVELOPE_IS_INCOMPLETE",
+        "INVALID_EMAIL_ADDRESS_FOR_RECIPIENT",
+        "RECIPIENT_NOT_IN_SEQUENCE",
+    ],
+)
+def test_errors_the_caller_can_fix_are_a_400_naming_docusigns_code(code: str) -> None:
+    error = to_connector_error(DocuSignApiError(400, code, "refused"))
+    assert (error.status_code, error.code) == (400, code)
+    assert error.details == [{"docusignErrorCode": code, "docusignMessage": "refused"}]

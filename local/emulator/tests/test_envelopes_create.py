@@ -424,3 +424,12 @@ def test_a_half_left_out_gets_the_system_default(api, emulator, integration):
         "expireAfter": "10",
         "expireWarn": "2",
     }
+
+
+def test_a_docx_that_is_not_a_zip_is_a_format_conversion_error(api, emulator):
+    definition = sample_definition()
+    definition["documents"][1]["documentBase64"] = b64(b"plain text, not a docx")
+    response = api.post("/envelopes", json=definition)
+    assert response.status_code == 400
+    assert response.json()["errorCode"] == "FORMAT_CONVERSION_ERROR"
+    assert emulator.state.envelopes == {}
