@@ -573,3 +573,13 @@ def test_errors_the_caller_can_fix_are_a_400_naming_docusigns_code(code: str) ->
     error = to_connector_error(DocuSignApiError(400, code, "refused"))
     assert (error.status_code, error.code) == (400, code)
     assert error.details == [{"docusignErrorCode": code, "docusignMessage": "refused"}]
+
+
+def test_downloads_accept_the_type_the_spec_names() -> None:
+    session = ScriptedSession(answer(200, {}), answer(200, {}), answer(200, {}))
+    made, _ = client(session)
+    for document_id in ("1", "certificate", "archive"):
+        with made.open_document(ENVELOPE_ID, document_id):
+            pass
+    accepts = [r["headers"]["Accept"] for r in session.requests]
+    assert accepts == ["application/pdf", "application/pdf", "application/zip"]

@@ -226,9 +226,14 @@ class DocuSignClient:
 
     @contextmanager
     def open_document(self, envelope_id: str, document_id: str) -> Iterator[requests.Response]:
-        """Stream one document (or `certificate`) as PDF bytes."""
+        """Stream one document (or `certificate`, `combined`) as PDF bytes, or `archive` as a
+        ZIP, asking for the type DocuSign's spec names for it."""
+        accept = "application/zip" if document_id == "archive" else "application/pdf"
         response = self.transport.send(
-            "GET", f"/envelopes/{envelope_id}/documents/{quote(document_id)}", stream=True
+            "GET",
+            f"/envelopes/{envelope_id}/documents/{quote(document_id)}",
+            stream=True,
+            accept=accept,
         )
         try:
             yield response
