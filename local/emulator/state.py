@@ -133,7 +133,8 @@ class EmulatorState:
         self.list_page_cap = 1000
         self.burst_limit = DEFAULT_BURST_LIMIT
         # JWT grant rules: longest accepted assertion lifetime and tolerated clock skew.
-        self.max_assertion_lifetime = 3600
+        # DocuSign states no maximum; its own Python examples ask for 4,000 seconds.
+        self.max_assertion_lifetime = 4000
         self.clock_skew_seconds = 60
         self.token_lifetime = 3600
         # Used when an account's base_uri is None and no request tells us our own address.
