@@ -70,7 +70,9 @@ def bearer_token() -> str | None:
 @bp.before_request
 def authenticate() -> None:
     """Every call needs a live token of a user who belongs to the account in the path."""
-    account_id = (request.view_args or {}).get("account_id", "")
+    account_id = state().account_guid((request.view_args or {}).get("account_id", ""))
+    if request.view_args is not None and "account_id" in request.view_args:
+        request.view_args["account_id"] = account_id  # every view sees the GUID
     g.rest_account_id = account_id
     token = bearer_token()
     record = state().token_record(token) if token else None

@@ -200,6 +200,11 @@ class EmulatorState:
                         "account_id": account_id,
                         "account_name": account.get("account_name") or f"Account {index + 1}",
                         "base_uri": account.get("base_uri"),
+                        # The number DocuSign's web screens show; paths accept it too.
+                        "account_number": str(
+                            account.get("account_number")
+                            or secrets.randbelow(90_000_000) + 10_000_000
+                        ),
                     }
                     memberships.append(
                         {"account_id": account_id, "is_default": bool(account.get("is_default"))}
@@ -247,6 +252,18 @@ class EmulatorState:
                     }
                 )
             return listed
+
+    def account_guid(self, account_id: str) -> str:
+        """The account's GUID for an {accountId} path value: the GUID itself or the external
+        account number (DocuSign's spec: "The external account number (int) or account ID
+        GUID")."""
+        if not account_id.isdigit():
+            return account_id
+        with self.lock:
+            for account in self.accounts.values():
+                if account.get("account_number") == account_id:
+                    return str(account["account_id"])
+        return account_id
 
     def user_belongs_to(self, user_id: str, account_id: str) -> bool:
         with self.lock:

@@ -630,7 +630,8 @@ def build_template(body: Any, account_id: str, owner: dict[str, str]) -> dict[st
         "owner": owner,
         "shared": body.get("shared") or "false",
         # Reminders and expiration an envelope sent from this template gets without a block.
-        "notification": body.get("notification") if isinstance(body.get("notification"), dict)
+        "notification": body.get("notification")
+        if isinstance(body.get("notification"), dict)
         else None,
         "_ignoredProperties": ignored,
     }

@@ -427,4 +427,3 @@ def test_a_document_docusign_cannot_convert_is_a_400_naming_its_code(
     assert result.body["error"]["details"][0]["docusignErrorCode"] == "FORMAT_CONVERSION_ERROR"
     assert len(envelope_creates(emulator)) == 1
     assert len(emulator.state.envelopes) == before
-

@@ -401,7 +401,11 @@ def test_a_half_left_out_gets_the_system_default(api, emulator, integration):
     only_reminders = sample_definition(
         notification={
             "useAccountDefaults": "false",
-            "reminders": {"reminderEnabled": "true", "reminderDelay": "1", "reminderFrequency": "2"},
+            "reminders": {
+                "reminderEnabled": "true",
+                "reminderDelay": "1",
+                "reminderFrequency": "2",
+            },
         }
     )
     applied = api.get(f"/envelopes/{api.create(only_reminders)}/notification").json()

@@ -139,9 +139,7 @@ def test_template_roles_need_role_names(api):
     assert response.json()["errorCode"] == "INVALID_REQUEST_PARAMETER"
 
 
-def test_an_envelope_from_a_template_without_a_block_gets_the_templates_settings(
-    api, integration
-):
+def test_an_envelope_from_a_template_without_a_block_gets_the_templates_settings(api, integration):
     template_notification = {
         "reminders": {"reminderEnabled": "true", "reminderDelay": "4", "reminderFrequency": "4"},
         "expirations": {"expireEnabled": "true", "expireAfter": "30", "expireWarn": "3"},
