@@ -911,3 +911,38 @@ def test_reconcile_pages_one_window_and_never_steps_over_an_envelope(
     assert {q["from_date"] for q in listings} == {run.from_date}
     assert invoke_status("paged-account", last)["status"] == "sent"
     assert invoke_status("paged-account", second)["status"] == "sent"
+
+
+def test_history_lists_events_as_docusign_generated_them_and_names_recipients(
+    hooked: Any, stack: Any
+) -> None:
+    envelope_id = new_id()
+    signed = message(
+        "recipient-completed",
+        envelope_id,
+        generated=at(7),
+        status="delivered",
+        recipients=signers("completed"),
+    )
+    signed["data"]["recipientId"] = "1"
+    # completed arrives first, delivered at the same instant: DocuSign made delivered first
+    completed = message("envelope-completed", envelope_id, generated=at(8))
+    delivered = message("envelope-delivered", envelope_id, generated=at(8))
+    apply_batch([queued("hooked", message("envelope-sent", envelope_id, generated=at(1)))])
+    apply_batch([queued("hooked", signed)])
+    apply_batch([queued("hooked", completed)])
+    apply_batch([queued("hooked", delivered)])
+
+    history_entries = invoke_status("hooked", envelope_id)["history"]
+    assert [(h["event"], h["status"]) for h in history_entries] == [
+        ("envelope-sent", "sent"),
+        ("recipient-completed", "completed"),
+        ("envelope-delivered", "delivered"),
+        ("envelope-completed", "completed"),
+    ]
+    recipient_event = history_entries[1]
+    assert (
+        recipient_event["recipientId"],
+        recipient_event["recipientName"],
+        recipient_event["recipientEmail"],
+    ) == ("1", "Signer 1", "s1@example.com")

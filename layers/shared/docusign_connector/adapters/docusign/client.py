@@ -35,7 +35,7 @@ def _next_start(body: dict[str, Any], start: int, got: int, total: int | None) -
     next_uri = str(body.get("nextUri") or "")
     if next_uri:
         query = parse_qs(urlsplit(next_uri).query)
-        position = _count((query.get("start_position") or [None])[0])
+        position = _count((query.get("start_position") or [""])[0])
         if position is not None and position > start:
             return position
     if not next_uri and "nextUri" in body:
