@@ -147,9 +147,7 @@ def create_app(state: EmulatorState | None = None) -> Flask:
                 0 if burst_out else rate["burst_remaining"]
             )
             response.headers["X-DocuSign-TraceToken"] = str(uuid.uuid4())
-            if response.status_code == 429:
-                wait = 30 if burst_out else int(rate["reset"] - st.now().timestamp())
-                response.headers["Retry-After"] = str(max(wait, 1))
+            # No Retry-After: DocuSign documents only these headers for its 429s.
         if not request.path.startswith(CONTROL_PREFIX):
             if g.get("body_too_large"):
                 body = b""

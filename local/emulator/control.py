@@ -116,6 +116,20 @@ def set_consent(integration_key: str):
     )
 
 
+@bp.put("/accounts/<account_id>/notification")
+def set_account_notification(account_id: str):
+    """The account's Reminders and Expiration settings: `{"reminders": {…}, "expirations":
+    {…}}` in DocuSign's notification shape."""
+    body = _json()
+    st = state()
+    if account_id not in st.accounts:
+        return jsonify({"error": "unknown account"}), 404
+    st.set_account_notification(
+        account_id, dict(body.get("reminders") or {}), dict(body.get("expirations") or {})
+    )
+    return jsonify(st.accounts[account_id]["notification"])
+
+
 @bp.get("/requests")
 def list_requests():
     st = state()

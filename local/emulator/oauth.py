@@ -89,7 +89,9 @@ def verify_assertion(assertion: str, host: str) -> dict[str, Any]:
         raise _grant_error("user_not_found")
     scopes = str(claims.get("scope") or "").split()
     if not all(s in scopes for s in REQUIRED_SCOPES):
-        raise OAuthError("invalid_scope", "scope must include signature and impersonation")
+        # DocuSign: "If you're receiving consent_required then one or both of the consents
+        # is missing" (signature and impersonation).
+        raise OAuthError("consent_required")
     if not integration["consented"]:
         raise OAuthError("consent_required")
     return claims

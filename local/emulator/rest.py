@@ -70,7 +70,9 @@ def bearer_token() -> str | None:
 @bp.before_request
 def authenticate() -> None:
     """Every call needs a live token of a user who belongs to the account in the path."""
-    account_id = (request.view_args or {}).get("account_id", "")
+    account_id = state().account_guid((request.view_args or {}).get("account_id", ""))
+    if request.view_args is not None and "account_id" in request.view_args:
+        request.view_args["account_id"] = account_id  # every view sees the GUID
     g.rest_account_id = account_id
     token = bearer_token()
     record = state().token_record(token) if token else None
@@ -337,8 +339,14 @@ def create_envelope(account_id: str):
             template = state().templates.get(str(definition["templateId"]))
         if template is None or template["accountId"] != account_id:
             raise DocuSignError(400, "TEMPLATE_ID_INVALID", "Invalid template ID.")
+    with state().lock:
+        account_notification = state().accounts[account_id].get("notification")
     record = build_envelope(
-        definition, account_id, sender_of(g.user_id, account_id), template=template
+        definition,
+        account_id,
+        sender_of(g.user_id, account_id),
+        template=template,
+        account_notification=account_notification,
     )
     g.ignored_properties = record["_ignoredProperties"]
     envelope = state().add_envelope(record)
@@ -516,13 +524,15 @@ def _list_status_changes(account_id: str, args: dict[str, str], body: dict[str, 
         raise invalid_parameter(f"Invalid 'status' value: {args.get('status')}.")
     from_to_status = (args.get("from_to_status") or "changed").lower()
     include = {v.lower() for v in _split(args.get("include"))}
+    st = state()
     try:
-        count = int(args.get("count") or 100)
+        # DocuSign returns at most 1,000 envelopes per call, also when asked for more.
+        count = min(int(args.get("count") or st.list_page_cap), st.list_page_cap)
         start = int(args.get("start_position") or 0)
     except ValueError as exc:
         raise invalid_parameter("'count' and 'start_position' must be integers.") from exc
-
-    st = state()
+    if count < 0 or start < 0:
+        raise invalid_parameter("'count' and 'start_position' must not be negative.")
     low = format_datetime(from_date) if from_date else None
     high = format_datetime(to_date) if to_date else None
     date_field = {
@@ -547,6 +557,8 @@ def _list_status_changes(account_id: str, args: dict[str, str], body: dict[str, 
                 continue
             if statuses and "any" not in statuses and envelope["status"] not in statuses:
                 continue
+            if "any" in statuses and envelope["status"] == "created":
+                continue  # DocuSign: status=any leaves drafts out, by design
             if low is not None:
                 moment = envelope.get(date_field)
                 if not moment or moment < low or (high is not None and moment > high):
@@ -570,11 +582,13 @@ def _list_status_changes(account_id: str, args: dict[str, str], body: dict[str, 
                 }
                 for e in matched
             ]
-        if start + len(page) < len(matched):
+        if page and start + len(page) < len(matched):
+            # The same request with the next start position (DocuSign's words); the form
+            # relative to /restapi/v2.1 is our choice, DocuSign shows no literal value.
             next_args = dict(args)
             next_args["start_position"] = str(start + len(page))
-            query = "&".join(f"{k}={quote(str(v))}" for k, v in next_args.items())
-            result["nextUri"] = f"/envelopes?{query}"
+            query = "&".join(f"{k}={quote(str(v), safe='')}" for k, v in next_args.items())
+            result["nextUri"] = f"/accounts/{account_id}/envelopes?{query}"
         result["lastQueriedDateTime"] = st.timestamp()
         return jsonify(result)
 

@@ -129,9 +129,12 @@ class EmulatorState:
         self.connect_publisher: Any = None
         self.view_sessions: dict[str, dict[str, Any]] = {}
         self.hourly_limit = DEFAULT_HOURLY_LIMIT
+        # listStatusChanges: at most this many envelopes per call (DocuSign: 1,000).
+        self.list_page_cap = 1000
         self.burst_limit = DEFAULT_BURST_LIMIT
         # JWT grant rules: longest accepted assertion lifetime and tolerated clock skew.
-        self.max_assertion_lifetime = 3600
+        # DocuSign states no maximum; its own Python examples ask for 4,000 seconds.
+        self.max_assertion_lifetime = 4000
         self.clock_skew_seconds = 60
         self.token_lifetime = 3600
         # Used when an account's base_uri is None and no request tells us our own address.
@@ -197,6 +200,11 @@ class EmulatorState:
                         "account_id": account_id,
                         "account_name": account.get("account_name") or f"Account {index + 1}",
                         "base_uri": account.get("base_uri"),
+                        # The number DocuSign's web screens show; paths accept it too.
+                        "account_number": str(
+                            account.get("account_number")
+                            or secrets.randbelow(90_000_000) + 10_000_000
+                        ),
                     }
                     memberships.append(
                         {"account_id": account_id, "is_default": bool(account.get("is_default"))}
@@ -210,6 +218,17 @@ class EmulatorState:
                 "public_key": public_key,
                 "user_id": user_id,
                 "consented": bool(consented),
+            }
+
+    def set_account_notification(
+        self, account_id: str, reminders: dict[str, str], expirations: dict[str, str]
+    ) -> None:
+        """The account's Reminders and Expiration settings (what `useAccountDefaults: "true"`
+        applies); a new account has DocuSign's system defaults."""
+        with self.lock:
+            self.accounts[account_id]["notification"] = {
+                "reminders": {k: str(v) for k, v in reminders.items()},
+                "expirations": {k: str(v) for k, v in expirations.items()},
             }
 
     def set_consent(self, integration_key: str, consented: bool) -> None:
@@ -233,6 +252,18 @@ class EmulatorState:
                     }
                 )
             return listed
+
+    def account_guid(self, account_id: str) -> str:
+        """The account's GUID for an {accountId} path value: the GUID itself or the external
+        account number (DocuSign's spec: "The external account number (int) or account ID
+        GUID")."""
+        if not account_id.isdigit():
+            return account_id
+        with self.lock:
+            for account in self.accounts.values():
+                if account.get("account_number") == account_id:
+                    return str(account["account_id"])
+        return account_id
 
     def user_belongs_to(self, user_id: str, account_id: str) -> bool:
         with self.lock:

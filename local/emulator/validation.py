@@ -40,13 +40,17 @@ NAMED_KINDS = frozenset(
     }
 )
 
-# A new DocuSign account's defaults: no reminders; envelopes expire after 120 days.
-ACCOUNT_DEFAULT_REMINDERS = {
+# DocuSign's system defaults, applied when a create has no `notification` block: no
+# reminders, no expiration warning, expiry after 120 days. A new account's own settings are the
+# same until an administrator changes them (`state.set_account_notification`).
+SYSTEM_DEFAULT_REMINDERS = {
     "reminderEnabled": "false",
     "reminderDelay": "0",
     "reminderFrequency": "0",
 }
-ACCOUNT_DEFAULT_EXPIRATIONS = {"expireEnabled": "true", "expireAfter": "120", "expireWarn": "0"}
+SYSTEM_DEFAULT_EXPIRATIONS = {"expireEnabled": "true", "expireAfter": "120", "expireWarn": "0"}
+
+OFFICE_OPEN_XML = frozenset({"docx", "docm", "xlsx", "xlsm", "pptx", "pptm"})
 
 # Deliberately simple: one @, no spaces, a dot in the domain.
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
@@ -90,6 +94,15 @@ def _document_pdf(document: dict[str, Any], content: bytes) -> tuple[bytes, list
                 "has no pages.",
             )
         return content, pages
+    extension = str(document.get("fileExtension") or "").lower().lstrip(".")
+    if extension in OFFICE_OPEN_XML and not content.startswith(b"PK\x03\x04"):
+        # A .docx/.xlsx/.pptx is a ZIP package; anything else cannot be converted.
+        raise DocuSignError(
+            400,
+            "FORMAT_CONVERSION_ERROR",
+            f"The data could not be converted. Document {document['documentId']} ({name}) "
+            f"is not a valid .{extension} file.",
+        )
     converted = make_pdf(
         name,
         [
@@ -303,16 +316,40 @@ def _check_custom_fields(definition: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def _check_notification(definition: dict[str, Any]) -> dict[str, Any]:
-    given = definition.get("notification") or {}
+def _check_notification(
+    definition: dict[str, Any],
+    account_settings: dict[str, Any] | None,
+    template: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """The reminders and expiration DocuSign applies to a new envelope.
+
+    No `notification` block: the template's settings (when sent from a template that has
+    them), else DocuSign's system defaults, NOT the account's. `useAccountDefaults: "true"`:
+    the account's settings, whatever else the block says. Otherwise the halves given; a half
+    left out gets the system default (DocuSign does not say), and `expireEnabled` other than
+    "true" means the account's default expiration (the spec's words).
+    """
+    account = account_settings or {}
+    account_reminders = dict(account.get("reminders") or SYSTEM_DEFAULT_REMINDERS)
+    account_expirations = dict(account.get("expirations") or SYSTEM_DEFAULT_EXPIRATIONS)
+    given = definition.get("notification")
+    if given is None:
+        inherited = (template or {}).get("notification") or {}
+        return {
+            "useAccountDefaults": "false",
+            "reminders": {**SYSTEM_DEFAULT_REMINDERS, **(inherited.get("reminders") or {})},
+            "expirations": {**SYSTEM_DEFAULT_EXPIRATIONS, **(inherited.get("expirations") or {})},
+        }
     if not isinstance(given, dict):
         raise invalid_request_body("'notification' must be a JSON object.")
-    reminders = given.get("reminders") or {}
-    expirations = given.get("expirations") or {}
+    reminders = given.get("reminders")
+    expirations = given.get("expirations")
     for section, keys in (
-        (reminders, ("reminderDelay", "reminderFrequency")),
-        (expirations, ("expireAfter", "expireWarn")),
+        (reminders or {}, ("reminderDelay", "reminderFrequency")),
+        (expirations or {}, ("expireAfter", "expireWarn")),
     ):
+        if not isinstance(section, dict):
+            raise invalid_request_body("'reminders' and 'expirations' must be JSON objects.")
         for key in keys:
             value = section.get(key)
             if value not in (None, "") and not str(value).isdigit():
@@ -322,27 +359,30 @@ def _check_notification(definition: dict[str, Any]) -> dict[str, Any]:
     if _is_true(given.get("useAccountDefaults")):
         return {
             "useAccountDefaults": "true",
-            "reminders": dict(ACCOUNT_DEFAULT_REMINDERS),
-            "expirations": dict(ACCOUNT_DEFAULT_EXPIRATIONS),
+            "reminders": account_reminders,
+            "expirations": account_expirations,
         }
-    effective_reminders = dict(ACCOUNT_DEFAULT_REMINDERS)
+    effective_reminders = dict(SYSTEM_DEFAULT_REMINDERS)
     if reminders:
         effective_reminders = {
-            "reminderEnabled": reminders.get("reminderEnabled") or "false",
-            "reminderDelay": reminders.get("reminderDelay") or "0",
-            "reminderFrequency": reminders.get("reminderFrequency") or "0",
+            "reminderEnabled": "true" if _is_true(reminders.get("reminderEnabled")) else "false",
+            "reminderDelay": str(reminders.get("reminderDelay") or "0"),
+            "reminderFrequency": str(reminders.get("reminderFrequency") or "0"),
         }
-    # expireAfter applies only with expireEnabled "true"; otherwise the account's expiry does.
-    effective_expirations = dict(ACCOUNT_DEFAULT_EXPIRATIONS)
-    if _is_true(expirations.get("expireEnabled")):
-        effective_expirations = {
-            "expireEnabled": "true",
-            "expireAfter": expirations.get("expireAfter")
-            or ACCOUNT_DEFAULT_EXPIRATIONS["expireAfter"],
-            "expireWarn": expirations.get("expireWarn") or "0",
-        }
+    effective_expirations = dict(SYSTEM_DEFAULT_EXPIRATIONS)
+    if expirations is not None:
+        # expireAfter applies only with expireEnabled "true"; otherwise the account's expiry.
+        effective_expirations = account_expirations
+        if _is_true(expirations.get("expireEnabled")):
+            effective_expirations = {
+                "expireEnabled": "true",
+                "expireAfter": str(
+                    expirations.get("expireAfter") or account_expirations["expireAfter"]
+                ),
+                "expireWarn": str(expirations.get("expireWarn") or "0"),
+            }
     return {
-        "useAccountDefaults": given.get("useAccountDefaults") or "false",
+        "useAccountDefaults": "false",
         "reminders": effective_reminders,
         "expirations": effective_expirations,
     }
@@ -477,9 +517,11 @@ def build_envelope(
     account_id: str,
     sender: dict[str, str],
     template: dict[str, Any] | None = None,
+    account_notification: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Validate a createEnvelope body and return the envelope record to store. `template` is
-    the server template named by `templateId`, already looked up by the caller."""
+    the server template named by `templateId`, already looked up by the caller;
+    `account_notification` the account's reminder and expiration settings."""
     if not isinstance(definition, dict):
         raise invalid_request_body("The body must be a JSON object (envelopeDefinition).")
     ignored = schema.check_body("envelopeDefinition", definition)
@@ -530,7 +572,7 @@ def build_envelope(
         "emailBlurb": blurb,
         "transactionId": definition.get("transactionId"),
         "templateId": template["templateId"] if template else None,
-        "notification": _check_notification(definition),
+        "notification": _check_notification(definition, account_notification, template),
         "customFields": _check_custom_fields(definition),
         "eventNotification": _check_event_notification(definition),
         "recipients": recipients,
@@ -587,5 +629,9 @@ def build_template(body: Any, account_id: str, owner: dict[str, str]) -> dict[st
         "recipients": roles,
         "owner": owner,
         "shared": body.get("shared") or "false",
+        # Reminders and expiration an envelope sent from this template gets without a block.
+        "notification": body.get("notification")
+        if isinstance(body.get("notification"), dict)
+        else None,
         "_ignoredProperties": ignored,
     }

@@ -865,3 +865,84 @@ def test_made_up_connection_names_do_not_reach_secrets_manager_each_time(
         assert result.status == 401
     assert asked == ["made-up-name"]
     assert drain(stack) == []
+
+
+def test_reconcile_pages_one_window_and_never_steps_over_an_envelope(
+    connections: Any, stack: Any, emulator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Page 1 is read, then an envelope on it changes again (it leaves the window): the
+    positions move by one. The run must still see the envelope that moved onto page 1."""
+    from docusign_connector.sync import reconcile
+    from tests.integration.helpers import docusign_requests, send, simple_body
+
+    connections.create("paged-account")
+    first, second, late, last = (
+        send("paged-account", simple_body()).body["envelopeId"] for _ in range(4)
+    )
+    emulator.state.complete(late)  # changed before the run: listed last
+    emulator.state.clear_requests()
+    monkeypatch.setattr(reconcile, "PAGE_SIZE", 3)
+    original_log = emulator.state.log_request
+
+    def change_after_first_page(entry: dict[str, Any]) -> None:
+        original_log(entry)
+        query = entry.get("query") or {}
+        if entry["path"].endswith("/envelopes") and query.get("start_position") == "0":
+            envelope = emulator.state.envelopes[first]
+            if envelope["status"] == "sent":
+                emulator.state.void(envelope, "changed while the run was paging")
+
+    monkeypatch.setattr(emulator.state, "log_request", change_after_first_page)
+
+    run = reconcile.reconcile_connection("paged-account")
+
+    assert run.error is None
+    # the envelope that moved onto the page already read was seen, once
+    assert invoke_status("paged-account", late)["status"] == "completed"
+    assert run.changed == 4
+    listings = [
+        r["query"]
+        for r in docusign_requests(emulator)
+        if r["method"] == "GET" and r["path"].endswith("/envelopes")
+    ]
+    assert len(listings) >= 2
+    assert {q["count"] for q in listings} == {"3"}
+    assert len({q["to_date"] for q in listings}) == 1  # one window for every page
+    assert {q["from_date"] for q in listings} == {run.from_date}
+    assert invoke_status("paged-account", last)["status"] == "sent"
+    assert invoke_status("paged-account", second)["status"] == "sent"
+
+
+def test_history_lists_events_as_docusign_generated_them_and_names_recipients(
+    hooked: Any, stack: Any
+) -> None:
+    envelope_id = new_id()
+    signed = message(
+        "recipient-completed",
+        envelope_id,
+        generated=at(7),
+        status="delivered",
+        recipients=signers("completed"),
+    )
+    signed["data"]["recipientId"] = "1"
+    # completed arrives first, delivered at the same instant: DocuSign made delivered first
+    completed = message("envelope-completed", envelope_id, generated=at(8))
+    delivered = message("envelope-delivered", envelope_id, generated=at(8))
+    apply_batch([queued("hooked", message("envelope-sent", envelope_id, generated=at(1)))])
+    apply_batch([queued("hooked", signed)])
+    apply_batch([queued("hooked", completed)])
+    apply_batch([queued("hooked", delivered)])
+
+    history_entries = invoke_status("hooked", envelope_id)["history"]
+    assert [(h["event"], h["status"]) for h in history_entries] == [
+        ("envelope-sent", "sent"),
+        ("recipient-completed", "completed"),
+        ("envelope-delivered", "delivered"),
+        ("envelope-completed", "completed"),
+    ]
+    recipient_event = history_entries[1]
+    assert (
+        recipient_event["recipientId"],
+        recipient_event["recipientName"],
+        recipient_event["recipientEmail"],
+    ) == ("1", "Signer 1", "s1@example.com")

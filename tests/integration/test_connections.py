@@ -131,6 +131,12 @@ BAD_SECRETS = [
         "does not belong",
         id="base-uri-mismatch",
     ),
+    pytest.param(
+        {"accountId": "18745623"},
+        "INVALID_ACCOUNT_ID",
+        "use the API Account ID (a GUID",
+        id="account-number",
+    ),
     pytest.param({"surprise": "x"}, "UNKNOWN_FIELD", "surprise", id="unknown-field"),
     pytest.param({"scopes": ["signature"]}, "INVALID_FIELD", "impersonation", id="scopes"),
 ]

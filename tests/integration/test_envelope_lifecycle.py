@@ -355,3 +355,19 @@ def test_a_status_read_never_undoes_a_final_status_written_meanwhile(
     assert kept.status == "completed"
     assert store.get(envelope_id).status == "completed"  # type: ignore[union-attr]
     assert status("acme-life", envelope_id).body["status"] == "completed"
+
+
+def test_downloads_ask_for_pdf_and_the_summary_is_summary_pdf(acme: Any, emulator: Any) -> None:
+    envelope_id = sent_envelope(simple_body())
+    emulator.state.complete(envelope_id)
+    emulator.state.clear_requests()
+
+    result = documents("acme-life", envelope_id)
+
+    assert result.status == 200, result.body
+    downloads = [r for r in docusign_requests(emulator) if "/documents/" in r["path"]]
+    assert [r["path"].rsplit("/", 1)[1] for r in downloads] == ["1", "certificate"]
+    assert {r["headers"]["Accept"] for r in downloads} == {"application/pdf"}
+    assert result.body["summary"]["name"] == "Summary.pdf"
+    served = requests.get(result.body["summary"]["url"], timeout=10)
+    assert 'filename="Summary.pdf"' in served.headers["Content-Disposition"]

@@ -437,3 +437,34 @@ def test_latency_past_the_budget_then_a_retry_in_another_container(
     assert retried.status == 201, retried.body
     assert envelope_count(emulator) == before + 1
     assert len(envelope_creates(emulator)) == 1
+
+
+def test_a_burst_refusal_without_retry_after_waits_the_burst_window_not_the_hour(
+    acme: Any, emulator: Any, pauses: list[float]
+) -> None:
+    """DocuSign sends X-RateLimit-* and X-BurstLimit-* with a 429, never Retry-After: a burst
+    refusal clears within 30 seconds, however far off the hourly reset is."""
+    emulator.state.faults.add("burst_429", count=1, path=CREATE_PATH, method="POST")
+    before = envelope_count(emulator)
+
+    result = send_within(120, simple_body())
+
+    assert result.status == 201, result.body
+    refused = envelope_creates(emulator)[0]
+    assert refused["status"] == 429
+    assert envelope_count(emulator) == before + 1
+    assert len(pauses) == 1 and 30 <= pauses[0] <= 30.5
+
+
+def test_an_hourly_refusal_names_the_reset_time_to_the_caller(
+    acme: Any, emulator: Any, pauses: list[float]
+) -> None:
+    import time as clock
+
+    emulator.state.faults.add("429", count=1, path=CREATE_PATH, method="POST")
+    result = send_within(29, simple_body())
+    assert result.status == 429, result.body
+    reset_in = int(emulator.state.consume_rate("", count=False)["reset"]) - clock.time()
+    # the emulator's hour resets at the top of the hour, as DocuSign's does
+    assert abs(int(result.headers["Retry-After"]) - reset_in) <= 2
+    assert pauses == []

@@ -361,3 +361,69 @@ def test_request_body_that_is_not_an_object_is_a_400(acme: Any, emulator: Any) -
     assert result.status == 400
     assert result.body["error"]["code"] == "INVALID_JSON"
     assert envelope_creates(emulator) == []
+
+
+ACCOUNT_SETTINGS = {
+    "reminders": {"reminderEnabled": "true", "reminderDelay": "2", "reminderFrequency": "3"},
+    "expirations": {"expireEnabled": "true", "expireAfter": "45", "expireWarn": "5"},
+}
+
+
+def test_without_reminders_or_expiration_the_accounts_settings_apply(
+    acme: Any, emulator: Any
+) -> None:
+    emulator.state.set_account_notification(
+        acme.account_id, ACCOUNT_SETTINGS["reminders"], ACCOUNT_SETTINGS["expirations"]
+    )
+    result = send("acme", simple_body())
+    assert result.status == 201, result.body
+    creates = envelope_creates(emulator)
+    assert len(creates) == 1
+    assert creates[0]["json"]["notification"] == {"useAccountDefaults": "true"}
+    applied = emulator.state.envelopes[result.body["envelopeId"]]["notification"]
+    assert applied == {"useAccountDefaults": "true", **ACCOUNT_SETTINGS}
+
+
+def test_reminders_alone_keep_the_system_expiry_stated(acme: Any, emulator: Any) -> None:
+    emulator.state.set_account_notification(
+        acme.account_id, ACCOUNT_SETTINGS["reminders"], ACCOUNT_SETTINGS["expirations"]
+    )
+    body = simple_body(reminders={"enabled": True, "firstReminderDays": 1, "intervalDays": 4})
+    result = send("acme", body)
+    assert result.status == 201, result.body
+    sent = envelope_creates(emulator)[0]["json"]["notification"]
+    assert sent == {
+        "useAccountDefaults": "false",
+        "reminders": {"reminderEnabled": "true", "reminderDelay": "1", "reminderFrequency": "4"},
+        "expirations": {"expireEnabled": "true", "expireAfter": "120", "expireWarn": "0"},
+    }
+    applied = emulator.state.envelopes[result.body["envelopeId"]]["notification"]
+    assert applied["expirations"]["expireAfter"] == "120"
+    assert applied["reminders"]["reminderFrequency"] == "4"
+
+
+def test_expiration_alone_sends_no_reminders(acme: Any, emulator: Any) -> None:
+    body = simple_body(expiration={"enabled": True, "validityDays": 20})
+    result = send("acme", body)
+    assert result.status == 201, result.body
+    sent = envelope_creates(emulator)[0]["json"]["notification"]
+    assert sent == {
+        "useAccountDefaults": "false",
+        "reminders": {"reminderEnabled": "false", "reminderDelay": "0", "reminderFrequency": "0"},
+        "expirations": {"expireEnabled": "true", "expireAfter": "20", "expireWarn": "0"},
+    }
+
+
+def test_a_document_docusign_cannot_convert_is_a_400_naming_its_code(
+    acme: Any, emulator: Any
+) -> None:
+    before = len(emulator.state.envelopes)
+    body = simple_body(
+        documents=[{"name": "terms.docx", "contentBase64": b64(b"not a word document")}]
+    )
+    result = send("acme", body)
+    assert result.status == 400, result.body
+    assert result.body["error"]["code"] == "FORMAT_CONVERSION_ERROR"
+    assert result.body["error"]["details"][0]["docusignErrorCode"] == "FORMAT_CONVERSION_ERROR"
+    assert len(envelope_creates(emulator)) == 1
+    assert len(emulator.state.envelopes) == before

@@ -485,3 +485,101 @@ def test_throttled_error_carries_docusigns_wait_rounded_up() -> None:
     reset = answer(429, {}, {"X-RateLimit-Reset": str(int(time.time()) + 90)})
     error = to_connector_error(DocuSignApiError(429, "X", "m"), reset)
     assert 88 <= int(error.headers["Retry-After"]) <= 91
+
+
+def listed(*ids: str, total: int, start: int, next_uri: str | None = None) -> requests.Response:
+    body: dict[str, Any] = {
+        "resultSetSize": str(len(ids)),
+        "totalSetSize": str(total),
+        "startPosition": str(start),
+        "endPosition": str(start + len(ids) - 1),
+        "envelopes": [{"envelopeId": i, "status": "sent"} for i in ids],
+        "lastQueriedDateTime": "2026-01-02T03:04:05.0000000Z",
+    }
+    if next_uri is not None:
+        body["nextUri"] = next_uri
+    return answer(200, body)
+
+
+def test_status_changes_follow_next_uri_with_one_window_and_the_page_cap() -> None:
+    session = ScriptedSession(
+        listed(
+            "e1", "e2", total=5, start=0, next_uri=f"/accounts/{ACCOUNT}/envelopes?start_position=2"
+        ),
+        # DocuSign names the next start: it is followed as given
+        listed("e4", total=5, start=2, next_uri=f"/accounts/{ACCOUNT}/envelopes?start_position=4"),
+        listed("e5", total=5, start=4),
+    )
+    made, _ = client(session)
+    envelopes, last = made.list_status_changes("2026-01-01T00:00:00.000Z", page_size=5000)
+    assert [e["envelopeId"] for e in envelopes] == ["e1", "e2", "e4", "e5"]
+    assert last == "2026-01-02T03:04:05.0000000Z"
+    params = [r["params"] for r in session.requests]
+    assert [p["start_position"] for p in params] == ["0", "2", "4"]
+    assert {p["count"] for p in params} == {"1000"}  # DocuSign's cap, never more
+    assert len({p["to_date"] for p in params}) == 1 and params[0]["to_date"]
+
+
+def test_status_changes_read_again_when_the_set_shrinks_mid_way() -> None:
+    session = ScriptedSession(
+        listed("e1", "e2", total=4, start=0),
+        # e1 changed again after to_date: the set shrank and e3 moved to position 1
+        listed("e4", total=3, start=2),
+        listed("e2", "e3", total=3, start=0),
+        listed("e4", total=3, start=2),
+    )
+    made, _ = client(session)
+    envelopes, _ = made.list_status_changes("2026-01-01T00:00:00.000Z", page_size=2)
+    assert [e["envelopeId"] for e in envelopes] == ["e1", "e2", "e4", "e3"]
+
+
+def test_burst_429_without_retry_after_waits_the_burst_window_not_the_hour() -> None:
+    reset = str(int(time.time()) + 3000)
+    headers = {
+        "X-RateLimit-Remaining": "2500",
+        "X-RateLimit-Reset": reset,
+        "X-BurstLimit-Remaining": "0",
+    }
+    session = ScriptedSession(
+        answer(429, {"errorCode": "BURST_APIINVOCATION_LIMIT_EXCEEDED"}, headers),
+    )
+    made, sleeps = client(session, remaining=20.0)
+    with pytest.raises(Throttled) as raised:
+        made.get_envelope(ENVELOPE_ID)
+    assert raised.value.headers["Retry-After"] == "30"
+    assert sleeps == []  # 30 s does not fit in 20 s
+    hourly = answer(
+        429,
+        {"errorCode": "HOURLY_APIINVOCATION_LIMIT_EXCEEDED"},
+        {**headers, "X-RateLimit-Remaining": "0", "X-BurstLimit-Remaining": "400"},
+    )
+    error = to_connector_error(
+        DocuSignApiError(429, "HOURLY_APIINVOCATION_LIMIT_EXCEEDED", ""), hourly
+    )
+    assert 2998 <= int(error.headers["Retry-After"]) <= 3001
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "FORMAT_CONVERSION_ERROR",
+        "ANCHOR_TAB_STRING_NOT_FOUND",
+        "ENVELOPE_IS_INCOMPLETE",
+        "INVALID_EMAIL_ADDRESS_FOR_RECIPIENT",
+        "RECIPIENT_NOT_IN_SEQUENCE",
+    ],
+)
+def test_errors_the_caller_can_fix_are_a_400_naming_docusigns_code(code: str) -> None:
+    error = to_connector_error(DocuSignApiError(400, code, "refused"))
+    assert (error.status_code, error.code) == (400, code)
+    assert error.details == [{"docusignErrorCode": code, "docusignMessage": "refused"}]
+
+
+def test_downloads_accept_the_type_the_spec_names() -> None:
+    session = ScriptedSession(answer(200, {}), answer(200, {}), answer(200, {}))
+    made, _ = client(session)
+    for document_id in ("1", "certificate", "archive"):
+        with made.open_document(ENVELOPE_ID, document_id):
+            pass
+    accepts = [r["headers"]["Accept"] for r in session.requests]
+    assert accepts == ["application/pdf", "application/pdf", "application/zip"]

@@ -195,6 +195,14 @@ def parse_connection(name: str, raw: str | bytes | dict[str, Any]) -> Connection
             f"connection {name!r}: 'connectHmacKeys' must be a list of non-empty strings",
             code="INVALID_FIELD",
         )
+    account_id = _text(data, "accountId", name, required=False)
+    if account_id and account_id.isdigit():
+        # The account number of DocuSign's web screens; userinfo names accounts by GUID.
+        raise ConnectionMisconfigured(
+            f"connection {name!r}: 'accountId' is an account number; use the API Account ID "
+            "(a GUID, shown on DocuSign's Apps and Keys page)",
+            code="INVALID_ACCOUNT_ID",
+        )
     redirect = _text(data, "redirectUri", name, required=False) or DEFAULT_REDIRECT_URI
     # Validate the key now so a wrong key is reported before any network call.
     load_private_key(private_key, name)
@@ -204,7 +212,7 @@ def parse_connection(name: str, raw: str | bytes | dict[str, Any]) -> Connection
         user_id=user_id,
         private_key=private_key,
         auth_server=auth_server,
-        account_id=_text(data, "accountId", name, required=False),
+        account_id=account_id,
         base_uri=base_uri,
         scopes=scopes,
         redirect_uri=redirect,

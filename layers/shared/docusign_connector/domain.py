@@ -142,6 +142,32 @@ class HistoryItem:
     status: str | None
     date_time: str
     source: str
+    recipient_id: str | None = None
+    recipient_name: str | None = None
+    recipient_email: str | None = None
+
+
+# The order in which DocuSign generates the events of one moment: an envelope is delivered
+# before it is completed, a recipient acts before the envelope's status follows.
+EVENT_SEQUENCE = (
+    "envelope-created",
+    "envelope-sent",
+    "envelope-resent",
+    "recipient-sent",
+    "recipient-resent",
+    "recipient-autoresponded",
+    "recipient-delivered",
+    "envelope-delivered",
+    "recipient-completed",
+    "recipient-declined",
+    "envelope-completed",
+    "envelope-declined",
+    "envelope-voided",
+)
+
+
+def event_rank(event: str) -> int:
+    return EVENT_SEQUENCE.index(event) if event in EVENT_SEQUENCE else len(EVENT_SEQUENCE)
 
 
 def deadline_of(lambda_context: Any) -> Deadline:

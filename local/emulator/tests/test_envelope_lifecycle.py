@@ -408,3 +408,53 @@ def test_events_and_clock_control_endpoints(api, emulator):
     moved = api.control("POST", "/clock", json={"advanceSeconds": 3600})
     assert moved.status_code == 200
     assert (emulator.state.now() - before).total_seconds() >= 3600
+
+
+def test_list_status_changes_next_uri_is_under_the_account_and_can_be_followed(
+    api, emulator, integration
+):
+    since = emulator.state.timestamp()
+    ids = [api.create(sample_definition()) for _ in range(3)]
+    first = api.get("/envelopes", params={"from_date": since, "count": "2"}).json()
+    prefix = f"/accounts/{integration.account_id}/envelopes?"
+    assert first["nextUri"].startswith(prefix)
+    followed = api.session.get(f"{api.root}/restapi/v2.1{first['nextUri']}", timeout=30)
+    assert followed.status_code == 200
+    second = followed.json()
+    assert (second["startPosition"], second["resultSetSize"], second["endPosition"]) == (
+        "2",
+        "1",
+        "2",
+    )
+    assert "nextUri" not in second
+    seen = [e["envelopeId"] for e in first["envelopes"] + second["envelopes"]]
+    assert sorted(seen) == sorted(ids)
+
+
+def test_list_status_changes_caps_the_page_and_count_zero_lists_nothing(api, emulator):
+    since = emulator.state.timestamp()
+    for _ in range(3):
+        api.create(sample_definition())
+    emulator.state.list_page_cap = 2  # DocuSign's cap is 1,000; lowered to see it work
+    capped = api.get("/envelopes", params={"from_date": since, "count": "5"}).json()
+    assert (capped["resultSetSize"], capped["totalSetSize"]) == ("2", "3")
+    assert "start_position=2" in capped["nextUri"]
+    unasked = api.get("/envelopes", params={"from_date": since}).json()
+    assert unasked["resultSetSize"] == "2"
+    nothing = api.get("/envelopes", params={"from_date": since, "count": "0"}).json()
+    assert (nothing["resultSetSize"], nothing["totalSetSize"], nothing["envelopes"]) == (
+        "0",
+        "3",
+        [],
+    )
+    assert "nextUri" not in nothing
+
+
+def test_list_status_changes_status_any_leaves_drafts_out(api, emulator):
+    since = emulator.state.timestamp()
+    sent = api.create(sample_definition())
+    draft = api.create(sample_definition(status="created"))
+    listed = api.get("/envelopes", params={"from_date": since, "status": "any"}).json()
+    assert [e["envelopeId"] for e in listed["envelopes"]] == [sent]
+    drafts = api.get("/envelopes", params={"from_date": since, "status": "created"}).json()
+    assert [e["envelopeId"] for e in drafts["envelopes"]] == [draft]

@@ -351,3 +351,89 @@ def test_other_recipient_kinds_need_their_fields(api, emulator):
         {"hostName": "Host", "hostEmail": "host@example.com"}
     )
     assert api.post("/envelopes", json=definition).status_code == 201
+
+
+ACCOUNT_SETTINGS = {
+    "reminders": {"reminderEnabled": "true", "reminderDelay": "2", "reminderFrequency": "3"},
+    "expirations": {"expireEnabled": "true", "expireAfter": "45", "expireWarn": "5"},
+}
+SYSTEM_DEFAULTS = {
+    "useAccountDefaults": "false",
+    "reminders": {"reminderEnabled": "false", "reminderDelay": "0", "reminderFrequency": "0"},
+    "expirations": {"expireEnabled": "true", "expireAfter": "120", "expireWarn": "0"},
+}
+
+
+def test_without_a_notification_block_the_system_defaults_apply_not_the_account_settings(
+    api, emulator, integration
+):
+    response = api.control(
+        "PUT", f"/accounts/{integration.account_id}/notification", json=ACCOUNT_SETTINGS
+    )
+    assert response.status_code == 200
+    envelope_id = api.create(sample_definition())
+    assert api.get(f"/envelopes/{envelope_id}/notification").json() == SYSTEM_DEFAULTS
+    envelope = api.get(f"/envelopes/{envelope_id}").json()
+    assert envelope["notification"] == SYSTEM_DEFAULTS
+    assert envelope["expireAfter"] == "120"
+
+
+def test_use_account_defaults_applies_the_account_settings_and_ignores_the_rest(
+    api, emulator, integration
+):
+    api.control("PUT", f"/accounts/{integration.account_id}/notification", json=ACCOUNT_SETTINGS)
+    definition = sample_definition(
+        notification={
+            "useAccountDefaults": "true",
+            "reminders": {"reminderEnabled": "true", "reminderDelay": "9"},
+            "expirations": {"expireEnabled": "true", "expireAfter": "9"},
+        }
+    )
+    envelope_id = api.create(definition)
+    applied = api.get(f"/envelopes/{envelope_id}/notification").json()
+    assert applied == {"useAccountDefaults": "true", **ACCOUNT_SETTINGS}
+    envelope = api.get(f"/envelopes/{envelope_id}").json()
+    assert envelope["expireAfter"] == "45"
+
+
+def test_a_half_left_out_gets_the_system_default(api, emulator, integration):
+    api.control("PUT", f"/accounts/{integration.account_id}/notification", json=ACCOUNT_SETTINGS)
+    only_reminders = sample_definition(
+        notification={
+            "useAccountDefaults": "false",
+            "reminders": {
+                "reminderEnabled": "true",
+                "reminderDelay": "1",
+                "reminderFrequency": "2",
+            },
+        }
+    )
+    applied = api.get(f"/envelopes/{api.create(only_reminders)}/notification").json()
+    assert applied["reminders"] == {
+        "reminderEnabled": "true",
+        "reminderDelay": "1",
+        "reminderFrequency": "2",
+    }
+    assert applied["expirations"] == SYSTEM_DEFAULTS["expirations"]
+    only_expiry = sample_definition(
+        notification={
+            "useAccountDefaults": "false",
+            "expirations": {"expireEnabled": "true", "expireAfter": "10", "expireWarn": "2"},
+        }
+    )
+    applied = api.get(f"/envelopes/{api.create(only_expiry)}/notification").json()
+    assert applied["reminders"] == SYSTEM_DEFAULTS["reminders"]
+    assert applied["expirations"] == {
+        "expireEnabled": "true",
+        "expireAfter": "10",
+        "expireWarn": "2",
+    }
+
+
+def test_a_docx_that_is_not_a_zip_is_a_format_conversion_error(api, emulator):
+    definition = sample_definition()
+    definition["documents"][1]["documentBase64"] = b64(b"plain text, not a docx")
+    response = api.post("/envelopes", json=definition)
+    assert response.status_code == 400
+    assert response.json()["errorCode"] == "FORMAT_CONVERSION_ERROR"
+    assert emulator.state.envelopes == {}

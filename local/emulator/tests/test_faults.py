@@ -28,8 +28,9 @@ def test_429_has_docusign_body_and_headers_then_recovers(api, emulator):
             "message": "The maximum number of hourly API invocations has been exceeded",
         }
         assert refused.headers["X-RateLimit-Remaining"] == "0"
-        assert int(refused.headers["Retry-After"]) >= 1
-        assert "X-RateLimit-Reset" in refused.headers
+        # DocuSign documents no Retry-After: the reset time is the only hint.
+        assert "Retry-After" not in refused.headers
+        assert int(refused.headers["X-RateLimit-Reset"]) > time.time()
     assert emulator.state.envelopes == {}
     assert api.post("/envelopes", json=sample_definition()).status_code == 201
 
@@ -115,7 +116,7 @@ def test_burst_429_and_envelope_polling_limit(api):
     assert burst.json()["errorCode"] == "BURST_APIINVOCATION_LIMIT_EXCEEDED"
     assert burst.headers["X-BurstLimit-Remaining"] == "0"
     assert burst.headers["X-RateLimit-Remaining"] != "0"
-    assert 1 <= int(burst.headers["Retry-After"]) <= 30
+    assert "Retry-After" not in burst.headers
     arm(api, kind="polling_limit", path=f"/envelopes/{envelope_id}$", method="GET")
     polled = api.get(f"/envelopes/{envelope_id}")
     assert polled.status_code == 400

@@ -45,7 +45,8 @@ def test_docusign_demo_audience_is_accepted(emulator, integration):
         ({"exp": int(time.time()) + 7200}, "invalid_grant", "assertion_lifetime_too_long"),
         ({"sub": str(uuid.uuid4())}, "invalid_grant", "user_not_found"),
         ({"iss": str(uuid.uuid4())}, "invalid_grant", "issuer_not_found"),
-        ({"scope": "signature"}, "invalid_scope", None),
+        # DocuSign answers a missing impersonation scope as missing consent.
+        ({"scope": "signature"}, "consent_required", None),
     ],
 )
 def test_bad_assertions_are_refused(emulator, integration, overrides, error, description):
@@ -81,6 +82,14 @@ def test_wrong_grant_type_is_refused(emulator, integration):
     )
     assert response.status_code == 400
     assert response.json()["error"] == "unsupported_grant_type"
+
+
+def test_an_assertion_as_long_lived_as_docusigns_examples_is_accepted(emulator, integration):
+    # DocuSign's Python code examples ask for expires_in=4000.
+    now = int(time.time())
+    response = request_token(emulator, integration.assertion(iat=now, exp=now + 4000))
+    assert response.status_code == 200, response.text
+    assert response.json()["token_type"] == "Bearer"
 
 
 def test_consent_required_until_granted_on_the_consent_page(emulator, integration):

@@ -137,3 +137,30 @@ def test_template_roles_need_role_names(api):
     response = api.post("/templates", json=body)
     assert response.status_code == 400
     assert response.json()["errorCode"] == "INVALID_REQUEST_PARAMETER"
+
+
+def test_an_envelope_from_a_template_without_a_block_gets_the_templates_settings(api, integration):
+    template_notification = {
+        "reminders": {"reminderEnabled": "true", "reminderDelay": "4", "reminderFrequency": "4"},
+        "expirations": {"expireEnabled": "true", "expireAfter": "30", "expireWarn": "3"},
+    }
+    created = api.control(
+        "POST",
+        "/templates",
+        json={
+            "accountId": integration.account_id,
+            **template_body(notification=template_notification),
+        },
+    )
+    envelope_id = api.create(
+        {
+            "templateId": created.json()["templateId"],
+            "status": "sent",
+            "templateRoles": [
+                {"roleName": "Client", "name": "Cy Client", "email": "cy@example.com"},
+                {"roleName": "Company", "name": "Co Company", "email": "co@example.com"},
+            ],
+        }
+    )
+    applied = api.get(f"/envelopes/{envelope_id}/notification").json()
+    assert applied == {"useAccountDefaults": "false", **template_notification}

@@ -45,7 +45,7 @@ def download_documents(
                 record.connection,
                 envelope_id,
                 CERTIFICATE,
-                "Summary",
+                "Summary.pdf",
                 response.iter_content(CHUNK_BYTES),
                 kind="summary",
             )

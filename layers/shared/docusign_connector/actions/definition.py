@@ -48,13 +48,24 @@ def file_extension(name: str, fallback_name: str | None, head: bytes | None) -> 
     )
 
 
+# DocuSign's system defaults (what it applies without a notification block): no reminders,
+# expiry after 120 days, no warning. Sent for the half a caller leaves out, so that the outcome
+# does not rest on what DocuSign does with a partial block (it does not say).
+SYSTEM_REMINDERS = {"reminderEnabled": "false", "reminderDelay": "0", "reminderFrequency": "0"}
+SYSTEM_EXPIRATIONS = {"expireEnabled": "true", "expireAfter": "120", "expireWarn": "0"}
+
+
 def notification(request: SendEnvelopeRequest) -> dict[str, Any] | None:
+    """DocuSign's `notification` block. Neither reminders nor expiration asked for: the
+    account's own settings (`useAccountDefaults`; without a block DocuSign would apply its
+    system defaults instead), or, from a template, no block, so the template's settings apply.
+    Either asked for: both halves stated, the missing one as the system default."""
     if request.expiration is None and request.reminders is None:
-        return None  # the account's defaults apply
-    block: dict[str, Any] = {"useAccountDefaults": "false"}
+        return None if request.template_id else {"useAccountDefaults": "true"}
+    reminders_block = dict(SYSTEM_REMINDERS)
     if request.reminders is not None:
         reminders = request.reminders
-        block["reminders"] = (
+        reminders_block = (
             {
                 "reminderEnabled": "true",
                 "reminderDelay": str(reminders.first_reminder_days or 0),
@@ -63,18 +74,25 @@ def notification(request: SendEnvelopeRequest) -> dict[str, Any] | None:
             if reminders.enabled
             else {"reminderEnabled": "false"}
         )
+    expirations_block = dict(SYSTEM_EXPIRATIONS)
     if request.expiration is not None:
         expiration = request.expiration
-        block["expirations"] = (
+        expirations_block = (
             {
                 "expireEnabled": "true",
                 "expireAfter": str(expiration.validity_days),
                 "expireWarn": str(expiration.notice_days_before or 0),
             }
+            # DocuSign has no "never expires": expireEnabled "false" means the account's
+            # default expiration.
             if expiration.enabled
             else {"expireEnabled": "false"}
         )
-    return block
+    return {
+        "useAccountDefaults": "false",
+        "reminders": reminders_block,
+        "expirations": expirations_block,
+    }
 
 
 def envelope_definition(

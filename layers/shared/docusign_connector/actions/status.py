@@ -114,7 +114,15 @@ def status_response(
         last_synced_date_time=record.last_synced_at,
         source=record.source,
         history=[
-            HistoryEntry(event=h.event, status=h.status, date_time=h.date_time, source=h.source)
+            HistoryEntry(
+                event=h.event,
+                status=h.status,
+                date_time=h.date_time,
+                source=h.source,
+                recipient_id=h.recipient_id,
+                recipient_name=h.recipient_name,
+                recipient_email=h.recipient_email,
+            )
             for h in history
         ]
         if history is not None

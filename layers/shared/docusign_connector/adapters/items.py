@@ -69,6 +69,8 @@ def history_item(
     date_time: str,
     source: str,
     recipient_id: str | None = None,
+    recipient_name: str | None = None,
+    recipient_email: str | None = None,
 ) -> dict[str, Any]:
     suffix = f"#{recipient_id}" if recipient_id else ""
     return drop_none(
@@ -80,6 +82,8 @@ def history_item(
             "dateTime": date_time,
             "source": source,
             "recipientId": recipient_id,
+            "recipientName": recipient_name,
+            "recipientEmail": recipient_email,
         }
     )
 
@@ -90,6 +94,9 @@ def from_history_item(item: dict[str, Any]) -> HistoryItem:
         status=item.get("status"),
         date_time=str(item["dateTime"]),
         source=str(item["source"]),
+        recipient_id=item.get("recipientId"),
+        recipient_name=item.get("recipientName"),
+        recipient_email=item.get("recipientEmail"),
     )
 
 

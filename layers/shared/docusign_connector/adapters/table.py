@@ -12,7 +12,13 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .. import clock
-from ..domain import TERMINAL_STATUSES, EnvelopeRecord, HistoryItem, StoredDocument
+from ..domain import (
+    TERMINAL_STATUSES,
+    EnvelopeRecord,
+    HistoryItem,
+    StoredDocument,
+    event_rank,
+)
 from ..errors import BadRequest
 from .aws import aws_errors, error_code
 from .items import (
@@ -258,11 +264,20 @@ class EnvelopeStore:
         date_time: str | None,
         source: str,
         recipient_id: str | None = None,
+        recipient_name: str | None = None,
+        recipient_email: str | None = None,
     ) -> bool:
         """One history entry per event, written once: a repeated event adds nothing.
         False when the entry was already there."""
         item = history_item(
-            envelope_id, event, status, date_time or clock.now_iso(), source, recipient_id
+            envelope_id,
+            event,
+            status,
+            date_time or clock.now_iso(),
+            source,
+            recipient_id,
+            recipient_name,
+            recipient_email,
         )
         return self._put_new(item, "attribute_not_exists(sk)")
 
@@ -282,7 +297,13 @@ class EnvelopeStore:
                 if "LastEvaluatedKey" not in page:
                     break
                 kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-        return [from_history_item(i) for i in items]
+        entries = [from_history_item(i) for i in items]
+        # In the order DocuSign generated them: by time, then by the event's place in a
+        # moment (delivered before completed at the same instant).
+        entries.sort(
+            key=lambda h: (clock.normalize(h.date_time) or h.date_time, event_rank(h.event))
+        )
+        return entries
 
     # -- the reconciler's marks ---------------------------------------------------------------
 

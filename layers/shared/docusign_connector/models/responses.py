@@ -34,9 +34,13 @@ class RecipientOut(OutModel):
 
 class HistoryEntry(OutModel):
     event: str
+    # The envelope's status, or for a recipient event the recipient's.
     status: str | None = None
     date_time: str
     source: str
+    recipient_id: str | None = None
+    recipient_name: str | None = None
+    recipient_email: str | None = None
 
 
 class EnvelopeStatusResponse(OutModel):

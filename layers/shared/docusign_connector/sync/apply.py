@@ -122,14 +122,34 @@ def _keep_in_history(services: Services, snapshot: Snapshot, record: EnvelopeRec
         if any(h.status == record.status for h in services.store.history(record.envelope_id)):
             return
         when = record.status_changed_date_time or when
+    status = snapshot.status or record.status
+    name = email = None
+    if snapshot.recipient_id and snapshot.event.startswith("recipient-"):
+        # A recipient event tells the recipient's status, not the envelope's.
+        status = snapshot.event.removeprefix("recipient-")
+        name, email = _recipient_named(snapshot.summary, snapshot.recipient_id)
     services.store.add_history(
         record.envelope_id,
         snapshot.event,
-        snapshot.status or record.status,
+        status,
         when or clock.now_iso(),
         snapshot.source,
         snapshot.recipient_id,
+        name,
+        email,
     )
+
+
+def _recipient_named(
+    summary: dict[str, Any] | None, recipient_id: str
+) -> tuple[str | None, str | None]:
+    """The name and e-mail of a recipient in DocuSign's envelope JSON, if it is there."""
+    groups = (summary or {}).get("recipients") or {}
+    for members in groups.values() if isinstance(groups, dict) else []:
+        for member in members if isinstance(members, list) else []:
+            if isinstance(member, dict) and str(member.get("recipientId")) == recipient_id:
+                return member.get("name"), member.get("email")
+    return None, None
 
 
 def _notice(record: EnvelopeRecord, old_status: str | None, snapshot: Snapshot) -> dict[str, Any]:

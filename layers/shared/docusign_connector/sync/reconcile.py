@@ -16,6 +16,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from .. import clock
+from ..adapters.docusign.client import MAX_PAGE_SIZE
 from ..container import Services, get_services
 from ..domain import Deadline
 from ..errors import ConnectorError
@@ -30,6 +31,7 @@ OVERLAP = timedelta(minutes=5)
 FIRST_RUN_LOOKBACK = timedelta(days=1)
 # Leave this much of the invocation for the connections still to do.
 MIN_SECONDS_PER_CONNECTION = 10.0
+PAGE_SIZE = MAX_PAGE_SIZE
 
 
 @dataclass
@@ -72,7 +74,10 @@ def reconcile_connection(
     run.from_date = clock.iso(since)
     connection = services.connections.get(name)
     client = services.client(connection, deadline)
-    envelopes, _ = client.list_status_changes(run.from_date)
+    # Every page of the run asks about the same window, ending when the run began (rounded up
+    # to the millisecond, so a change in the run's first millisecond is not left out).
+    to_date = clock.iso(started + timedelta(milliseconds=1))
+    envelopes, _ = client.list_status_changes(run.from_date, to_date=to_date, page_size=PAGE_SIZE)
     run.changed = len(envelopes)
     for envelope in envelopes:
         snapshot = Snapshot.from_listing(name, envelope)

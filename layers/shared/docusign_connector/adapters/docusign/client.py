@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote, urlsplit
 
+from ... import clock
 from ...errors import Conflict, ConnectorError, OutcomeUnknown, Throttled
 from .body import DocumentSource, StreamingEnvelopeBody
 from .errors import json_body
@@ -17,6 +18,31 @@ if TYPE_CHECKING:
 
 # DocuSign's page cap for list-status-changes (`count`, at most 1000 per call).
 MAX_PAGE_SIZE = 1000
+# How often one listing is read again from the start because envelopes left it mid-way.
+MAX_REREADS = 3
+
+
+def _count(value: Any) -> int | None:
+    text = str(value if value is not None else "").strip()
+    return int(text) if text.isdigit() else None
+
+
+def _next_start(body: dict[str, Any], start: int, got: int, total: int | None) -> int | None:
+    """Where the next page starts: DocuSign's `nextUri` (the same query with the next
+    `start_position`), else the position after `endPosition`; None when this was the last."""
+    if got == 0:
+        return None
+    next_uri = str(body.get("nextUri") or "")
+    if next_uri:
+        query = parse_qs(urlsplit(next_uri).query)
+        position = _count((query.get("start_position") or [""])[0])
+        if position is not None and position > start:
+            return position
+    if not next_uri and "nextUri" in body:
+        return None  # DocuSign says this was the last page
+    end = _count(body.get("endPosition"))
+    following = end + 1 if end is not None and end >= start else start + got
+    return following if total is not None and following < total else None
 
 
 class DocuSignClient:
@@ -200,9 +226,14 @@ class DocuSignClient:
 
     @contextmanager
     def open_document(self, envelope_id: str, document_id: str) -> Iterator[requests.Response]:
-        """Stream one document (or `certificate`) as PDF bytes."""
+        """Stream one document (or `certificate`, `combined`) as PDF bytes, or `archive` as a
+        ZIP, asking for the type DocuSign's spec names for it."""
+        accept = "application/zip" if document_id == "archive" else "application/pdf"
         response = self.transport.send(
-            "GET", f"/envelopes/{envelope_id}/documents/{quote(document_id)}", stream=True
+            "GET",
+            f"/envelopes/{envelope_id}/documents/{quote(document_id)}",
+            stream=True,
+            accept=accept,
         )
         try:
             yield response
@@ -235,32 +266,56 @@ class DocuSignClient:
         *,
         to_date: str | None = None,
         include: str = "recipients,custom_fields",
-        page_size: int = 100,
+        page_size: int = MAX_PAGE_SIZE,
     ) -> tuple[list[dict[str, Any]], str | None]:
-        """Every envelope of the account whose status changed since `from_date` (ISO 8601,
-        UTC), with DocuSign's `lastQueriedDateTime`. One call per `page_size` envelopes: the
-        way to follow many envelopes without polling each one (DocuSign's polling rule)."""
+        """Every envelope of the account whose status changed between `from_date` and `to_date`
+        (ISO 8601, UTC; `to_date` defaults to now), with DocuSign's `lastQueriedDateTime`.
+
+        One query, paged: `to_date` is fixed for every page, so the set can only shrink (an
+        envelope that changes again leaves the window; the next run's window holds it). When
+        it shrinks, positions move and an envelope could be stepped over, so the listing is
+        read again from the start, skipping envelopes already seen. Pages follow DocuSign's
+        `nextUri` (else `endPosition`); at most 1,000 envelopes per call (DocuSign's cap).
+        """
+        fixed = {
+            "from_date": from_date,
+            "to_date": to_date or clock.iso(clock.now()),
+            "from_to_status": "changed",
+            "include": include,
+            "count": str(max(1, min(page_size, MAX_PAGE_SIZE))),
+        }
         envelopes: list[dict[str, Any]] = []
+        seen: set[str] = set()
         last_queried: str | None = None
+        known_total: int | None = None
+        rereads = 0
         start = 0
         while True:
-            params = {
-                "from_date": from_date,
-                "from_to_status": "changed",
-                "include": include,
-                "count": str(page_size),
-                "start_position": str(start),
-            }
-            if to_date:
-                params["to_date"] = to_date
+            params = {**fixed, "start_position": str(start)}
             body = json_body(self.transport.send("GET", "/envelopes", params=params))
             page = [e for e in body.get("envelopes") or [] if isinstance(e, dict)]
-            envelopes.extend(page)
+            for envelope in page:
+                key = str(envelope.get("envelopeId") or "")
+                if key not in seen:
+                    seen.add(key)
+                    envelopes.append(envelope)
             last_queried = str(body.get("lastQueriedDateTime") or "") or last_queried
-            total = str(body.get("totalSetSize") or "0")
-            if not page or start + len(page) >= (int(total) if total.isdigit() else 0):
+            total = _count(body.get("totalSetSize"))
+            if (
+                start > 0
+                and known_total is not None
+                and total is not None
+                and total < known_total
+                and rereads < MAX_REREADS
+            ):
+                rereads += 1
+                known_total, start = total, 0
+                continue
+            known_total = total if total is not None else known_total
+            following = _next_start(body, start, len(page), known_total)
+            if following is None:
                 return envelopes, last_queried
-            start += len(page)
+            start = following
 
     def list_connect_configurations(self) -> list[dict[str, Any]]:
         """The account's Connect configurations (`connectCustomConfiguration`)."""

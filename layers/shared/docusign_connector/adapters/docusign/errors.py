@@ -32,7 +32,15 @@ _THROTTLE_CODES = {
 }
 _NOT_FOUND_CODES = {"ENVELOPE_DOES_NOT_EXIST", "DOCUMENT_DOES_NOT_EXIST", "RESOURCE_NOT_FOUND"}
 _CONFLICT_CODES = {"ENVELOPE_CANNOT_VOID_INVALID_STATE", "ENVELOPE_INVALID_STATUS"}
-_CALLER_CODES = {"INVALID_EMAIL_ADDRESS_FOR_RECIPIENT", "UNABLE_TO_LOAD_DOCUMENT"}
+# Refusals the caller can fix by changing the request: a 400 that names DocuSign's code.
+_CALLER_CODES = {
+    "INVALID_EMAIL_ADDRESS_FOR_RECIPIENT",
+    "UNABLE_TO_LOAD_DOCUMENT",
+    "FORMAT_CONVERSION_ERROR",
+    "ANCHOR_TAB_STRING_NOT_FOUND",
+    "ENVELOPE_IS_INCOMPLETE",
+    "RECIPIENT_NOT_IN_SEQUENCE",
+}
 
 
 class DocuSignApiError(Exception):
@@ -48,14 +56,30 @@ class DocuSignApiError(Exception):
         return {"docusignErrorCode": self.error_code, "docusignMessage": self.message}
 
 
-def server_wait(response: requests.Response) -> float | None:
-    """How long DocuSign asked us to wait: Retry-After (seconds), else, when throttled, until
-    the rate-limit window resets (X-RateLimit-Reset, epoch seconds); None if it did not say."""
+# DocuSign's burst limit counts requests over 30 seconds: a burst refusal clears within that.
+BURST_WAIT_SECONDS = 30.0
+
+
+def server_wait(response: requests.Response, error_code: str = "") -> float | None:
+    """How long to wait before asking again; None if DocuSign gave nothing to go by.
+
+    DocuSign documents no Retry-After (honoured if ever sent). A burst-limit refusal
+    (`BURST_…` code, or X-BurstLimit-Remaining at 0 while the hour has room) clears within the
+    30-second burst window; only the hourly limit waits for X-RateLimit-Reset (epoch seconds).
+    """
     value = (response.headers.get("Retry-After") or "").strip()
     if value.isdigit():
         return float(value)
+    code = error_code.upper()
+    throttled = response.status_code == 429 or code in _THROTTLE_CODES
+    if not throttled:
+        return None
+    burst_out = (response.headers.get("X-BurstLimit-Remaining") or "").strip() == "0"
+    hour_out = (response.headers.get("X-RateLimit-Remaining") or "").strip() == "0"
+    if code.startswith("BURST_") or (burst_out and not hour_out and not code.startswith("HOURLY_")):
+        return BURST_WAIT_SECONDS
     reset = (response.headers.get("X-RateLimit-Reset") or "").strip()
-    if response.status_code == 429 and reset.isdigit():
+    if reset.isdigit():
         return max(0.0, float(reset) - time.time())
     return None
 
@@ -94,7 +118,7 @@ def to_connector_error(
     details = [err.detail()]
     if err.status == 429 or code in _THROTTLE_CODES:
         retry_after = 60
-        wait = server_wait(response) if response is not None else None
+        wait = server_wait(response, code) if response is not None else None
         if wait is not None:
             retry_after = max(1, math.ceil(wait))
         return Throttled(

@@ -128,6 +128,7 @@ class Transport:
         json_body: Any = None,
         body_factory: Callable[[], Any] | None = None,
         stream: bool = False,
+        accept: str = "application/json",
     ) -> requests.Response:
         """One request (plus one more with a fresh token if DocuSign answers 401).
 
@@ -139,7 +140,7 @@ class Transport:
         refreshed = False
         while True:
             token = self.tokens.token(self.connection, fresh=False)
-            headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+            headers = {"Authorization": f"Bearer {token}", "Accept": accept}
             data = None
             if body_factory is not None:
                 # A streamed body is read once: every attempt gets a new one.
@@ -177,8 +178,9 @@ class Transport:
                 response.close()
                 continue
             if response.status_code in RETRYABLE_STATUS:
-                wait = server_wait(response)
-                error = to_connector_error(api_error(response), response)
+                failure = api_error(response)
+                wait = server_wait(response, failure.error_code)
+                error = to_connector_error(failure, response)
                 raise AttemptFailed(error, wait=wait, refused=response.status_code == 429)
             if response.status_code >= 400:
                 raise to_connector_error(api_error(response), response)
@@ -193,6 +195,7 @@ class Transport:
         json_body: Any = None,
         stream: bool = False,
         retry: bool = True,
+        accept: str = "application/json",
     ) -> requests.Response:
         """One DocuSign call that is safe to repeat (reads, void, signing and sending views),
         retried within the time budget. Creates go through `DocuSignClient.create_envelope`."""
@@ -201,7 +204,9 @@ class Transport:
         while True:
             attempt += 1
             try:
-                return self.attempt(method, path, params=params, json_body=json_body, stream=stream)
+                return self.attempt(
+                    method, path, params=params, json_body=json_body, stream=stream, accept=accept
+                )
             except AttemptFailed as failure:
                 if not retry or not self.wait_before_retry(attempt, failure):
                     raise failure.error from failure
