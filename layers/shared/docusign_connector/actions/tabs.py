@@ -10,6 +10,8 @@ the kind does not have is refused with a 400 rather than dropped.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from typing import Any
 
 from ..errors import BadRequest
@@ -245,3 +247,25 @@ def recipient_extras(
     extras.update(authentication(auth))
     extras.update(email_notification(notification))
     return extras
+
+
+def _hide_access_codes(node: Any, secret: bytes) -> Any:
+    if isinstance(node, dict):
+        out = {}
+        for key, value in node.items():
+            if key == "accessCode" and isinstance(value, str):
+                digest = hmac.new(secret, value.encode(), hashlib.sha256).hexdigest()
+                out[key] = f"hmac-sha256:{digest}"
+            else:
+                out[key] = _hide_access_codes(value, secret)
+        return out
+    if isinstance(node, list):
+        return [_hide_access_codes(value, secret) for value in node]
+    return node
+
+
+def without_access_codes(payload: dict[str, Any], secret: str) -> dict[str, Any]:
+    """The request as the idempotency record may keep it: each access code replaced by an
+    HMAC under a secret of the connection, so that the same code still gives the same
+    payload but the table holds nothing a short code could be guessed back from."""
+    return _hide_access_codes(payload, secret.encode())

@@ -163,7 +163,9 @@ class FieldIn(FieldsModel):
                 )
             if len(self.options) > MAX_OPTIONS:
                 raise PydanticCustomError(
-                    "TOO_MANY_OPTIONS", "field '{field}' has more than 100 options", {"field": where}
+                    "TOO_MANY_OPTIONS",
+                    "field '{field}' has more than 100 options",
+                    {"field": where},
                 )
             values = [o.value for o in self.options]
             if len(set(values)) != len(values):
@@ -275,9 +277,9 @@ class Authentication(FieldsModel):
 class EmailNotification(FieldsModel):
     """The recipient's own notification e-mail (DocuSign's recipient `emailNotification`)."""
 
-    subject: Annotated[str | None, Field(min_length=1, max_length=MAX_EMAIL_NOTIFICATION_SUBJECT)] = (
-        None
-    )
+    subject: Annotated[
+        str | None, Field(min_length=1, max_length=MAX_EMAIL_NOTIFICATION_SUBJECT)
+    ] = None
     body: Annotated[str | None, Field(max_length=MAX_EMAIL_NOTIFICATION_BODY)] = None
     language: str | None = None
 
