@@ -446,3 +446,26 @@ def test_per_recipient_email_notification(fields_conn: Any, emulator: Any) -> No
     result = send("fields", bad)
     assert result.status == 400
     assert result.body["error"]["code"] == "INVALID_EMAIL_LANGUAGE"
+
+
+def test_flat_form_per_signer_authentication(fields_conn: Any, emulator: Any, stack: Any) -> None:
+    flat = {
+        "emailSubject": "Flat",
+        "documents": [{"name": "agreement.pdf", "contentBase64": b64(PDF)}],
+        "signersEmails": ["a@example.com", "b@example.com", "c@example.com"],
+        "signersNames": ["A", "B", "C"],
+        "signersAccessCodes": ["1234", None, ""],
+        "signersSmsNumbers": [None, "+15551234567", None],
+    }
+    result = send("fields", flat)
+    assert result.status == 201, result.body
+    signers = envelope_creates(emulator)[0]["json"]["recipients"]["signers"]
+    assert signers[0]["accessCode"] == "1234"
+    assert signers[1]["idCheckConfigurationName"] == "SMS Auth $"
+    assert "accessCode" not in signers[2] and "idCheckConfigurationName" not in signers[2]
+    emulator.state.clear_requests()
+    short = dict(flat, signersPhoneNumbers=["+15551234567"])
+    refused = send("fields", short)
+    assert refused.status == 400
+    assert refused.body["error"]["code"] == "SIGNER_AUTHENTICATION_LENGTH_MISMATCH"
+    assert envelope_creates(emulator) == []
