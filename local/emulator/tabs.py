@@ -132,13 +132,13 @@ def _place(tab: dict[str, Any], documents: list[dict[str, Any]], label: str) -> 
             f"The DocumentId specified in the tab element does not refer to a document in this "
             f'envelope. Tab refers to DocumentId {document_id or "(none)"} for tab "{label}".',
         )
-    page = str(tab.get("pageNumber"))
-    if not page.isdigit() or not 1 <= int(page) <= pages:
+    page_number = str(tab.get("pageNumber"))
+    if not page_number.isdigit() or not 1 <= int(page_number) <= pages:
         raise DocuSignError(
             400,
             "TAB_PAGENUMBER_IS_NOT_IN_DOCUMENT",
             f"The pagenumber specified in the tab element is not in the document that the tab "
-            f'refers to. Tab on Page {page} of Document {document_id} for tab "{label}".',
+            f'refers to. Tab on Page {page_number} of Document {document_id} for tab "{label}".',
         )
     for key in ("xPosition", "yPosition"):
         value = str(tab.get(key) or "0")
@@ -226,7 +226,7 @@ def check_authentication(recipients: dict[str, Any], account: dict[str, Any]) ->
 
 def fillable_tabs(recipient: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     """(group, tab) of each tab the signer fills on the signing page, in order."""
-    out = []
+    out: list[tuple[str, dict[str, Any]]] = []
     for group, entries in (recipient.get("tabs") or {}).items():
         if group in FILLABLE or group in ("checkboxTabs", "radioGroupTabs"):
             out.extend((group, tab) for tab in entries)

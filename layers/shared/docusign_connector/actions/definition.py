@@ -122,7 +122,8 @@ def envelope_definition(
         ]
         # In-person signers take their turn in the signing order like any signer.
         orders = routing_orders(
-            [s.signing_order for s in [*request.signers, *request.in_person_signers]]
+            [s.signing_order for s in request.signers]
+            + [p.signing_order for p in request.in_person_signers]
         )
         signers = [
             {

@@ -208,11 +208,9 @@ def prefill_tabs(
 def refuse_unavailable_authentication(request: SendEnvelopeRequest) -> Iterator[None]:
     """DocuSign's refusal of SMS or phone authentication, when the account lacks the feature,
     becomes a 400 that says so."""
-    methods = {
-        r.authentication.method
-        for r in [*request.signers, *request.template_roles]
-        if r.authentication is not None
-    }
+    given = [s.authentication for s in request.signers]
+    given += [r.authentication for r in request.template_roles]
+    methods = {auth.method for auth in given if auth is not None}
     try:
         yield
     except ConnectorError as exc:
