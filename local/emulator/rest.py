@@ -15,6 +15,7 @@ from . import schema
 from .dates import format_datetime, parse_datetime
 from .errors import DocuSignError, invalid_parameter, invalid_request_body
 from .state import RECIPIENT_KINDS, EmulatorState
+from .tabs import check_authentication
 from .validation import MAX_EMAIL_BLURB, MAX_EMAIL_SUBJECT, MAX_REQUEST_BYTES, build_envelope
 
 bp = Blueprint("rest", __name__, url_prefix="/restapi/v2.1/accounts/<account_id>")
@@ -132,6 +133,8 @@ def render_recipient(recipient: dict[str, Any], include_tabs: bool) -> dict[str,
     out = {k: v for k, v in recipient.items() if not k.startswith("_") and v is not None}
     if not include_tabs:
         out.pop("tabs", None)
+    # The access code is the sender's secret: DocuSign does not hand it back.
+    out.pop("accessCode", None)
     out.setdefault("deliveryMethod", "email")
     if recipient["_kind"] == "signers":
         out.setdefault("creationReason", "sender")
@@ -348,6 +351,7 @@ def create_envelope(account_id: str):
         template=template,
         account_notification=account_notification,
     )
+    check_authentication(record["recipients"], state().accounts.get(account_id) or {})
     g.ignored_properties = record["_ignoredProperties"]
     envelope = state().add_envelope(record)
     body = {

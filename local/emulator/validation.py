@@ -18,6 +18,7 @@ from . import schema
 from .errors import DocuSignError, invalid_parameter, invalid_request_body
 from .pdf import make_pdf
 from .state import NOTIFY_ONLY_KINDS, RECIPIENT_KINDS, new_guid
+from .tabs import merge_prefill, place_tabs
 
 MAX_REQUEST_BYTES = 35_651_584
 MAX_EMAIL_SUBJECT = 100
@@ -451,7 +452,9 @@ def _apply_template(
             fill = fills.get(str(role.get("roleName") or "").strip().lower())
             if fill:
                 for key, value in fill.items():
-                    if value not in (None, "") and key != "roleName":
+                    if key == "tabs":
+                        merged["tabs"] = merge_prefill(merged.get("tabs"), value)
+                    elif value not in (None, "") and key != "roleName":
                         merged[key] = value
             if status != "sent" and not merged.get("email") and not merged.get("name"):
                 continue
@@ -562,6 +565,7 @@ def build_envelope(
         if not subject.strip() or not documents or not has_recipients:
             raise _INCOMPLETE
     _check_anchors(recipients, documents)
+    place_tabs(recipients, documents)
     stored_definition = {k: v for k, v in definition.items() if k != "documents"}
     envelope_id = new_guid()
     return {

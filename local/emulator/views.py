@@ -12,9 +12,10 @@ from flask import Blueprint, Response, current_app, g, jsonify, redirect, reques
 from markupsafe import escape
 
 from . import documents as docs
-from . import rest, schema
+from . import rest, schema, signing
 from .errors import DocuSignError, invalid_parameter, invalid_request_body
 from .state import NOTIFY_ONLY_KINDS, EmulatorState
+from .tabs import apply_values
 
 pages = Blueprint("signing", __name__)
 
@@ -249,11 +250,59 @@ def signing_page(token: str):
     session_id, answer = _redeem(token, "recipient")
     if answer is not None:
         return answer
+    return _signing_view(session_id)
+
+
+@pages.get("/Signing/session/<session_id>")
+def signing_session_page(session_id: str):
+    if _session(session_id, "recipient") is None:
+        return _html("Not found", "<h1>Session not found.</h1>", 404)
+    return _signing_view(session_id)
+
+
+def _pending_check(session: dict[str, Any], recipient: dict[str, Any]) -> str | None:
+    passed = session.setdefault("passed_checks", [])
+    return next((c for c in signing.checks_needed(recipient) if c not in passed), None)
+
+
+@pages.post("/Signing/session/<session_id>/identify")
+def signing_identify(session_id: str):
+    """The access code (or SMS/phone code) the recipient entered."""
+    session = _session(session_id, "recipient")
+    if session is None:
+        return _html("Not found", "<h1>Session not found.</h1>", 404)
+    st = state()
+    with st.lock:
+        envelope = st.envelopes[session["envelope_id"]]
+        recipient = st.find_recipient(envelope, session["recipient_id"])
+        check = _pending_check(session, recipient)
+        if check is not None:
+            passed = signing.verify(recipient, check, request.form.get("code", ""))
+            signing.record(recipient, check, passed, st.timestamp())
+            if not passed:
+                action = url_for("signing.signing_identify", session_id=session_id)
+                wrong = "That code is not correct. Try again."
+                return _html(
+                    "Verify your identity",
+                    signing.identity_form(recipient, check, action, wrong),
+                    401,
+                )
+            session["passed_checks"].append(check)
+    return redirect(url_for("signing.signing_session_page", session_id=session_id), code=303)
+
+
+def _signing_view(session_id: str):
     st = state()
     with st.lock:
         session = st.view_sessions[session_id]
         envelope = st.envelopes[session["envelope_id"]]
         recipient = st.find_recipient(envelope, session["recipient_id"])
+        check = _pending_check(session, recipient)
+        if check is not None:
+            action = url_for("signing.signing_identify", session_id=session_id)
+            return _html(
+                "Verify your identity", signing.identity_form(recipient, check, action, "")
+            )
         if recipient["status"] == "sent" and envelope["status"] in ("sent", "delivered"):
             st.mark_delivered(envelope["envelopeId"], recipient["recipientId"])
         can_act = recipient["status"] in ("sent", "delivered") and envelope["status"] in (
@@ -263,11 +312,15 @@ def signing_page(token: str):
         frames = _document_frames(envelope, session_id, "signing.session_document")
         title = envelope["emailSubject"] or "Documents"
         blurb = envelope.get("emailBlurb") or ""
-        name = recipient.get("name") or ""
+        name = recipient.get("name") or recipient.get("signerName") or ""
+        fields = signing.fields_html(recipient, editable=can_act)
+        problem = session.pop("problem", "")
     action = url_for("signing.signing_action", session_id=session_id)
+    if problem:
+        frames = f'<p class="error" role="alert">{escape(problem)}</p>' + frames
     if can_act:
         controls = (
-            f'<form method="post" action="{action}">'
+            f'<form method="post" action="{action}">{fields}'
             '<button class="primary" name="action" value="sign">Sign and finish</button>'
             '<button name="action" value="finish_later">Finish later</button>'
             "<details><summary>Decline to sign</summary>"
@@ -324,6 +377,18 @@ def signing_action(session_id: str):
     st = state()
     try:
         if action == "sign":
+            with st.lock:
+                envelope = st.envelopes[session["envelope_id"]]
+                recipient = st.find_recipient(envelope, session["recipient_id"])
+                if _pending_check(session, recipient) is not None:
+                    return _html("Not allowed", "<h1>Verify your identity first.</h1>", 403)
+                missing = apply_values(recipient, request.form.to_dict())
+                if missing:
+                    # DocuSign does not let a signer finish while a required field is empty.
+                    session["problem"] = "Fill in the required fields: " + ", ".join(missing)
+                    return redirect(
+                        url_for("signing.signing_session_page", session_id=session_id), code=303
+                    )
             st.sign(session["envelope_id"], session["recipient_id"])
             event = "signing_complete"
         elif action == "decline":

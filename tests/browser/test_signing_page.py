@@ -204,3 +204,77 @@ def test_a_person_declines_in_the_browser(browser, local_stack, return_page):
     # The signing link is single-use: opening it again goes back with ttl_expired.
     browser.get(url)
     assert returned_event(browser, return_page.url) == "ttl_expired"
+
+
+def test_a_signer_enters_an_access_code_and_fills_fields(browser, local_stack, return_page):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    signer = {"email": "ines@example.com", "name": "Ines Fields", "clientUserId": "crm-9"}
+    code = "Fjord-2231"
+    position = {"documentId": 1, "page": 1, "x": 300}
+    fields = [
+        {"type": "signHere", "anchor": {"text": "terms to sign", "yOffset": 30, "units": "points"}},
+        {
+            "type": "text",
+            "label": "Purchase order",
+            "required": True,
+            "position": {**position, "y": 500},
+        },
+        {"type": "checkbox", "label": "Newsletter", "position": {**position, "y": 540}},
+        {
+            "type": "list",
+            "label": "Plan",
+            "options": ["basic", "pro"],
+            "position": {**position, "y": 580},
+        },
+    ]
+    envelope_id = send_embedded(
+        local_stack,
+        {**signer, "authentication": {"accessCode": code}, "fields": fields},  # type: ignore[dict-item]
+        ["Order.pdf"],
+    )
+    url = signing_url(local_stack, envelope_id, {"returnUrl": return_page.url, **signer})
+
+    browser.get(url)
+    assert "Access code required" in browser.find_element(By.TAG_NAME, "h1").text
+    browser.find_element(By.ID, "access-code").send_keys("wrong")
+    browser.find_element(By.CSS_SELECTOR, 'button[type="submit"]').click()
+    wait_for(lambda: "not correct" in browser.page_source, "the refusal")
+    browser.find_element(By.ID, "access-code").send_keys(code)
+    browser.find_element(By.CSS_SELECTOR, 'button[type="submit"]').click()
+    wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "li.field"), "the fields")
+
+    placed = browser.find_elements(By.CSS_SELECTOR, "li.field")
+    assert [(f.get_attribute("data-page"), f.get_attribute("data-y")) for f in placed] == [
+        ("1", "500"),
+        ("1", "540"),
+        ("1", "580"),
+    ]
+    # Finishing with the required field empty is refused.
+    browser.find_element(By.CSS_SELECTOR, 'button[name="action"][value="sign"]').click()
+    wait_for(
+        lambda: (
+            "Fill in the required fields: Purchase order"
+            in browser.find_element(By.TAG_NAME, "main").text
+        ),
+        "the required-field refusal",
+    )
+    assert emulator_envelope(local_stack, envelope_id)["status"] != "completed"
+
+    inputs = browser.find_elements(By.CSS_SELECTOR, "li.field input, li.field select")
+    inputs[0].send_keys("PO-778")
+    inputs[1].click()
+    Select(inputs[2]).select_by_value("pro")
+    browser.find_element(By.CSS_SELECTOR, 'button[name="action"][value="sign"]').click()
+    assert returned_event(browser, return_page.url) == "signing_complete"
+
+    envelope = emulator_envelope(local_stack, envelope_id)
+    assert envelope["status"] == "completed"
+    tabs = envelope["recipients"]["signers"][0]["tabs"]
+    assert tabs["textTabs"][0]["value"] == "PO-778"
+    assert tabs["checkboxTabs"][0]["selected"] == "true"
+    assert tabs["listTabs"][0]["value"] == "pro"
+    # The access code is never handed back by the connector.
+    status = requests.get(f"{api(local_stack)}/envelopes/{envelope_id}", timeout=TIMEOUT)
+    assert code not in status.text

@@ -53,6 +53,7 @@ OPERATIONS = [
     "POST /connections/{connection}/envelopes/{envelopeId}/views/recipient",
     "POST /connections/{connection}/envelopes/{envelopeId}/views/sender",
     "GET /connections/{connection}/templates",
+    "GET /connections/{connection}/templates/{templateId}",
     "GET /connections/{connection}/consent",
     "POST /connections/{connection}/verify",
 ]

@@ -30,3 +30,12 @@ def validate_connection_name(name: object) -> str:
         )
     assert isinstance(name, str)
     return name
+
+
+def validate_template_id(value: object) -> str:
+    """DocuSign template ids are GUIDs, like envelope ids."""
+    if not isinstance(value, str) or ENVELOPE_ID.fullmatch(value) is None:
+        raise BadRequest(
+            "templateId must be a DocuSign template id (a GUID)", code="INVALID_TEMPLATE_ID"
+        )
+    return value

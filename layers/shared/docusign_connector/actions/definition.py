@@ -12,6 +12,7 @@ from typing import Any
 
 from ..errors import BadRequest
 from ..models.requests import SendEnvelopeRequest
+from .tabs import authentication, email_notification, recipient_extras
 
 
 @dataclass(frozen=True)
@@ -99,8 +100,10 @@ def envelope_definition(
     request: SendEnvelopeRequest,
     documents: list[PreparedDocument],
     transaction_id: str | None,
+    template_tabs: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The JSON DocuSign receives, without the documents' bytes (streamed in later)."""
+    """The JSON DocuSign receives, without the documents' bytes (streamed in later).
+    `template_tabs` holds the prefilled tabs of each template role, by role name."""
     definition: dict[str, Any] = {
         "emailSubject": request.email_subject,
         "status": request.status,
@@ -116,6 +119,13 @@ def envelope_definition(
                 "name": role.name,
                 "email": role.email,
                 "routingOrder": str(order),
+                **authentication(role.authentication),
+                **email_notification(role.email_notification),
+                **(
+                    {"tabs": template_tabs[role.role_name]}
+                    if template_tabs and template_tabs.get(role.role_name)
+                    else {}
+                ),
             }
             for role, order in zip(request.template_roles, orders, strict=True)
         ]
@@ -128,7 +138,11 @@ def envelope_definition(
             }
             for index, doc in enumerate(documents, start=1)
         ]
-        orders = routing_orders([s.signing_order for s in request.signers])
+        # In-person signers take their turn in the signing order like any signer.
+        orders = routing_orders(
+            [s.signing_order for s in request.signers]
+            + [p.signing_order for p in request.in_person_signers]
+        )
         signers = [
             {
                 "email": signer.email,
@@ -136,12 +150,38 @@ def envelope_definition(
                 "recipientId": str(index),
                 "routingOrder": str(order),
                 **({"clientUserId": signer.client_user_id} if signer.client_user_id else {}),
+                **recipient_extras(
+                    signer.fields,
+                    signer.authentication,
+                    signer.email_notification,
+                    f"signers[{index - 1}]",
+                ),
             }
             for index, (signer, order) in enumerate(
-                zip(request.signers, orders, strict=True), start=1
+                zip(request.signers, orders[: len(request.signers)], strict=True), start=1
             )
         ]
-        first_cc_id = len(signers) + 1
+        in_person = [
+            {
+                "hostName": person.host_name,
+                "hostEmail": person.host_email,
+                "signerName": person.signer_name,
+                **({"signerEmail": person.signer_email} if person.signer_email else {}),
+                "recipientId": str(index),
+                "routingOrder": str(order),
+                **recipient_extras(
+                    person.fields,
+                    None,
+                    person.email_notification,
+                    f"inPersonSigners[{index - len(signers) - 1}]",
+                ),
+            }
+            for index, (person, order) in enumerate(
+                zip(request.in_person_signers, orders[len(signers) :], strict=True),
+                start=len(signers) + 1,
+            )
+        ]
+        first_cc_id = len(signers) + len(in_person) + 1
         carbon_copies = [
             {
                 "email": cc.email,
@@ -149,12 +189,30 @@ def envelope_definition(
                 "recipientId": str(index),
                 # A CC without an order of its own is copied as soon as the envelope is sent.
                 "routingOrder": str(cc.signing_order or 1),
+                **email_notification(cc.email_notification),
             }
             for index, cc in enumerate(request.carbon_copies, start=first_cc_id)
         ]
+        certified = [
+            {
+                "email": viewer.email,
+                "name": viewer.name,
+                "recipientId": str(index),
+                # Like a CC: without an order of its own it receives the envelope at once.
+                "routingOrder": str(viewer.signing_order or 1),
+                **email_notification(viewer.email_notification),
+            }
+            for index, viewer in enumerate(
+                request.certified_deliveries, start=first_cc_id + len(carbon_copies)
+            )
+        ]
         recipients: dict[str, Any] = {"signers": signers}
+        if in_person:
+            recipients["inPersonSigners"] = in_person
         if carbon_copies:
             recipients["carbonCopies"] = carbon_copies
+        if certified:
+            recipients["certifiedDeliveries"] = certified
         definition["recipients"] = recipients
     block = notification(request)
     if block is not None:

@@ -17,7 +17,10 @@ from ..errors import BadRequest, PayloadTooLarge
 from ..mapping import record_from_envelope
 from ..models.requests import SendEnvelopeRequest
 from ..models.responses import SendEnvelopeResponse
+from .anchors import check_placements, source_bytes
 from .definition import PreparedDocument, envelope_definition, file_extension
+from .tabs import without_access_codes
+from .template_fields import prefill_tabs, refuse_unavailable_authentication
 
 logger = Logger(child=True)
 
@@ -91,9 +94,11 @@ def send_envelope(
     services = services or get_services()
     if not idempotency_key:
         return _send(connection_name, request, None, deadline, services)
+    # Access codes never reach the idempotency table, not even inside its payload.
+    secret = services.connections.get(connection_name).fingerprint
     answer = services.idempotency.run_once(
         f"{connection_name}\x1f{idempotency_key}",
-        request.model_dump(mode="json", by_alias=True),
+        without_access_codes(request.model_dump(mode="json", by_alias=True), secret),
         lambda: _send(connection_name, request, idempotency_key, deadline, services).dump(),
         deadline=deadline,
     )
@@ -109,19 +114,22 @@ def _send(
 ) -> SendEnvelopeResponse:
     connection = services.connections.get(connection_name)
     prepared, sources = _prepare_documents(services, connection_name, request)
+    check_placements(request, lambda number: source_bytes(sources[number - 1]))
+    client = services.client(connection, deadline)
+    template_tabs = prefill_tabs(client, request)
     transaction_id = transaction_id_for(connection_name, idempotency_key)
-    definition = envelope_definition(request, prepared, transaction_id)
+    definition = envelope_definition(request, prepared, transaction_id, template_tabs)
     if sources and request_size(definition, sources) > MAX_REQUEST_BYTES:
         raise PayloadTooLarge(
             "the documents are too large for one DocuSign request (about 25 MB of files at "
             "most); send fewer or smaller documents",
             code="ENVELOPE_TOO_LARGE",
         )
-    client = services.client(connection, deadline)
     # A keyed send that an earlier attempt already posted (its answer lost, its container
     # gone) is looked up by transactionId first, whichever container retries it.
     first_attempt = idempotency_key is None or services.store.claim_transaction(transaction_id)
-    summary = client.create_envelope(definition, sources, look_up_first=not first_attempt)
+    with refuse_unavailable_authentication(request):
+        summary = client.create_envelope(definition, sources, look_up_first=not first_attempt)
     status = str(summary.get("status") or request.status).lower()
     status_time = clock.normalize(summary.get("statusDateTime")) or clock.now_iso()
     record = record_from_envelope(

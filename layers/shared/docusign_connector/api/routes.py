@@ -128,6 +128,14 @@ ROUTES: tuple[Route, ...] = (
         ),
     ),
     Route(
+        "getTemplate",
+        "GET",
+        f"{CONNECTION}/templates/{{templateId}}",
+        "GetTemplateFunction",
+        "One DocuSign template: each role with its fields (label, type, required, options)",
+        response="TemplateResponse",
+    ),
+    Route(
         "getConsent",
         "GET",
         f"{CONNECTION}/consent",

@@ -12,6 +12,12 @@ from typing import Any
 from pydantic_core import PydanticCustomError
 
 FLAT_SIGNER_LISTS = ("signersEmails", "signersNames", "signatureOrder")
+# Per-signer authentication, parallel to signersEmails; null or "" means none for that signer.
+FLAT_AUTH_LISTS = {
+    "signersAccessCodes": "accessCode",
+    "signersSmsNumbers": "sms",
+    "signersPhoneNumbers": "phone",
+}
 FLAT_CC_LISTS = ("ccEmails", "ccNames")
 FLAT_SCALARS = (
     "enableExpiration",
@@ -49,7 +55,11 @@ def _check_lengths(data: dict[str, Any], first: str, second: str, code: str) -> 
 
 def from_flat_form(data: dict[str, Any]) -> dict[str, Any]:
     """Turn the flat form used by BPM tools into the nested form (same meaning)."""
-    flat_keys = [k for k in (*FLAT_SIGNER_LISTS, *FLAT_CC_LISTS, *FLAT_SCALARS) if k in data]
+    flat_keys = [
+        k
+        for k in (*FLAT_SIGNER_LISTS, *FLAT_AUTH_LISTS, *FLAT_CC_LISTS, *FLAT_SCALARS)
+        if k in data
+    ]
     if not flat_keys:
         return data
     data = dict(data)
@@ -67,6 +77,9 @@ def from_flat_form(data: dict[str, Any]) -> dict[str, Any]:
     if _present(data.get("signatureOrder")):
         _check_lengths(data, "signersEmails", "signatureOrder", "SIGNATURE_ORDER_LENGTH_MISMATCH")
     _check_lengths(data, "ccEmails", "ccNames", "CC_LENGTH_MISMATCH")
+    for key in FLAT_AUTH_LISTS:
+        if _present(data.get(key)):
+            _check_lengths(data, "signersEmails", key, "SIGNER_AUTHENTICATION_LENGTH_MISMATCH")
 
     emails, names = _as_list(data, "signersEmails"), _as_list(data, "signersNames")
     orders = _as_list(data, "signatureOrder") or [None] * len(emails)
@@ -75,6 +88,17 @@ def from_flat_form(data: dict[str, Any]) -> dict[str, Any]:
             {"email": e, "name": n, "signingOrder": o}
             for e, n, o in zip(emails, names, orders, strict=True)
         ]
+        for key, method in FLAT_AUTH_LISTS.items():
+            for signer, value in zip(data["signers"], _as_list(data, key), strict=False):
+                if value in (None, ""):
+                    continue
+                if "authentication" in signer:
+                    raise PydanticCustomError(
+                        "AUTHENTICATION_METHOD_REQUIRED",
+                        "a signer takes one authentication method ({email})",
+                        {"email": str(signer["email"])[:100]},
+                    )
+                signer["authentication"] = {method: value}
     cc_emails, cc_names = _as_list(data, "ccEmails"), _as_list(data, "ccNames")
     if cc_emails:
         data["carbonCopies"] = [

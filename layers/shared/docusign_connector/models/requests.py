@@ -20,6 +20,13 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
+from .fields import (
+    Authentication,
+    EmailNotification,
+    Fields,
+    TemplateFieldValue,
+    refuse_fields,
+)
 from .flat_form import from_flat_form
 
 # Deliberately strict: one @, no spaces, a dotted domain. DocuSign rejects what this rejects.
@@ -92,12 +99,47 @@ class Signer(ApiModel):
     signing_order: SigningOrder = None
     # Set for a signer who signs inside the caller's application (embedded signing).
     client_user_id: Annotated[str | None, Field(min_length=1, max_length=100)] = None
+    fields: Fields = Field(default_factory=list)
+    authentication: Authentication | None = None
+    email_notification: EmailNotification | None = None
 
 
 class CarbonCopy(ApiModel):
     email: Email
     name: Name
     signing_order: SigningOrder = None
+    email_notification: EmailNotification | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_fields(cls, data: Any) -> Any:
+        return refuse_fields(data, "carbon copies")
+
+
+class InPersonSigner(ApiModel):
+    """Signs on the host's device, in the host's presence (DocuSign's inPersonSigners)."""
+
+    host_name: Name
+    host_email: Email
+    signer_name: Name
+    signer_email: Email | None = None
+    signing_order: SigningOrder = None
+    fields: Fields = Field(default_factory=list)
+    email_notification: EmailNotification | None = None
+
+
+class CertifiedDelivery(ApiModel):
+    """Must open and view the documents; signs nothing ("needs to view")."""
+
+    email: Email
+    name: Name
+    signing_order: SigningOrder = None
+    email_notification: EmailNotification | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_fields(cls, data: Any) -> Any:
+        return refuse_fields(data, "certified deliveries")
 
 
 class TemplateRole(ApiModel):
@@ -105,6 +147,10 @@ class TemplateRole(ApiModel):
     email: Email
     name: Name
     signing_order: SigningOrder = None
+    # Values for the role's fields in the template, by label.
+    fields: list[TemplateFieldValue] = Field(default_factory=list)
+    authentication: Authentication | None = None
+    email_notification: EmailNotification | None = None
 
 
 class DocumentIn(ApiModel):
@@ -209,6 +255,8 @@ class SendEnvelopeRequest(ApiModel):
     documents: list[DocumentIn] = Field(default_factory=list)
     signers: list[Signer] = Field(default_factory=list)
     carbon_copies: list[CarbonCopy] = Field(default_factory=list)
+    in_person_signers: list[InPersonSigner] = Field(default_factory=list)
+    certified_deliveries: list[CertifiedDelivery] = Field(default_factory=list)
     expiration: Expiration | None = None
     reminders: Reminders | None = None
     custom_fields: CustomFields = Field(default_factory=dict)
@@ -221,7 +269,14 @@ class SendEnvelopeRequest(ApiModel):
     def _flat_form(cls, data: Any) -> Any:
         if isinstance(data, dict):
             data = from_flat_form(data)
-            for key in ("signers", "carbonCopies", "documents", "templateRoles"):
+            for key in (
+                "signers",
+                "carbonCopies",
+                "documents",
+                "templateRoles",
+                "inPersonSigners",
+                "certifiedDeliveries",
+            ):
                 if key in data and data[key] is None:
                     data[key] = []
         return data
@@ -234,7 +289,12 @@ class SendEnvelopeRequest(ApiModel):
                     "TEMPLATE_WITH_DOCUMENTS",
                     "send either documents or a templateId, not both",
                 )
-            if self.signers or self.carbon_copies:
+            if (
+                self.signers
+                or self.carbon_copies
+                or self.in_person_signers
+                or self.certified_deliveries
+            ):
                 raise PydanticCustomError(
                     "TEMPLATE_NEEDS_ROLES",
                     "with a templateId, recipients are given as templateRoles",
@@ -246,11 +306,17 @@ class SendEnvelopeRequest(ApiModel):
         else:
             if self.template_roles:
                 raise PydanticCustomError("TEMPLATE_ID_REQUIRED", "templateRoles need a templateId")
-            if not self.signers:
+            if not self.signers and not self.in_person_signers:
                 raise PydanticCustomError("SIGNER_REQUIRED", "at least one signer is required")
             if not self.documents:
                 raise PydanticCustomError("DOCUMENT_REQUIRED", "at least one document is required")
-        count = len(self.signers) + len(self.carbon_copies) + len(self.template_roles)
+        count = (
+            len(self.signers)
+            + len(self.carbon_copies)
+            + len(self.template_roles)
+            + len(self.in_person_signers)
+            + len(self.certified_deliveries)
+        )
         if count > MAX_RECIPIENTS:
             raise PydanticCustomError(
                 "TOO_MANY_RECIPIENTS", "DocuSign allows at most 100 recipients per envelope"

@@ -160,3 +160,37 @@ class VerifyResponse(OutModel):
     user_name: str | None = None
     auth_server: str
     token_expires_in: int
+
+
+class TemplateFieldOut(OutModel):
+    """A field of a template role: what a workflow maps its data to (by label)."""
+
+    label: str
+    type: str
+    required: bool
+    locked: bool = False
+    value: str | None = None
+    options: list[str] | None = None
+
+
+class TemplateRoleDetailOut(TemplateRoleOut):
+    fields: list[TemplateFieldOut] = Field(default_factory=list)
+
+
+class TemplateDocumentOut(OutModel):
+    document_id: str
+    name: str | None = None
+    pages: int | None = None
+
+
+class TemplateResponse(OutModel):
+    """GET /connections/{c}/templates/{templateId}."""
+
+    connection: str
+    template_id: str
+    name: str | None = None
+    description: str | None = None
+    email_subject: str | None = None
+    last_modified: str | None = None
+    roles: list[TemplateRoleDetailOut] = Field(default_factory=list)
+    documents: list[TemplateDocumentOut] = Field(default_factory=list)

@@ -258,6 +258,13 @@ class DocuSignClient:
         response = self.transport.send("GET", "/templates", params=params)
         return json_body(response)
 
+    def get_template(self, template_id: str, include: str = "tabs") -> dict[str, Any]:
+        """One template (`envelopeTemplate`) with its recipients; `include` adds tabs etc."""
+        response = self.transport.send(
+            "GET", f"/templates/{quote(template_id)}", params={"include": include}
+        )
+        return json_body(response)
+
     # -- Connect and status changes ----------------------------------------------------------
 
     def list_status_changes(

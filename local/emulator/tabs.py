@@ -1,0 +1,294 @@
+"""Tabs (fields) of an envelope's recipients as DocuSign treats them at creation and signing.
+
+At creation every tab gets a `tabId`, its `tabType` and `recipientId`; an anchor tab is placed
+at the anchor text's first occurrence (plus its offset, converted from `anchorUnits` to pixels
+at 72 dpi) and carries the `documentId`, `pageNumber`, `xPosition` and `yPosition` found; a
+positioned tab must name an existing document and page. Recipient authentication by ID check
+(`SMS Auth $`, `Phone Auth $`) must be one the account has, with the numbers it needs.
+At signing, required tabs must hold a value before the recipient can finish.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
+
+from .errors import DocuSignError, invalid_parameter
+from .state import new_guid
+
+TAB_TYPES = {
+    "signHereTabs": "signhere",
+    "initialHereTabs": "initialhere",
+    "dateSignedTabs": "datesigned",
+    "fullNameTabs": "fullname",
+    "emailTabs": "email",
+    "companyTabs": "company",
+    "titleTabs": "title",
+    "textTabs": "text",
+    "numberTabs": "number",
+    "dateTabs": "date",
+    "checkboxTabs": "checkbox",
+    "radioGroupTabs": "radiogroup",
+    "listTabs": "list",
+    "approveTabs": "approve",
+    "declineTabs": "decline",
+    "noteTabs": "note",
+}
+# Filled in by the signer on the signing page.
+FILLABLE = frozenset(
+    {"textTabs", "numberTabs", "dateTabs", "emailTabs", "companyTabs", "titleTabs", "listTabs"}
+)
+PIXELS_PER_UNIT = {"pixels": 1.0, "inches": 72.0, "mms": 72 / 25.4, "cms": 72 / 2.54}
+ID_CHECKS = {"SMS Auth $": "smsAuthentication", "Phone Auth $": "phoneAuthentication"}
+DEFAULT_ID_CHECKS = frozenset(ID_CHECKS)
+
+
+def _true(value: Any) -> bool:
+    return str(value).strip().lower() == "true"
+
+
+def _anchor_spots(document: dict[str, Any]) -> list[tuple[int, float, float, str]]:
+    """(page, x, y from the top, text) of each run of text in a PDF document."""
+    if "_spots" in document:
+        return document["_spots"]
+    spots: list[tuple[int, float, float, str]] = []
+    pdf: bytes = document.get("_pdf") or b""
+    try:
+        reader = PdfReader(io.BytesIO(pdf))
+        for number, page in enumerate(reader.pages, start=1):
+            height = float(page.mediabox.height)
+
+            def visit(text: str, cm: Any, tm: Any, *_: Any, _n: int = number, _h: float = height):
+                if text.strip():
+                    x = float(tm[4]) * float(cm[0]) + float(cm[4])
+                    y = float(tm[5]) * float(cm[3]) + float(cm[5])
+                    spots.append((_n, x, _h - y, text))
+
+            page.extract_text(visitor_text=visit)
+    except (PdfReadError, ValueError, KeyError, TypeError):
+        spots = []
+    document["_spots"] = spots
+    return spots
+
+
+def _locate(anchor: str, documents: list[dict[str, Any]]) -> tuple[str, int, float, float] | None:
+    for document in documents:
+        for page, x, y, text in _anchor_spots(document):
+            at = text.find(anchor)
+            if at >= 0:
+                # Helvetica at 11 points: about half a point-size per character.
+                return document["documentId"], page, x + at * 5.5, y
+    return None
+
+
+def _pages_of(documents: list[dict[str, Any]], document_id: str) -> int | None:
+    for document in documents:
+        if document["documentId"] == str(document_id):
+            return len(document["_pages"])
+    return None
+
+
+def _place(tab: dict[str, Any], documents: list[dict[str, Any]], label: str) -> bool:
+    """Give a tab its document, page and position; False when an anchor tab whose text is
+    missing may be left out (anchorIgnoreIfNotPresent)."""
+    anchor = tab.get("anchorString")
+    if anchor:
+        found = _locate(str(anchor), documents)
+        if found is None:
+            # validation._check_anchors already refused a missing anchor that must be there.
+            return False
+        units = str(tab.get("anchorUnits") or "pixels").lower()
+        scale = PIXELS_PER_UNIT.get(units)
+        if scale is None:
+            raise invalid_parameter(f"anchorUnits '{units}' is not valid for tab {label}.")
+        document_id, page, x, y = found
+        dx = float(tab.get("anchorXOffset") or 0) * scale
+        dy = float(tab.get("anchorYOffset") or 0) * scale
+        tab.update(
+            {
+                "documentId": str(tab.get("documentId") or document_id),
+                "pageNumber": str(page),
+                "xPosition": str(round(x + dx)),
+                "yPosition": str(round(y + dy)),
+            }
+        )
+        return True
+    if not tab.get("pageNumber"):
+        raise DocuSignError(
+            400,
+            "TAB_PAGE_NUMBER_NOT_SPECIFIED",
+            "Page number not specified in tab element. Page Number or AnchorTabItem missing "
+            f'for tab "{label}".',
+        )
+    document_id = str(tab.get("documentId") or "")
+    pages = _pages_of(documents, document_id)
+    if pages is None:
+        raise DocuSignError(
+            400,
+            "TAB_REFERS_TO_MISSING_DOCUMENT",
+            f"The DocumentId specified in the tab element does not refer to a document in this "
+            f'envelope. Tab refers to DocumentId {document_id or "(none)"} for tab "{label}".',
+        )
+    page_number = str(tab.get("pageNumber"))
+    if not page_number.isdigit() or not 1 <= int(page_number) <= pages:
+        raise DocuSignError(
+            400,
+            "TAB_PAGENUMBER_IS_NOT_IN_DOCUMENT",
+            f"The pagenumber specified in the tab element is not in the document that the tab "
+            f'refers to. Tab on Page {page_number} of Document {document_id} for tab "{label}".',
+        )
+    for key in ("xPosition", "yPosition"):
+        value = str(tab.get(key) or "0")
+        try:
+            float(value)
+        except ValueError:
+            raise invalid_parameter(f"{key} '{value}' of tab {label} is not a number.") from None
+        tab[key] = value
+    return True
+
+
+def place_tabs(recipients: dict[str, Any], documents: list[dict[str, Any]]) -> None:
+    """Number, type and place every tab of every recipient (in place)."""
+    for members in recipients.values():
+        if not isinstance(members, list):
+            continue
+        for recipient in members:
+            tabs = recipient.get("tabs")
+            if not isinstance(tabs, dict):
+                continue
+            placed: dict[str, list[dict[str, Any]]] = {}
+            for group, entries in tabs.items():
+                if not isinstance(entries, list):
+                    continue
+                kept = []
+                for entry in entries:
+                    if not isinstance(entry, dict):
+                        continue
+                    tab = dict(entry)
+                    label = str(tab.get("tabLabel") or tab.get("groupName") or group)
+                    tab["recipientId"] = recipient["recipientId"]
+                    tab["tabType"] = TAB_TYPES.get(group, group.removesuffix("Tabs").lower())
+                    if group == "radioGroupTabs":
+                        if not tab.get("groupName"):
+                            raise invalid_parameter("A radio group tab needs a groupName.")
+                        radios = [dict(r) for r in tab.get("radios") or [] if isinstance(r, dict)]
+                        if not radios:
+                            raise invalid_parameter(
+                                f"Radio group '{tab['groupName']}' has no radios."
+                            )
+                        for radio in radios:
+                            radio.setdefault("documentId", tab.get("documentId"))
+                            _place(radio, documents, label)
+                            radio["tabId"] = new_guid()
+                        tab["radios"] = radios
+                        tab["documentId"] = str(tab.get("documentId") or radios[0]["documentId"])
+                        kept.append(tab)
+                        continue
+                    if group == "listTabs" and not tab.get("listItems"):
+                        raise invalid_parameter(f"List tab '{label}' has no listItems.")
+                    if not _place(tab, documents, label):
+                        continue
+                    tab["tabId"] = new_guid()
+                    if group == "checkboxTabs":
+                        tab["selected"] = "true" if _true(tab.get("selected")) else "false"
+                    kept.append(tab)
+                placed[group] = kept
+            recipient["tabs"] = placed
+
+
+def check_authentication(recipients: dict[str, Any], account: dict[str, Any]) -> None:
+    """An ID check must be one the account has, with the numbers it needs."""
+    available = account.get("idCheckConfigurations", DEFAULT_ID_CHECKS)
+    for members in recipients.values():
+        if not isinstance(members, list):
+            continue
+        for recipient in members:
+            name = recipient.get("idCheckConfigurationName")
+            if not name:
+                continue
+            if name not in ID_CHECKS or name not in available:
+                raise DocuSignError(
+                    400,
+                    "ACCOUNT_LACKS_PERMISSIONS",
+                    "This Account lacks sufficient permissions. The authentication "
+                    f"'{name}' is not enabled for this account.",
+                )
+            numbers = (recipient.get(ID_CHECKS[name]) or {}).get("senderProvidedNumbers")
+            if not numbers:
+                raise invalid_parameter(
+                    f"'{name}' needs {ID_CHECKS[name]}.senderProvidedNumbers. Recipient ID: "
+                    f"{recipient.get('recipientId')}"
+                )
+
+
+def fillable_tabs(recipient: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(group, tab) of each tab the signer fills on the signing page, in order."""
+    out: list[tuple[str, dict[str, Any]]] = []
+    for group, entries in (recipient.get("tabs") or {}).items():
+        if group in FILLABLE or group in ("checkboxTabs", "radioGroupTabs"):
+            out.extend((group, tab) for tab in entries)
+    return out
+
+
+def apply_values(recipient: dict[str, Any], form: dict[str, str]) -> list[str]:
+    """Store the signer's entries (form field `tab-<tabId>`), and return the labels of
+    required tabs still empty. Locked tabs keep the sender's value."""
+    missing = []
+    for group, tab in fillable_tabs(recipient):
+        if group == "radioGroupTabs":
+            key = f"tab-{tab['radios'][0]['tabId']}"
+            chosen = form.get(key)
+            if chosen is not None and not any(_true(r.get("locked")) for r in tab["radios"]):
+                for radio in tab["radios"]:
+                    radio["selected"] = "true" if radio.get("value") == chosen else "false"
+            if any(_true(r.get("required")) for r in tab["radios"]) and not any(
+                _true(r.get("selected")) for r in tab["radios"]
+            ):
+                missing.append(tab["groupName"])
+            continue
+        key = f"tab-{tab['tabId']}"
+        if not _true(tab.get("locked")):
+            if group == "checkboxTabs":
+                tab["selected"] = "true" if form.get(key) == "on" else "false"
+            elif key in form:
+                tab["value"] = form[key].strip()
+        filled = _true(tab.get("selected")) if group == "checkboxTabs" else bool(tab.get("value"))
+        if _true(tab.get("required")) and not filled:
+            missing.append(str(tab.get("tabLabel") or group))
+    return missing
+
+
+def merge_prefill(template_tabs: Any, values: Any) -> dict[str, Any]:
+    """A template role's tabs with the values of `templateRoles[].tabs`: a value goes to the
+    template's tab of the same kind and `tabLabel` (a radio group's `groupName`); values for
+    labels the template does not have are ignored."""
+    merged = {
+        group: [dict(t) for t in entries if isinstance(t, dict)]
+        for group, entries in (template_tabs or {}).items()
+        if isinstance(entries, list)
+    }
+    for group, entries in (values or {}).items():
+        for given in entries if isinstance(entries, list) else []:
+            if not isinstance(given, dict):
+                continue
+            for tab in merged.get(group, []):
+                if group == "radioGroupTabs":
+                    if tab.get("groupName") != given.get("groupName"):
+                        continue
+                    chosen = {
+                        r.get("value")
+                        for r in given.get("radios") or []
+                        if _true(r.get("selected"))
+                    }
+                    tab["radios"] = [
+                        {**r, "selected": "true" if r.get("value") in chosen else "false"}
+                        for r in tab.get("radios") or []
+                    ]
+                elif tab.get("tabLabel") == given.get("tabLabel"):
+                    for key in ("value", "selected"):
+                        if key in given:
+                            tab[key] = given[key]
+    return merged
