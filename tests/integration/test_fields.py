@@ -272,8 +272,10 @@ def test_documents_that_cannot_be_read_skip_the_anchor_check(
         {"type": "initialHere", "anchor": {"text": "/only-in-the-annex/"}}
     )
     result = send("fields", request)
-    # Not refused by the connector: the annex's text is unknown to it. DocuSign checks.
-    assert result.body["error"]["code"] == "DOCUSIGN_REJECTED"
+    # Not refused by the connector: the annex's text is unknown to it. DocuSign checks, and
+    # its refusal is a 400 naming its code (a caller can fix it).
+    assert result.status == 400
+    assert result.body["error"]["code"] == "ANCHOR_TAB_STRING_NOT_FOUND"
     assert result.body["error"]["details"][0]["docusignErrorCode"] == "ANCHOR_TAB_STRING_NOT_FOUND"
     assert len(envelope_creates(emulator)) == 1
 
