@@ -437,3 +437,97 @@ def test_latency_past_the_budget_then_a_retry_in_another_container(
     assert retried.status == 201, retried.body
     assert envelope_count(emulator) == before + 1
     assert len(envelope_creates(emulator)) == 1
+
+
+# ------------------------------------------ a create that commits after the answer was lost
+
+
+@pytest.fixture
+def later(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Move the connector's clock forward (the claim of a keyed send ages with it)."""
+    from datetime import timedelta
+
+    from docusign_connector import clock
+
+    real_now = clock.now
+    shift = {"seconds": 0.0}
+    monkeypatch.setattr(clock, "now", lambda: real_now() + timedelta(seconds=shift["seconds"]))
+
+    def advance(seconds: float) -> None:
+        shift["seconds"] += seconds
+
+    return advance
+
+
+def test_retry_while_docusign_may_still_commit_never_posts_again(
+    acme: Any, emulator: Any
+) -> None:
+    # DocuSign takes longer to commit the create than the invocation lasts; the caller
+    # retries, as the 503's Retry-After invites, before DocuSign has finished.
+    emulator.state.faults.add(
+        "latency", count=1, path=CREATE_PATH, method="POST", latency_seconds=6
+    )
+    before = envelope_count(emulator)
+    first = send_within(5, simple_body(), key="resilience-commit-late")
+    assert first.status == 503, first.body
+    assert envelope_count(emulator) == before
+
+    retried = send_within(29, simple_body(), key="resilience-commit-late")
+
+    assert retried.status == 503, retried.body
+    assert retried.body["error"]["code"] == "DOCUSIGN_OUTCOME_UNKNOWN"
+    assert 1 <= int(retried.headers["Retry-After"]) <= 15
+    assert retried.body["error"]["details"][0]["settlesInSeconds"] > 250
+    # DocuSign commits the first create; the next retry finds it and posts nothing.
+    assert wait_for_envelopes(emulator, before + 1) == before + 1
+    time.sleep(0.2)  # the emulator logs the request once its answer is written
+    assert len(envelope_creates(emulator)) == 1
+    found = send_within(29, simple_body(), key="resilience-commit-late")
+    assert found.status == 201, found.body
+    assert len(envelope_creates(emulator)) == 1
+    assert envelope_count(emulator) == before + 1
+
+
+def test_send_killed_mid_create_is_posted_only_after_the_settle_window(
+    acme: Any, emulator: Any, later: Any
+) -> None:
+    """The function died after claiming the transaction (its post never reached DocuSign):
+    retries only look until the claim is old enough, then exactly one of them posts."""
+    from docusign_connector.actions.send import CREATE_SETTLE_SECONDS, transaction_id_for
+    from docusign_connector.container import get_services
+
+    key = "resilience-killed"
+    get_services().store.claim_transaction(transaction_id_for(CONNECTION, key))
+
+    early = send_within(29, simple_body(), key=key)
+    assert early.status == 503, early.body
+    assert early.body["error"]["code"] == "DOCUSIGN_OUTCOME_UNKNOWN"
+    assert envelope_creates(emulator) == []
+    assert len(lookups(emulator)) == 1
+
+    later(CREATE_SETTLE_SECONDS + 1)
+    sent = send_within(29, simple_body(), key=key)
+
+    assert sent.status == 201, sent.body
+    assert len(envelope_creates(emulator)) == 1
+    assert len(lookups(emulator)) == 2  # looked once more before posting
+    again = send_within(29, simple_body(), key=key)
+    assert again.body == sent.body
+    assert len(envelope_creates(emulator)) == 1
+
+
+def test_refused_keyed_create_is_retried_at_once(
+    acme: Any, emulator: Any, pauses: list[float]
+) -> None:
+    """A create DocuSign refused outright (throttled beyond the budget) cannot commit later:
+    the caller's retry posts without waiting for the settle window."""
+    emulator.state.faults.add("429", count=4, path=CREATE_PATH, method="POST")
+    refused = send_within(29, simple_body(), key="resilience-refused")
+    assert refused.status == 429, refused.body
+    emulator.state.faults.clear()
+
+    retried = send_within(29, simple_body(), key="resilience-refused")
+
+    assert retried.status == 201, retried.body
+    assert len(envelope_creates(emulator)) == 2  # the refused one, then the retry's post
+    assert emulator.state.envelopes[retried.body["envelopeId"]]["status"] == "sent"
