@@ -169,13 +169,16 @@ def webhook_url(args: argparse.Namespace) -> str:
     return url
 
 
-def connect_configuration(name: str, url: str) -> dict[str, Any]:
-    """DocuSign's `connectCustomConfiguration` for the connector's listener."""
+def connect_configuration(name: str, url: str, user_id: str) -> dict[str, Any]:
+    """DocuSign's `connectCustomConfiguration` for the connector's listener: only the events
+    of the connection's own user, so connections sharing a DocuSign account never receive each
+    other's envelopes (`allUsers` false needs `userIds`, DocuSign's spec says)."""
     return {
         "configurationType": "custom",
         "name": f"DocuSign Serverless Connector ({name})"[:100],
         "urlToPublishTo": url,
-        "allUsers": "true",
+        "allUsers": "false",
+        "userIds": [user_id],
         "allowEnvelopePublish": "true",
         "enableLog": "true",
         "deliveryMode": "SIM",
@@ -221,7 +224,7 @@ def cmd_connect(args: argparse.Namespace) -> dict[str, Any]:
         None,
     )
     configuration = existing or docusign.create_connect_configuration(
-        connect_configuration(args.name, url)
+        connect_configuration(args.name, url, connection.user_id)
     )
     return {
         "connection": args.name,

@@ -110,7 +110,9 @@ def _create_once(
             return found
         age = clock.age_seconds(claim.claimed_at)
         settling = age is not None and age < CREATE_SETTLE_SECONDS
-        renewed = None if settling else services.store.renew_transaction_claim(transaction_id, claim)
+        renewed = (
+            None if settling else services.store.renew_transaction_claim(transaction_id, claim)
+        )
         if renewed is None:
             raise _still_settling(CREATE_SETTLE_SECONDS - (age or 0.0))
         claim = renewed
