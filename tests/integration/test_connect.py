@@ -727,9 +727,16 @@ def test_connections_tool_registers_the_webhook_and_rotates_hmac_keys(
         return code, json.loads(out.out if code == 0 else out.err)
 
     def stored_keys() -> list[str]:
-        secret = stack.client("secretsmanager").get_secret_value(
+        manager = stack.client("secretsmanager")
+        credentials = manager.get_secret_value(
             SecretId="docusign-connector/connections/tool-connect"
         )
+        # The keys live only in the Connect secret, which the webhook can read.
+        assert "connectHmacKeys" not in json.loads(credentials["SecretString"])
+        secret = manager.get_secret_value(
+            SecretId="docusign-connector/connections/tool-connect/connect"
+        )
+        assert set(json.loads(secret["SecretString"])) == {"connectHmacKeys"}
         return list(json.loads(secret["SecretString"])["connectHmacKeys"])
 
     code, first = run("connect", "tool-connect", "--api-url", api_url, "--hmac-key", "key-2026")
@@ -881,13 +888,14 @@ def test_made_up_connection_names_do_not_reach_secrets_manager_each_time(
 
     services = get_services()
     asked = []
-    real_get = services.connections.get
+    real_get = services.connections.connect_keys
 
     def counting_get(name: str, **kwargs: Any) -> Any:
         asked.append(name)
         return real_get(name, **kwargs)
 
-    monkeypatch.setattr(services.connections, "get", counting_get)
+    # The webhook reads only the Connect secret of a connection.
+    monkeypatch.setattr(services.connections, "connect_keys", counting_get)
     for _ in range(3):
         result = post_webhook("made-up-name", message(), [KEY_NEW])
         assert result.status == 401

@@ -146,7 +146,8 @@ def accept_webhook(
     if not is_connection_name(connection_name) or _known_unknown(services, connection_name):
         raise InvalidSignature("the message has no valid X-DocuSign-Signature header")
     try:
-        connection = services.connections.get(connection_name)
+        # Only the Connect secret: the webhook can read no other (see adapters.secrets).
+        keys = services.connections.connect_keys(connection_name)
     except NotFound:
         _remember_unknown(services, connection_name)
         logger.warning(
@@ -155,12 +156,12 @@ def accept_webhook(
         raise InvalidSignature(
             "the message has no valid X-DocuSign-Signature header for this connection"
         ) from None
-    if not connection.connect_hmac_keys:
+    if not keys:
         logger.warning(
             "connection has no Connect HMAC keys; message refused",
             extra={"connection": connection_name},
         )
-    verify_message(body, headers, connection.connect_hmac_keys)
+    verify_message(body, headers, keys)
     assert body is not None
     event = parse_message(connection_name, body)
     if event is None:
