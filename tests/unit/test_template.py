@@ -665,3 +665,13 @@ def test_the_public_webhook_can_read_hmac_keys_but_no_private_key():
     assert fnmatchcase(f"{prefix}/acme/connect-Ab12Cd", grant)
     for credentials in ("acme-Ab12Cd", "connect-Ab12Cd", "acme-connect-Ab12Cd"):
         assert not fnmatchcase(f"{prefix}/{credentials}", grant), credentials
+
+
+def test_the_inbox_dead_letter_queue_has_an_alarm():
+    alarm = RESOURCES["InboxDeadLetterAlarm"]["Properties"]
+    assert alarm["Namespace"] == "AWS/SQS"
+    assert alarm["MetricName"] == "ApproximateNumberOfMessagesVisible"
+    assert alarm["Dimensions"] == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": ["InboxDeadLetterQueue", "QueueName"]}}
+    ]
+    assert alarm["Threshold"] == 0 and alarm["ComparisonOperator"] == "GreaterThanThreshold"
