@@ -701,6 +701,7 @@ def test_a_connection_sharing_the_account_cannot_claim_another_users_envelope(
     forge: dict[str, Any], stack: Any, emulator: Any, connect_functions: None
 ) -> None:
     a, c = forge["a"], forge["c"]
+    assert c.account_id == a.account_id and c.user_id != a.user_id
     envelope_id = "8e1f6a4b-2c3d-4e5f-9a01-b2c3d4e5f6a7"
     seed_envelope(emulator, a.account_id, a.user_id, envelope_id)
 
