@@ -24,7 +24,7 @@ from docusign_connector.adapters.docusign.auth import TokenProvider
 from docusign_connector.adapters.docusign.client import DocuSignClient
 from docusign_connector.adapters.docusign.transport import Transport
 from docusign_connector.adapters.secrets import ConnectionRepository
-from docusign_connector.connections import is_loopback, parse_connection
+from docusign_connector.connections import is_loopback, parse_connect_keys, parse_connection
 from docusign_connector.errors import ConnectorError
 from docusign_connector.ids import validate_connection_name
 
@@ -43,7 +43,34 @@ def _read_secret(client: Any, secret_id: str) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def _public_view(name: str, data: dict[str, Any]) -> dict[str, Any]:
+def _connect_secret_id(prefix: str, name: str) -> str:
+    """The Connect HMAC keys' own secret: the only one the public webhook may read."""
+    return f"{prefix}/{name}/connect"
+
+
+def _read_keys(client: Any, prefix: str, name: str) -> list[str]:
+    try:
+        data = _read_secret(client, _connect_secret_id(prefix, name))
+    except client.exceptions.ResourceNotFoundException:
+        return []
+    return list(data.get("connectHmacKeys") or [])
+
+
+def _write_keys(client: Any, prefix: str, name: str, keys: list[str]) -> None:
+    secret_id = _connect_secret_id(prefix, name)
+    parse_connect_keys(name, {"connectHmacKeys": keys})
+    text = json.dumps({"connectHmacKeys": keys})
+    try:
+        client.put_secret_value(SecretId=secret_id, SecretString=text)
+    except client.exceptions.ResourceNotFoundException:
+        client.create_secret(
+            Name=secret_id,
+            SecretString=text,
+            Description=f"DocuSign Connect HMAC keys of connection '{name}'",
+        )
+
+
+def _public_view(name: str, data: dict[str, Any], hmac_keys: int) -> dict[str, Any]:
     """The connection without key material: the private key becomes its fingerprint."""
     view = {k: v for k, v in data.items() if k not in ("privateKey", "connectHmacKeys")}
     key = str(data.get("privateKey") or "")
@@ -52,7 +79,7 @@ def _public_view(name: str, data: dict[str, Any]) -> dict[str, Any]:
         if key
         else None
     )
-    view["connectHmacKeys"] = len(data.get("connectHmacKeys") or [])
+    view["connectHmacKeys"] = hmac_keys
     view["connection"] = name
     return view
 
@@ -76,8 +103,9 @@ def cmd_put(args: argparse.Namespace) -> dict[str, Any]:
     ):
         if value:
             data[field] = value
-    if args.hmac_key:
-        data["connectHmacKeys"] = list(args.hmac_key)
+    # HMAC keys live in their own secret (older connections kept them here: moved now).
+    keys = list(args.hmac_key or data.pop("connectHmacKeys", None) or [])
+    data.pop("connectHmacKeys", None)
     parse_connection(args.name, data)  # refuse to store a connection that cannot work
     text = json.dumps(data)
     if existing:
@@ -86,12 +114,16 @@ def cmd_put(args: argparse.Namespace) -> dict[str, Any]:
         client.create_secret(
             Name=secret_id, SecretString=text, Description=f"DocuSign connection '{args.name}'"
         )
-    return {"stored": secret_id, **_public_view(args.name, data)}
+    if keys:
+        _write_keys(client, args.prefix, args.name, keys)
+    stored_keys = _read_keys(client, args.prefix, args.name)
+    return {"stored": secret_id, **_public_view(args.name, data, len(stored_keys))}
 
 
 def cmd_show(args: argparse.Namespace) -> dict[str, Any]:
     client = _secrets(args.region)
-    return _public_view(args.name, _read_secret(client, f"{args.prefix}/{args.name}"))
+    data = _read_secret(client, f"{args.prefix}/{args.name}")
+    return _public_view(args.name, data, len(_read_keys(client, args.prefix, args.name)))
 
 
 def cmd_list(args: argparse.Namespace) -> dict[str, Any]:
@@ -169,13 +201,16 @@ def webhook_url(args: argparse.Namespace) -> str:
     return url
 
 
-def connect_configuration(name: str, url: str) -> dict[str, Any]:
-    """DocuSign's `connectCustomConfiguration` for the connector's listener."""
+def connect_configuration(name: str, url: str, user_id: str) -> dict[str, Any]:
+    """DocuSign's `connectCustomConfiguration` for the connector's listener: only the events
+    of the connection's own user, so connections sharing a DocuSign account never receive each
+    other's envelopes (`allUsers` false needs `userIds`, DocuSign's spec says)."""
     return {
         "configurationType": "custom",
         "name": f"DocuSign Serverless Connector ({name})"[:100],
         "urlToPublishTo": url,
-        "allUsers": "true",
+        "allUsers": "false",
+        "userIds": [user_id],
         "allowEnvelopePublish": "true",
         "enableLog": "true",
         "deliveryMode": "SIM",
@@ -202,7 +237,10 @@ def cmd_connect(args: argparse.Namespace) -> dict[str, Any]:
     client = _secrets(args.region)
     secret_id = f"{args.prefix}/{args.name}"
     data = _read_secret(client, secret_id)
-    keys = [] if args.retire_old_keys else list(data.get("connectHmacKeys") or [])
+    # Keys an older version kept in the credentials secret are moved to the Connect secret.
+    legacy = list(data.pop("connectHmacKeys", None) or [])
+    stored = _read_keys(client, args.prefix, args.name)
+    keys = [] if args.retire_old_keys else stored + [k for k in legacy if k not in stored]
     keys += [k for k in (args.hmac_key or []) if k not in keys]
     if not keys:
         raise ConnectorError(
@@ -210,9 +248,9 @@ def cmd_connect(args: argparse.Namespace) -> dict[str, Any]:
             "Settings > Connect > Connect Keys with --hmac-key",
             code="HMAC_KEY_REQUIRED",
         )
-    if keys != list(data.get("connectHmacKeys") or []):
-        data["connectHmacKeys"] = keys
-        parse_connection(args.name, data)
+    if keys != stored:
+        _write_keys(client, args.prefix, args.name, keys)
+    if legacy:
         client.put_secret_value(SecretId=secret_id, SecretString=json.dumps(data))
     connection = parse_connection(args.name, data)
     docusign = DocuSignClient(Transport(connection, TokenProvider()))
@@ -221,7 +259,7 @@ def cmd_connect(args: argparse.Namespace) -> dict[str, Any]:
         None,
     )
     configuration = existing or docusign.create_connect_configuration(
-        connect_configuration(args.name, url)
+        connect_configuration(args.name, url, connection.user_id)
     )
     return {
         "connection": args.name,

@@ -330,16 +330,30 @@ def put_connection_secret(
     name: str,
     secret: Mapping[str, Any],
 ) -> str:
-    """Create or update the connection secret `{prefix}/{name}`; returns its ARN."""
+    """Create or update the connection secret `{prefix}/{name}`; returns its ARN. Its Connect
+    HMAC keys (`connectHmacKeys`) go to their own secret `{prefix}/{name}/connect`, the only
+    one the webhook can read, as the operators' tool stores them."""
     secrets = client("secretsmanager", endpoint_url, region)
     secret_id = f"{prefix.rstrip('/')}/{name}"
-    value = json.dumps(dict(secret))
+    credentials = {k: v for k, v in secret.items() if k != "connectHmacKeys"}
+    if "connectHmacKeys" in secret:
+        _put_secret(
+            secrets,
+            f"{secret_id}/connect",
+            {"connectHmacKeys": secret["connectHmacKeys"]},
+            f"DocuSign Connect HMAC keys of connection '{name}'",
+        )
+    return _put_secret(secrets, secret_id, credentials, f"DocuSign connection '{name}'")
+
+
+def _put_secret(secrets: Any, secret_id: str, data: Mapping[str, Any], description: str) -> str:
+    value = json.dumps(dict(data))
     try:
         return str(
             secrets.create_secret(
                 Name=secret_id,
                 SecretString=value,
-                Description=f"DocuSign connection '{name}'",
+                Description=description,
             )["ARN"]
         )
     except ClientError as error:

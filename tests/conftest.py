@@ -140,11 +140,12 @@ class ConnectionFactory:
         secret_overrides: dict[str, Any] | None = None,
         register: bool = True,
         fresh_key: bool = False,
+        account_id: str | None = None,
     ) -> RegisteredConnection:
         private, public = rsa_key_pair() if fresh_key else self.key_pair()
         integration_key = str(uuid.uuid4())
         user_id = str(uuid.uuid4())
-        account_id = str(uuid.uuid4())
+        account_id = account_id or str(uuid.uuid4())
         if register:
             self.emulator.state.register_integration(
                 integration_key,

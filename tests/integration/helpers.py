@@ -99,3 +99,49 @@ def docusign_direct(registered: Any) -> tuple[str, dict[str, str]]:
     account = tokens.account(connection)
     base = f"{account.base_uri}/restapi/v2.1/accounts/{account.account_id}"
     return base, {"Authorization": f"Bearer {tokens.token(connection)}"}
+
+
+def seed_envelope(
+    emulator: Any,
+    account_id: str,
+    user_id: str,
+    envelope_id: str,
+    *,
+    status: str = "sent",
+    signers: int = 1,
+) -> dict[str, Any]:
+    """An envelope that exists at DocuSign (the emulator) without the connector having sent
+    it, under this id, account and sender; driven to `status` the way DocuSign gets there."""
+    from local.emulator.rest import sender_of
+    from local.emulator.validation import build_envelope
+
+    definition = {
+        "emailSubject": "Please sign",
+        "status": "sent",
+        "documents": [
+            {"documentId": "1", "name": "agreement.pdf", "documentBase64": b64(sample_pdf())}
+        ],
+        "recipients": {
+            "signers": [
+                {
+                    "recipientId": str(index),
+                    "email": f"s{index}@example.com",
+                    "name": f"Signer {index}",
+                    "routingOrder": "1",
+                }
+                for index in range(1, signers + 1)
+            ]
+        },
+    }
+    state = emulator.state
+    with emulator.app.app_context(), state.lock:
+        record = build_envelope(definition, account_id, sender_of(user_id, account_id))
+        record["envelopeId"] = envelope_id
+        state.add_envelope(record)
+    if status == "completed":
+        state.complete(envelope_id)
+    elif status == "voided":
+        state.void(state.get_envelope(None, envelope_id), "seeded")
+    elif status == "declined":
+        state.decline(envelope_id, "1", "seeded")
+    return state.get_envelope(None, envelope_id)

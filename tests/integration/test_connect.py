@@ -22,6 +22,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("fresh_container"
 TEMPLATE = load_template(ROOT / "template.yaml")
 KEY_OLD, KEY_NEW = "connect-key-2025-rotated-out", "connect-key-2026-current"
 ENVELOPE = "4b7c2e91-6d3a-4f58-9b1e-0c8d7a6f5e42"
+# The DocuSign account of the `hooked` connection, which its Connect messages name.
+ACCOUNT = "c4a7e2d9-3f18-4b6c-a05e-9d2b7f61c843"
 
 
 @pytest.fixture(autouse=True)
@@ -42,7 +44,9 @@ def connect_environment(stack: Any, monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(scope="module")
 def hooked(connections: Any) -> Any:
-    return connections.create("hooked", secret_overrides={"connectHmacKeys": [KEY_OLD, KEY_NEW]})
+    return connections.create(
+        "hooked", secret_overrides={"connectHmacKeys": [KEY_OLD, KEY_NEW]}, account_id=ACCOUNT
+    )
 
 
 def drain(stack: Any, queue: str = "ConnectEventsQueue") -> list[dict[str, Any]]:
@@ -72,7 +76,7 @@ def message(
         "configurationId": 10001,
         "generatedDateTime": generated,
         "data": {
-            "accountId": "c4a7e2d9-3f18-4b6c-a05e-9d2b7f61c843",
+            "accountId": ACCOUNT,
             "userId": "5b1e9c47-0a2d-4e83-b6f4-71c9d2e8a305",
             "envelopeId": envelope_id,
             "envelopeSummary": {
@@ -90,7 +94,12 @@ def webhook_event(
     connection: str, body: bytes, headers: dict[str, str], *, as_base64: bool = False
 ) -> dict[str, Any]:
     event = copy.deepcopy(load_event("docusign_webhook_envelope_completed"))
-    kept = {k: v for k, v in event["headers"].items() if not k.startswith("X-DocuSign-Sig")}
+    # The sample's signatures and account are its own; the test gives its own.
+    kept = {
+        k: v
+        for k, v in event["headers"].items()
+        if not k.startswith(("X-DocuSign-Sig", "X-DocuSign-AccountId"))
+    }
     event["headers"] = {**kept, **headers}
     event["multiValueHeaders"] = {k: [v] for k, v in event["headers"].items()}
     event["pathParameters"] = {"connection": connection}
@@ -285,10 +294,16 @@ def history(envelope_id: str) -> list[dict[str, Any]]:
     return get_services().store.history(envelope_id)
 
 
-def new_id() -> str:
+def new_id(connection: Any, emulator: Any, status: str = "sent") -> str:
+    """The id of an envelope that exists at DocuSign, sent by the connection's user, that
+    the connector does not track yet."""
     import uuid
 
-    return str(uuid.uuid4())
+    from tests.integration.helpers import seed_envelope
+
+    envelope_id = str(uuid.uuid4())
+    seed_envelope(emulator, connection.account_id, connection.user_id, envelope_id, status=status)
+    return envelope_id
 
 
 def at(second: int) -> str:
@@ -311,10 +326,10 @@ def signers(*statuses: str) -> dict[str, Any]:
 
 
 def test_event_for_an_untracked_envelope_is_tracked_and_published(
-    hooked: Any, stack: Any, status_changes: str
+    hooked: Any, emulator: Any, stack: Any, status_changes: str
 ) -> None:
     published(stack, status_changes)
-    envelope_id = new_id()
+    envelope_id = new_id(hooked, emulator)
     payload = message(
         "envelope-sent",
         envelope_id,
@@ -350,8 +365,10 @@ def invoke_status(connection: str, envelope_id: str) -> dict[str, Any]:
     return dict(result.body)
 
 
-def test_duplicate_delivery_changes_nothing(hooked: Any, stack: Any, status_changes: str) -> None:
-    envelope_id = new_id()
+def test_duplicate_delivery_changes_nothing(
+    hooked: Any, emulator: Any, stack: Any, status_changes: str
+) -> None:
+    envelope_id = new_id(hooked, emulator)
     sent = queued("hooked", message("envelope-sent", envelope_id, generated=at(1)))
     delivered = queued(
         "hooked",
@@ -381,10 +398,10 @@ def test_duplicate_delivery_changes_nothing(hooked: Any, stack: Any, status_chan
 
 
 def test_out_of_order_delivery_keeps_the_newer_status(
-    hooked: Any, stack: Any, status_changes: str
+    hooked: Any, emulator: Any, stack: Any, status_changes: str
 ) -> None:
     published(stack, status_changes)
-    envelope_id = new_id()
+    envelope_id = new_id(hooked, emulator)
     newer = queued("hooked", message("envelope-delivered", envelope_id, generated=at(5)))
     older = queued("hooked", message("envelope-sent", envelope_id, generated=at(3)))
     apply_batch([newer])
@@ -398,9 +415,9 @@ def test_out_of_order_delivery_keeps_the_newer_status(
 
 
 def test_equal_times_order_by_progress_and_a_finished_envelope_stays_finished(
-    hooked: Any, stack: Any
+    hooked: Any, emulator: Any, stack: Any
 ) -> None:
-    envelope_id = new_id()
+    envelope_id = new_id(hooked, emulator, "declined")
     first = apply_batch(
         [queued("hooked", message("envelope-declined", envelope_id, generated=at(7)))]
     )
@@ -412,8 +429,10 @@ def test_equal_times_order_by_progress_and_a_finished_envelope_stays_finished(
     assert invoke_status("hooked", envelope_id)["status"] == "declined"
 
 
-def test_recipient_event_without_a_summary_raises_only_its_recipient(hooked: Any) -> None:
-    envelope_id = new_id()
+def test_recipient_event_without_a_summary_raises_only_its_recipient(
+    hooked: Any, emulator: Any
+) -> None:
+    envelope_id = new_id(hooked, emulator)
     apply_batch(
         [
             queued(
@@ -437,7 +456,7 @@ def test_recipient_event_without_a_summary_raises_only_its_recipient(hooked: Any
 
 
 def test_burst_of_200_events_for_50_envelopes_loses_no_update(
-    hooked: Any, stack: Any, status_changes: str
+    hooked: Any, emulator: Any, stack: Any, status_changes: str
 ) -> None:
     """Four events per envelope, shuffled and applied by eight concurrent workers (as
     concurrent Lambda invocations would): every envelope ends with every update."""
@@ -449,7 +468,7 @@ def test_burst_of_200_events_for_50_envelopes_loses_no_update(
     from docusign_connector.sync.apply import apply_connect_message
 
     published(stack, status_changes)
-    envelopes = [new_id() for _ in range(50)]
+    envelopes = [new_id(hooked, emulator) for _ in range(50)]
     bodies = []
     for envelope_id in envelopes:
         bodies.append(
@@ -501,7 +520,7 @@ def test_burst_of_200_events_for_50_envelopes_loses_no_update(
 
 
 def test_poison_message_goes_to_the_dead_letter_queue_without_blocking_the_others(
-    hooked: Any, stack: Any
+    hooked: Any, emulator: Any, stack: Any
 ) -> None:
     """Through the real queues, drained as Lambda's event source mapping drains them."""
     from functions.process_events import app
@@ -524,7 +543,7 @@ def test_poison_message_goes_to_the_dead_letter_queue_without_blocking_the_other
     assert redrive["deadLetterTargetArn"].endswith(dead.rsplit("/", 1)[-1])
     # Seconds instead of the deployed 12 minutes, so the retries happen while we wait.
     sqs.set_queue_attributes(QueueUrl=queue, Attributes={"VisibilityTimeout": "1"})
-    envelopes = [new_id() for _ in range(5)]
+    envelopes = [new_id(hooked, emulator) for _ in range(5)]
     try:
         sqs.send_message(QueueUrl=queue, MessageBody="{not json")
         for envelope_id in envelopes:
@@ -708,9 +727,16 @@ def test_connections_tool_registers_the_webhook_and_rotates_hmac_keys(
         return code, json.loads(out.out if code == 0 else out.err)
 
     def stored_keys() -> list[str]:
-        secret = stack.client("secretsmanager").get_secret_value(
+        manager = stack.client("secretsmanager")
+        credentials = manager.get_secret_value(
             SecretId="docusign-connector/connections/tool-connect"
         )
+        # The keys live only in the Connect secret, which the webhook can read.
+        assert "connectHmacKeys" not in json.loads(credentials["SecretString"])
+        secret = manager.get_secret_value(
+            SecretId="docusign-connector/connections/tool-connect/connect"
+        )
+        assert set(json.loads(secret["SecretString"])) == {"connectHmacKeys"}
         return list(json.loads(secret["SecretString"])["connectHmacKeys"])
 
     code, first = run("connect", "tool-connect", "--api-url", api_url, "--hmac-key", "key-2026")
@@ -731,6 +757,15 @@ def test_connections_tool_registers_the_webhook_and_rotates_hmac_keys(
         )
         assert set(config["includeData"]) == {"custom_fields", "recipients"}
         assert "key-2026" not in json.dumps(first)  # keys are never printed
+        # Only the connection's own user: another connection of the account gets nothing.
+        (posted,) = [
+            r["json"]
+            for r in emulator.state.requests
+            if r["method"] == "POST"
+            and r["path"].endswith("/connect")
+            and r["json"]["urlToPublishTo"] == first["webhookUrl"]
+        ]
+        assert posted["allUsers"] == "false" and posted["userIds"] == [tool.user_id]
 
         code, again = run("connect", "tool-connect", "--api-url", api_url)
         assert code == 0 and again["created"] is False
@@ -853,13 +888,14 @@ def test_made_up_connection_names_do_not_reach_secrets_manager_each_time(
 
     services = get_services()
     asked = []
-    real_get = services.connections.get
+    real_get = services.connections.connect_keys
 
     def counting_get(name: str, **kwargs: Any) -> Any:
         asked.append(name)
         return real_get(name, **kwargs)
 
-    monkeypatch.setattr(services.connections, "get", counting_get)
+    # The webhook reads only the Connect secret of a connection.
+    monkeypatch.setattr(services.connections, "connect_keys", counting_get)
     for _ in range(3):
         result = post_webhook("made-up-name", message(), [KEY_NEW])
         assert result.status == 401
@@ -946,3 +982,25 @@ def test_history_lists_events_as_docusign_generated_them_and_names_recipients(
         recipient_event["recipientName"],
         recipient_event["recipientEmail"],
     ) == ("1", "Signer 1", "s1@example.com")
+
+
+def test_account_header_fills_in_or_contradicts_the_messages_account(
+    hooked: Any, stack: Any
+) -> None:
+    drain(stack)
+    bare = message()
+    del bare["data"]["accountId"]
+    body = json.dumps(bare).encode()
+    headers = {**sign_body(body, [KEY_NEW]), "X-DocuSign-AccountId": ACCOUNT}
+    result = invoke("docusign_webhook", webhook_event("hooked", body, headers))
+    assert result.status == 200, result.body
+    (queued_message,) = drain(stack)
+    assert queued_message["accountId"] == ACCOUNT
+
+    body = json.dumps(message()).encode()
+    other = "0f9e8d7c-6b5a-4c3d-9e2f-1a0b9c8d7e6f"
+    headers = {**sign_body(body, [KEY_NEW]), "X-DocuSign-AccountId": other}
+    refused = invoke("docusign_webhook", webhook_event("hooked", body, headers))
+    assert refused.status == 400
+    assert refused.body["error"]["code"] == "ACCOUNT_MISMATCH"
+    assert drain(stack) == []

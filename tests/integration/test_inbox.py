@@ -143,7 +143,9 @@ def test_bad_manifest_gets_an_error_result_and_never_blocks_the_queue(
     assert "envelopeId" in result_of(stack, good_key)
 
 
-def test_passing_trouble_is_retried_by_sqs(inbox_conn: Any, emulator: Any, stack: Any) -> None:
+def test_passing_trouble_is_retried_by_sqs(
+    inbox_conn: Any, emulator: Any, stack: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     put(stack, "inbox/inbox-co/docs/contract.pdf", sample_pdf("Contract"))
     key = "inbox/inbox-co/while-docusign-is-down.json"
     version = put(stack, key, json.dumps(manifest()).encode())
@@ -155,7 +157,22 @@ def test_passing_trouble_is_retried_by_sqs(inbox_conn: Any, emulator: Any, stack
         emulator.state.faults.clear()
     assert out == {"batchItemFailures": [{"itemIdentifier": "message-0"}]}
     assert len(emulator.state.envelopes) == before
-    # The retry, once DocuSign is back, sends exactly one envelope.
+    # DocuSign may still commit a create it answered 5xx to: a retry soon after only looks.
+    creates = len(envelope_creates(emulator))
+    soon = invoke_raw("process_inbox", sqs_event(stack, (key, version)))
+    assert soon == {"batchItemFailures": [{"itemIdentifier": "message-0"}]}
+    assert len(envelope_creates(emulator)) == creates
+    # The retry after the settle window (the queue's visibility timeout is longer), once
+    # DocuSign is back, sends exactly one envelope.
+    from datetime import timedelta
+
+    from docusign_connector import clock
+    from docusign_connector.actions.send import CREATE_SETTLE_SECONDS
+
+    real_now = clock.now
+    monkeypatch.setattr(
+        clock, "now", lambda: real_now() + timedelta(seconds=CREATE_SETTLE_SECONDS + 1)
+    )
     assert invoke_raw("process_inbox", sqs_event(stack, (key, version))) == {
         "batchItemFailures": []
     }
@@ -194,4 +211,48 @@ def test_a_corrected_manifest_under_the_same_name_is_sent_again(
     invoke_raw("process_inbox", sqs_event(stack, (key, None)))  # notification without version
     second = result_of(stack, key)
     assert "envelopeId" in second and second["envelopeId"] != first["envelopeId"]
+    assert len(envelope_creates(emulator)) == 2
+
+
+def test_the_same_bytes_uploaded_again_are_the_same_send(
+    inbox_conn: Any, emulator: Any, stack: Any
+) -> None:
+    """An upload tool's retry or a sync job run again: a new S3 version with the same bytes."""
+    put(stack, "inbox/inbox-co/docs/contract.pdf", sample_pdf("Contract"))
+    key = "inbox/inbox-co/uploaded-twice.json"
+    content = json.dumps(manifest()).encode()
+    first_version = put(stack, key, content)
+    invoke_raw("process_inbox", sqs_event(stack, (key, first_version)))
+    first = result_of(stack, key)
+    second_version = put(stack, key, content)
+    assert second_version != first_version
+
+    assert invoke_raw("process_inbox", sqs_event(stack, (key, second_version))) == {
+        "batchItemFailures": []
+    }
+
+    assert len(envelope_creates(emulator)) == 1
+    assert result_of(stack, key)["envelopeId"] == first["envelopeId"]
+
+
+def test_a_deliberate_resend_gives_the_manifest_a_new_send_id(
+    inbox_conn: Any, emulator: Any, stack: Any
+) -> None:
+    put(stack, "inbox/inbox-co/docs/contract.pdf", sample_pdf("Contract"))
+    key = "inbox/inbox-co/resent.json"
+    first_version = put(stack, key, json.dumps(manifest(sendId="2026-11-01")).encode())
+    invoke_raw("process_inbox", sqs_event(stack, (key, first_version)))
+    first = result_of(stack, key)
+    again = put(stack, key, json.dumps(manifest(sendId="2026-11-02")).encode())
+    invoke_raw("process_inbox", sqs_event(stack, (key, again)))
+    second = result_of(stack, key)
+    assert "envelopeId" in first and "envelopeId" in second
+    assert second["envelopeId"] != first["envelopeId"]
+    assert len(envelope_creates(emulator)) == 2
+    # sendId is the connector's, never DocuSign's
+    assert all("sendId" not in json.dumps(r["json"]) for r in envelope_creates(emulator))
+
+    bad = put(stack, key, json.dumps(manifest(sendId="x\nthen")).encode())
+    invoke_raw("process_inbox", sqs_event(stack, (key, bad)))
+    assert result_of(stack, key)["error"]["code"] == "INVALID_MANIFEST"
     assert len(envelope_creates(emulator)) == 2

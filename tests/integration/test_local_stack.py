@@ -228,7 +228,14 @@ def test_local_stack_starts_everything_and_stops_cleanly(restore_environment):
         assert value["authServer"] == description["docusign"]["emulatorUrl"]
         assert value["privateKey"].startswith("-----BEGIN PRIVATE KEY-----")
         assert value["integrationKey"] and value["userId"] and value["accountId"]
-        assert value["connectHmacKeys"] and all(value["connectHmacKeys"])
+        # The HMAC keys live in the connection's Connect secret, never with the private key.
+        assert "connectHmacKeys" not in value
+        connect = client("secretsmanager", aws_url).get_secret_value(
+            SecretId=f"{prefix}/{DEMO_CONNECTION}/connect"
+        )
+        keys = json.loads(connect["SecretString"])
+        assert set(keys) == {"connectHmacKeys"}
+        assert keys["connectHmacKeys"] and all(keys["connectHmacKeys"])
 
         api_url = description["api"]["url"]
         missing = requests.get(f"{api_url}/no/such/route", timeout=10)

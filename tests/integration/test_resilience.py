@@ -17,6 +17,7 @@ import pytest
 from tests.integration.helpers import (
     docusign_requests,
     envelope_creates,
+    seed_envelope,
     send,
     simple_body,
     status,
@@ -468,3 +469,282 @@ def test_an_hourly_refusal_names_the_reset_time_to_the_caller(
     # the emulator's hour resets at the top of the hour, as DocuSign's does
     assert abs(int(result.headers["Retry-After"]) - reset_in) <= 2
     assert pauses == []
+
+
+# ------------------------------------------ a create that commits after the answer was lost
+
+
+@pytest.fixture
+def later(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Move the connector's clock forward (the claim of a keyed send ages with it)."""
+    from datetime import timedelta
+
+    from docusign_connector import clock
+
+    real_now = clock.now
+    shift = {"seconds": 0.0}
+    monkeypatch.setattr(clock, "now", lambda: real_now() + timedelta(seconds=shift["seconds"]))
+
+    def advance(seconds: float) -> None:
+        shift["seconds"] += seconds
+
+    return advance
+
+
+def test_retry_while_docusign_may_still_commit_never_posts_again(acme: Any, emulator: Any) -> None:
+    # DocuSign takes longer to commit the create than the invocation lasts; the caller
+    # retries, as the 503's Retry-After invites, before DocuSign has finished.
+    emulator.state.faults.add(
+        "latency", count=1, path=CREATE_PATH, method="POST", latency_seconds=6
+    )
+    before = envelope_count(emulator)
+    first = send_within(5, simple_body(), key="resilience-commit-late")
+    assert first.status == 503, first.body
+    assert envelope_count(emulator) == before
+
+    retried = send_within(29, simple_body(), key="resilience-commit-late")
+
+    assert retried.status == 503, retried.body
+    assert retried.body["error"]["code"] == "DOCUSIGN_OUTCOME_UNKNOWN"
+    assert 1 <= int(retried.headers["Retry-After"]) <= 15
+    assert retried.body["error"]["details"][0]["settlesInSeconds"] > 250
+    # DocuSign commits the first create; the next retry finds it and posts nothing.
+    assert wait_for_envelopes(emulator, before + 1) == before + 1
+    time.sleep(0.2)  # the emulator logs the request once its answer is written
+    assert len(envelope_creates(emulator)) == 1
+    found = send_within(29, simple_body(), key="resilience-commit-late")
+    assert found.status == 201, found.body
+    assert len(envelope_creates(emulator)) == 1
+    assert envelope_count(emulator) == before + 1
+
+
+def test_send_killed_mid_create_is_posted_only_after_the_settle_window(
+    acme: Any, emulator: Any, later: Any
+) -> None:
+    """The function died after claiming the transaction (its post never reached DocuSign):
+    retries only look until the claim is old enough, then exactly one of them posts."""
+    from docusign_connector.actions.send import CREATE_SETTLE_SECONDS, transaction_id_for
+    from docusign_connector.container import get_services
+
+    key = "resilience-killed"
+    get_services().store.claim_transaction(transaction_id_for(CONNECTION, key))
+
+    early = send_within(29, simple_body(), key=key)
+    assert early.status == 503, early.body
+    assert early.body["error"]["code"] == "DOCUSIGN_OUTCOME_UNKNOWN"
+    assert envelope_creates(emulator) == []
+    assert len(lookups(emulator)) == 1
+
+    later(CREATE_SETTLE_SECONDS + 1)
+    sent = send_within(29, simple_body(), key=key)
+
+    assert sent.status == 201, sent.body
+    assert len(envelope_creates(emulator)) == 1
+    assert len(lookups(emulator)) == 2  # looked once more before posting
+    again = send_within(29, simple_body(), key=key)
+    assert again.body == sent.body
+    assert len(envelope_creates(emulator)) == 1
+
+
+def test_refused_keyed_create_is_retried_at_once(
+    acme: Any, emulator: Any, pauses: list[float]
+) -> None:
+    """A create DocuSign refused outright (throttled beyond the budget) cannot commit later:
+    the caller's retry posts without waiting for the settle window."""
+    emulator.state.faults.add("429", count=4, path=CREATE_PATH, method="POST")
+    refused = send_within(29, simple_body(), key="resilience-refused")
+    assert refused.status == 429, refused.body
+    emulator.state.faults.clear()
+
+    retried = send_within(29, simple_body(), key="resilience-refused")
+
+    assert retried.status == 201, retried.body
+    assert len(envelope_creates(emulator)) == 2  # the refused one, then the retry's post
+    assert emulator.state.envelopes[retried.body["envelopeId"]]["status"] == "sent"
+
+
+# ---------------------------------------------------- forged and foreign Connect messages
+
+KEY_A, KEY_B, KEY_C = "forge-key-a", "forge-key-b", "forge-key-c"
+
+
+@pytest.fixture
+def connect_functions(stack: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The variables the template gives the webhook and EventsFunction."""
+    from docusign_connector.container import reset_services
+    from local.function_specs import function_environment
+    from local.template import load_template
+    from tests.conftest import REGION, STACK_NAME
+
+    template = load_template(ROOT / "template.yaml")
+    for function_id in ("DocuSignWebhookFunction", "EventsFunction"):
+        environment = function_environment(
+            template, function_id, stack.resources, stack_name=STACK_NAME, region=REGION
+        )
+        for name, value in environment.items():
+            monkeypatch.setenv(name, value)
+    reset_services()
+    yield
+    reset_services()
+
+
+@pytest.fixture(scope="module")
+def forge(connections: Any) -> dict[str, Any]:
+    """A and B in two DocuSign accounts; C another user of A's account."""
+    a = connections.create("forge-a", secret_overrides={"connectHmacKeys": [KEY_A]})
+    b = connections.create("forge-b", secret_overrides={"connectHmacKeys": [KEY_B]})
+    c = connections.create(
+        "forge-c", secret_overrides={"connectHmacKeys": [KEY_C]}, account_id=a.account_id
+    )
+    return {"a": a, "b": b, "c": c}
+
+
+def connect_message(event: str, envelope_id: str, account_id: str, status: str) -> bytes:
+    return json.dumps(
+        {
+            "event": event,
+            "apiVersion": "v2.1",
+            "generatedDateTime": "2030-01-01T00:00:00.0000000Z",
+            "data": {
+                "accountId": account_id,
+                "envelopeId": envelope_id,
+                "envelopeSummary": {
+                    "envelopeId": envelope_id,
+                    "status": status,
+                    "emailSubject": "Please sign",
+                    "statusChangedDateTime": "2030-01-01T00:00:00.0000000Z",
+                    "completedDateTime": "2030-01-01T00:00:00.0000000Z",
+                },
+            },
+        }
+    ).encode()
+
+
+def deliver(stack: Any, connection: str, body: bytes, keys: list[str]) -> list[Any]:
+    """Post a signed message to the webhook, then run EventsFunction on what it queued."""
+    from local.emulator.connect import sign_body
+    from tests.integration.test_connect import apply_batch, drain, webhook_event
+    from tests.support.lambda_events import invoke
+
+    drain(stack)
+    result = invoke("docusign_webhook", webhook_event(connection, body, sign_body(body, keys)))
+    assert result.status == 200, result.body
+    queued = drain(stack)
+    assert apply_batch([json.dumps(q) for q in queued]) == {"batchItemFailures": []}
+    return queued
+
+
+def envelope_gets(emulator: Any, envelope_id: str) -> list[dict[str, Any]]:
+    return [r for r in docusign_requests(emulator, "GET") if r["path"].endswith(envelope_id)]
+
+
+def test_a_signed_message_alone_cannot_complete_an_envelope(
+    forge: dict[str, Any], stack: Any, emulator: Any, connect_functions: None
+) -> None:
+    """Signed with the connection's own key, claiming completion of an envelope DocuSign still
+    has as sent: DocuSign is asked (one GET), the envelope stays sent, nothing is archived or
+    published as completed, and it can still be voided."""
+    sent = send("forge-a", simple_body())
+    assert sent.status == 201, sent.body
+    envelope_id = sent.body["envelopeId"]
+    emulator.state.clear_requests()
+
+    deliver(
+        stack,
+        "forge-a",
+        connect_message("envelope-completed", envelope_id, forge["a"].account_id, "completed"),
+        [KEY_A],
+    )
+
+    assert len(envelope_gets(emulator, envelope_id)) == 1
+    assert emulator.state.envelopes[envelope_id]["status"] == "sent"
+    current = status("forge-a", envelope_id)
+    assert current.status == 200 and current.body["status"] == "sent", current.body
+    from docusign_connector.container import get_services
+
+    record = get_services().store.get(envelope_id)
+    assert record is not None and not record.documents_archived
+    assert [r for r in docusign_requests(emulator, "GET") if "/documents" in r["path"]] == []
+    voided = void("forge-a", envelope_id, {"reason": "forged completion"})
+    assert voided.status == 200, voided.body
+    assert emulator.state.envelopes[envelope_id]["status"] == "voided"
+
+
+def test_a_genuine_completion_is_confirmed_and_archived(
+    forge: dict[str, Any], stack: Any, emulator: Any, connect_functions: None
+) -> None:
+    sent = send("forge-a", simple_body())
+    envelope_id = sent.body["envelopeId"]
+    emulator.state.complete(envelope_id)
+    emulator.state.clear_requests()
+
+    deliver(
+        stack,
+        "forge-a",
+        connect_message("envelope-completed", envelope_id, forge["a"].account_id, "completed"),
+        [KEY_A],
+    )
+
+    assert len(envelope_gets(emulator, envelope_id)) == 1
+    from docusign_connector.container import get_services
+
+    record = get_services().store.get(envelope_id)
+    assert record is not None and record.status == "completed" and record.documents_archived
+
+
+def test_another_accounts_key_cannot_take_over_an_envelope(
+    forge: dict[str, Any], stack: Any, emulator: Any, connect_functions: None
+) -> None:
+    """B's key, about an envelope of A's account that the connector does not track yet: once
+    naming A's account (dropped without a DocuSign call), once lying that it is B's (DocuSign,
+    asked with B's credentials, does not know it). A still gets its envelope."""
+    a, b = forge["a"], forge["b"]
+    envelope_id = "7d0e5f3a-1b2c-4d5e-8f90-a1b2c3d4e5f6"
+    seed_envelope(emulator, a.account_id, a.user_id, envelope_id)
+    emulator.state.clear_requests()
+
+    deliver(
+        stack,
+        "forge-b",
+        connect_message("envelope-sent", envelope_id, a.account_id, "sent"),
+        [KEY_B],
+    )
+    assert envelope_gets(emulator, envelope_id) == []
+    deliver(
+        stack,
+        "forge-b",
+        connect_message("envelope-sent", envelope_id, b.account_id, "sent"),
+        [KEY_B],
+    )
+    (asked,) = envelope_gets(emulator, envelope_id)
+    assert f"/accounts/{b.account_id}/" in asked["path"]
+
+    from docusign_connector.container import get_services
+
+    assert get_services().store.get(envelope_id) is None
+    assert status("forge-b", envelope_id).status == 404
+    mine = status("forge-a", envelope_id)
+    assert mine.status == 200, mine.body
+    assert mine.body["envelopeId"] == envelope_id
+
+
+def test_a_connection_sharing_the_account_cannot_claim_another_users_envelope(
+    forge: dict[str, Any], stack: Any, emulator: Any, connect_functions: None
+) -> None:
+    a, c = forge["a"], forge["c"]
+    assert c.account_id == a.account_id and c.user_id != a.user_id
+    envelope_id = "8e1f6a4b-2c3d-4e5f-9a01-b2c3d4e5f6a7"
+    seed_envelope(emulator, a.account_id, a.user_id, envelope_id)
+
+    deliver(
+        stack,
+        "forge-c",
+        connect_message("envelope-sent", envelope_id, a.account_id, "sent"),
+        [KEY_C],
+    )
+
+    from docusign_connector.container import get_services
+
+    assert get_services().store.get(envelope_id) is None
+    assert status("forge-a", envelope_id).status == 200
+    assert status("forge-c", envelope_id).status == 404

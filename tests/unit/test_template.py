@@ -38,6 +38,10 @@ SECRETS_ARN = (
     "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:"
     "secret:${ConnectionsSecretPrefix}/*"
 )
+CONNECT_SECRETS_ARN = (
+    "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:"
+    "secret:${ConnectionsSecretPrefix}/*/connect-??????"
+)
 BUCKET_ARN = (
     "arn:${AWS::Partition}:s3:::${AWS::StackName}-documents-${AWS::AccountId}-${AWS::Region}"
 )
@@ -242,6 +246,8 @@ def test_every_function_reads_only_connection_secrets(function_id):
         pair for pair in _allowed(function_id) if pair[0].startswith("secretsmanager:")
     }
     expected = {("secretsmanager:GetSecretValue", SECRETS_ARN)}
+    if function_id == "DocuSignWebhookFunction":
+        expected = {("secretsmanager:GetSecretValue", CONNECT_SECRETS_ARN)}
     if function_id in ("ListEnvelopesFunction", "GetOpenApiFunction"):
         expected = set()  # the table, or nothing at all, answers these
     if function_id == "ReconcileFunction":
@@ -624,7 +630,7 @@ def test_connect_events_queue_has_a_dead_letter_queue_and_encryption():
 
 def test_webhook_only_queues_and_events_function_reports_partial_failures():
     assert _allowed("DocuSignWebhookFunction") == {
-        ("secretsmanager:GetSecretValue", SECRETS_ARN),
+        ("secretsmanager:GetSecretValue", CONNECT_SECRETS_ARN),
         ("sqs:SendMessage", "!GetAtt ConnectEventsQueue.Arn"),
     }
     events = RESOURCES["EventsFunction"]["Properties"]["Events"]["ConnectEvents"]
@@ -643,3 +649,29 @@ def test_reconciler_runs_on_the_configurable_schedule():
     parameter = TEMPLATE["Parameters"]["ReconcileIntervalMinutes"]
     assert parameter["Default"] == 20
     assert parameter["MinValue"] >= 2  # "rate(1 minutes)" is not a valid expression
+
+
+def test_the_public_webhook_can_read_hmac_keys_but_no_private_key():
+    """IAM's wildcards (`*` any run, `?` one character) against real secret ARNs: the
+    credentials secret of a connection never matches the webhook's grant."""
+    from fnmatch import fnmatchcase
+
+    prefix = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:docusign-connector/connections"
+    grant = CONNECT_SECRETS_ARN.replace(
+        "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:"
+        "${ConnectionsSecretPrefix}",
+        prefix,
+    )
+    assert fnmatchcase(f"{prefix}/acme/connect-Ab12Cd", grant)
+    for credentials in ("acme-Ab12Cd", "connect-Ab12Cd", "acme-connect-Ab12Cd"):
+        assert not fnmatchcase(f"{prefix}/{credentials}", grant), credentials
+
+
+def test_the_inbox_dead_letter_queue_has_an_alarm():
+    alarm = RESOURCES["InboxDeadLetterAlarm"]["Properties"]
+    assert alarm["Namespace"] == "AWS/SQS"
+    assert alarm["MetricName"] == "ApproximateNumberOfMessagesVisible"
+    assert alarm["Dimensions"] == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": ["InboxDeadLetterQueue", "QueueName"]}}
+    ]
+    assert alarm["Threshold"] == 0 and alarm["ComparisonOperator"] == "GreaterThanThreshold"

@@ -187,14 +187,7 @@ def parse_connection(name: str, raw: str | bytes | dict[str, Any]) -> Connection
                 f"connection {name!r}: 'scopes' must include {needed!r} for JWT Grant",
                 code="INVALID_FIELD",
             )
-    hmac_value = data.get("connectHmacKeys", [])
-    if isinstance(hmac_value, str):
-        hmac_value = [hmac_value]
-    if not isinstance(hmac_value, list) or not all(isinstance(k, str) and k for k in hmac_value):
-        raise ConnectionMisconfigured(
-            f"connection {name!r}: 'connectHmacKeys' must be a list of non-empty strings",
-            code="INVALID_FIELD",
-        )
+    hmac_value = _hmac_keys(data, name)
     account_id = _text(data, "accountId", name, required=False)
     if account_id and account_id.isdigit():
         # The account number of DocuSign's web screens; userinfo names accounts by GUID.
@@ -218,6 +211,36 @@ def parse_connection(name: str, raw: str | bytes | dict[str, Any]) -> Connection
         redirect_uri=redirect,
         connect_hmac_keys=tuple(hmac_value),
     )
+
+
+def _hmac_keys(data: dict[str, Any], name: str) -> tuple[str, ...]:
+    value = data.get("connectHmacKeys", [])
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(k, str) and k for k in value):
+        raise ConnectionMisconfigured(
+            f"connection {name!r}: 'connectHmacKeys' must be a list of non-empty strings",
+            code="INVALID_FIELD",
+        )
+    return tuple(value)
+
+
+def parse_connect_keys(name: str, raw: str | dict[str, Any]) -> tuple[str, ...]:
+    """The connection's Connect secret (`{prefix}/{name}/connect`): only its HMAC keys, the
+    one thing the public webhook may read."""
+    if isinstance(raw, dict):
+        data = raw
+    else:
+        try:
+            data = json.loads(raw)
+        except (ValueError, RecursionError):
+            data = None
+    if not isinstance(data, dict):
+        raise ConnectionMisconfigured(
+            f"connection {name!r}: its Connect secret is not a JSON object",
+            code="INVALID_SECRET",
+        )
+    return _hmac_keys(data, name)
 
 
 @lru_cache(maxsize=32)

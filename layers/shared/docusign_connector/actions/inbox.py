@@ -4,12 +4,18 @@ of POST /envelopes, documents by s3Key) or several (`{"envelopes": [...]}`).
 The answer is written to `outbox/{connection}/{manifest path}.result.json` and the manifest is
 tagged with its envelope id(s). A bad manifest gets an error result and is done with; only
 passing troubles (DocuSign throttling or unavailable, AWS errors) are retried by SQS, and a
-message that keeps failing ends in the dead-letter queue. The manifest's S3 version is part of
-the idempotency key, so S3 delivering the same event twice never sends twice.
+message that keeps failing ends in the dead-letter queue.
+
+The same content under the same key is the same send: the idempotency key is the manifest's
+key and the SHA-256 of its bytes, so S3 delivering an event twice, an upload tool's retry or a
+sync job run again never sends twice (the result file keeps the first answer). A deliberate
+resend of the same content gives the manifest a new top-level `sendId` (any text up to 100
+characters), which makes it a new send.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +36,7 @@ logger = Logger(child=True)
 
 MAX_MANIFEST_BYTES = 1024 * 1024
 MAX_BATCH = 100
+MAX_SEND_ID_LENGTH = 100
 
 
 @dataclass(frozen=True)
@@ -96,7 +103,7 @@ def _send_one(
             request = SendEnvelopeRequest.model_validate(body)
         except ValidationError as exc:
             raise validation_error(exc) from None
-        key = f"s3:{manifest.key}:{version}:{index if index is not None else 'single'}"
+        key = f"s3:{manifest.key}:sha256:{version}:{index if index is not None else 'single'}"
         result = send_envelope(
             manifest.connection,
             request,
@@ -112,17 +119,34 @@ def _send_one(
 
 
 def _read_manifest(manifest: Manifest, services: Services) -> tuple[Any, str]:
-    """The manifest's JSON and the identity of this version of it (S3 version id or ETag)."""
-    raw, version_id, etag = services.documents.read_object(
+    """The manifest's JSON and the SHA-256 of its bytes (what makes it the same send)."""
+    raw, _, _ = services.documents.read_object(
         manifest.key, manifest.version_id, MAX_MANIFEST_BYTES
     )
     if raw is None:
         raise BadRequest("the manifest is larger than 1 MB", code="MANIFEST_TOO_LARGE")
-    version = str(manifest.version_id or version_id or manifest.etag or etag or "").strip('"')
+    digest = hashlib.sha256(raw).hexdigest()
     try:
-        return json.loads(raw), version
+        return json.loads(raw), digest
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise BadRequest("the manifest is not valid JSON", code="INVALID_JSON") from None
+
+
+def _without_send_id(data: Any) -> Any:
+    """The manifest without its `sendId`, which only makes identical content a new send."""
+    if not isinstance(data, dict) or "sendId" not in data:
+        return data
+    send_id = data["sendId"]
+    if (
+        not isinstance(send_id, str)
+        or not 1 <= len(send_id) <= MAX_SEND_ID_LENGTH
+        or not send_id.isprintable()
+    ):
+        raise BadRequest(
+            f"'sendId' must be 1 to {MAX_SEND_ID_LENGTH} printable characters",
+            code="INVALID_MANIFEST",
+        )
+    return {k: v for k, v in data.items() if k != "sendId"}
 
 
 def process_manifest(
@@ -137,6 +161,7 @@ def process_manifest(
     result: dict[str, Any] = {"manifest": manifest.key, "versionId": manifest.version_id}
     try:
         data, version = _read_manifest(manifest, services)
+        data = _without_send_id(data)
         if isinstance(data, dict) and "envelopes" in data:
             items = data["envelopes"]
             if not isinstance(items, list) or not items or len(items) > MAX_BATCH:

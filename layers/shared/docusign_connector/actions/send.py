@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import uuid
 from typing import Any
 
@@ -10,10 +11,11 @@ from aws_lambda_powertools import Logger
 
 from .. import clock
 from ..adapters.docusign.body import MAX_REQUEST_BYTES, DocumentSource, request_size
+from ..adapters.docusign.client import DocuSignClient
 from ..container import Services, get_services
 from ..documents import InlineDocument
 from ..domain import Deadline, EnvelopeStatus
-from ..errors import BadRequest, PayloadTooLarge
+from ..errors import BadRequest, ConnectorError, OutcomeUnknown, PayloadTooLarge
 from ..mapping import record_from_envelope
 from ..models.requests import SendEnvelopeRequest
 from ..models.responses import SendEnvelopeResponse
@@ -23,6 +25,14 @@ from .tabs import without_access_codes
 from .template_fields import prefill_tabs, refuse_unavailable_authentication
 
 logger = Logger(child=True)
+
+# How long an earlier create of a keyed send may still commit at DocuSign after its answer was
+# lost: DocuSign finishes most creates within 10 s and complex ones in 30-60 s "or longer"
+# ("From the Trenches: Managing long-running createEnvelope calls"); until then a retry only
+# looks the envelope up, it never posts again.
+CREATE_SETTLE_SECONDS = 300
+# A retry during that time is asked back this soon: the envelope may turn up in the lookup.
+SETTLE_RETRY_AFTER_SECONDS = 15
 
 
 def transaction_id_for(connection: str, idempotency_key: str | None) -> str:
@@ -81,6 +91,56 @@ def _recipients_as_sent(definition: dict[str, Any], status: str) -> dict[str, An
     }
 
 
+def _create_once(
+    services: Services,
+    client: DocuSignClient,
+    definition: dict[str, Any],
+    sources: list[DocumentSource],
+    transaction_id: str,
+) -> dict[str, Any]:
+    """Post a keyed create at most once while an earlier post of it may still commit.
+
+    The first attempt claims the transactionId in the table and posts. A later attempt (the
+    caller's retry, in any container) looks the envelope up; if DocuSign does not have it
+    and the claim is younger than CREATE_SETTLE_SECONDS, the earlier create may still be
+    committing at DocuSign, so nothing is posted: a 503 with Retry-After. Once the claim is
+    older, the retry takes the claim over (one retry only) and posts.
+    """
+    claim = services.store.claim_transaction(transaction_id)
+    if not claim.first:
+        found = client.find_by_transaction_id(transaction_id)
+        if found is not None:
+            return found
+        age = clock.age_seconds(claim.claimed_at)
+        settling = age is not None and age < CREATE_SETTLE_SECONDS
+        renewed = (
+            None if settling else services.store.renew_transaction_claim(transaction_id, claim)
+        )
+        if renewed is None:
+            raise _still_settling(CREATE_SETTLE_SECONDS - (age or 0.0))
+        claim = renewed
+    try:
+        return client.create_envelope(definition, sources)
+    except OutcomeUnknown:
+        raise
+    except ConnectorError:
+        # DocuSign refused the create, or it was never posted: nothing can commit later.
+        services.store.release_transaction_claim(transaction_id, claim)
+        raise
+
+
+def _still_settling(seconds_left: float) -> OutcomeUnknown:
+    wait = max(1, min(SETTLE_RETRY_AFTER_SECONDS, math.ceil(seconds_left)))
+    return OutcomeUnknown(
+        "an earlier attempt with this Idempotency-Key may still be creating the envelope at "
+        "DocuSign, which has not confirmed it yet; retry with the same Idempotency-Key later: "
+        "the envelope is then returned, or sent once DocuSign has certainly not created it",
+        code="DOCUSIGN_OUTCOME_UNKNOWN",
+        details=[{"settlesInSeconds": max(0, math.ceil(seconds_left))}],
+        headers={"Retry-After": str(wait)},
+    )
+
+
 def send_envelope(
     connection_name: str,
     request: SendEnvelopeRequest,
@@ -125,11 +185,11 @@ def _send(
             "most); send fewer or smaller documents",
             code="ENVELOPE_TOO_LARGE",
         )
-    # A keyed send that an earlier attempt already posted (its answer lost, its container
-    # gone) is looked up by transactionId first, whichever container retries it.
-    first_attempt = idempotency_key is None or services.store.claim_transaction(transaction_id)
     with refuse_unavailable_authentication(request):
-        summary = client.create_envelope(definition, sources, look_up_first=not first_attempt)
+        if idempotency_key is None:
+            summary = client.create_envelope(definition, sources)
+        else:
+            summary = _create_once(services, client, definition, sources, transaction_id)
     status = str(summary.get("status") or request.status).lower()
     status_time = clock.normalize(summary.get("statusDateTime")) or clock.now_iso()
     record = record_from_envelope(

@@ -1,4 +1,10 @@
-"""Connections' secrets in Secrets Manager: one secret per connection, `{prefix}/{name}`.
+"""Connections' secrets in Secrets Manager, two per connection:
+
+- `{prefix}/{name}`: the JWT credentials (integration key, user, private key, …), read by the
+  functions that call DocuSign;
+- `{prefix}/{name}/connect`: only the Connect HMAC keys, the one secret the public webhook can
+  read (its policy names `{prefix}/*/connect-??????`), so the open route never holds a key
+  that signs in to DocuSign.
 
 Read through Powertools Parameters, cached for SECRET_MAX_AGE_SECONDS per container.
 """
@@ -7,12 +13,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..connections import Connection, parse_connection
+from ..connections import Connection, parse_connect_keys, parse_connection
 from ..errors import AwsUnavailable, ConnectionMisconfigured, NotFound
 from ..ids import is_connection_name, validate_connection_name
 from .aws import RETRYABLE_CODES, aws_errors, client, error_code
 
 SECRET_MAX_AGE_SECONDS = 300
+CONNECT_SECRET_SUFFIX = "connect"
 
 
 class ConnectionRepository:
@@ -25,21 +32,30 @@ class ConnectionRepository:
     def secret_name(self, name: str) -> str:
         return f"{self.prefix}/{name}"
 
+    def connect_secret_name(self, name: str) -> str:
+        return f"{self.prefix}/{name}/{CONNECT_SECRET_SUFFIX}"
+
     def get(self, name: str, *, fresh: bool = False) -> Connection:
         validate_connection_name(name)
+        return parse_connection(name, self._read(name, self.secret_name(name), fresh))
+
+    def connect_keys(self, name: str, *, fresh: bool = False) -> tuple[str, ...]:
+        """The connection's Connect HMAC keys (NotFound when it has no Connect secret)."""
+        validate_connection_name(name)
+        return parse_connect_keys(name, self._read(name, self.connect_secret_name(name), fresh))
+
+    def _read(self, name: str, secret_id: str, fresh: bool) -> Any:
         from aws_lambda_powertools.utilities import parameters
 
         try:
-            raw = parameters.get_secret(
-                self.secret_name(name),
-                max_age=SECRET_MAX_AGE_SECONDS,
-                force_fetch=fresh,
+            return parameters.get_secret(
+                secret_id, max_age=SECRET_MAX_AGE_SECONDS, force_fetch=fresh
             )
         except parameters.exceptions.GetParameterError as exc:
             code = _cause_code(exc)
             if code == "ResourceNotFoundException":
                 raise NotFound(
-                    f"connection {name!r} does not exist (no secret {self.secret_name(name)!r})",
+                    f"connection {name!r} does not exist (no secret {secret_id!r})",
                     code="CONNECTION_NOT_FOUND",
                 ) from None
             if code in RETRYABLE_CODES:
@@ -47,7 +63,6 @@ class ConnectionRepository:
             raise ConnectionMisconfigured(
                 f"connection {name!r}: its secret could not be read", code="SECRET_UNREADABLE"
             ) from None
-        return parse_connection(name, raw)
 
     @property
     def client(self) -> Any:

@@ -3,6 +3,9 @@
 Envelopes, their history, the reconciler's marks and the claims of keyed sends live in one
 table (item layout in `items`). The `ByConnection` index lists a connection's envelopes by last
 status change.
+
+Not split: every item kind shares the one table handle, its conditional-write helper and the
+error mapping; a module per item kind would only pass those around.
 """
 
 from __future__ import annotations
@@ -50,6 +53,14 @@ class EventMarks:
     event_at: str | None = None
     last_synced_at: str | None = None
     pending_notices: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TransactionClaim:
+    """The claim of a keyed create (see `EnvelopeStore.claim_transaction`)."""
+
+    first: bool
+    claimed_at: str  # ISO time; "" for a claim that did not record it
 
 
 @dataclass(frozen=True)
@@ -329,16 +340,63 @@ class EnvelopeStore:
 
     # -- keyed sends --------------------------------------------------------------------------
 
-    def claim_transaction(self, transaction_id: str) -> bool:
-        """Note that a create with this transactionId is about to be posted. False when an
-        earlier attempt (in any container) already got that far: its outcome may be unknown,
-        so the envelope must be looked up by transactionId before anything is posted again."""
+    def claim_transaction(self, transaction_id: str) -> TransactionClaim:
+        """Note that a create with this transactionId is about to be posted. `first` is False
+        when an earlier attempt (in any container) already got that far: its outcome may be
+        unknown, and DocuSign may still be creating it; `claimed_at` says since when."""
+        claimed_at = clock.now_iso()
         item = {
             "pk": f"TXN#{transaction_id}",
             "sk": "CREATE",
+            "claimedAt": claimed_at,
             "expiresAt": int(time.time()) + TRANSACTION_MARKER_SECONDS,
         }
-        return self._put_new(item, "attribute_not_exists(pk)")
+        if self._put_new(item, "attribute_not_exists(pk)"):
+            return TransactionClaim(first=True, claimed_at=claimed_at)
+        with aws_errors("DynamoDB"):
+            response = self.table.get_item(
+                Key={"pk": f"TXN#{transaction_id}", "sk": "CREATE"}, ConsistentRead=True
+            )
+        earlier = response.get("Item") or {}
+        # A claim written before claims carried their time counts as old.
+        return TransactionClaim(first=False, claimed_at=str(earlier.get("claimedAt") or ""))
+
+    def renew_transaction_claim(
+        self, transaction_id: str, earlier: TransactionClaim
+    ) -> TransactionClaim | None:
+        """Take over an old claim to post again: the new claim for exactly one of several
+        retries that found the same old one (None for the others)."""
+        condition = (
+            "claimedAt = :earlier" if earlier.claimed_at else "attribute_not_exists(claimedAt)"
+        )
+        values = {":earlier": earlier.claimed_at} if earlier.claimed_at else {}
+        claimed_at = clock.now_iso()
+        item = {
+            "pk": f"TXN#{transaction_id}",
+            "sk": "CREATE",
+            "claimedAt": claimed_at,
+            "expiresAt": int(time.time()) + TRANSACTION_MARKER_SECONDS,
+        }
+        extra: dict[str, Any] = {"ExpressionAttributeValues": values} if values else {}
+        if not self._put_new(item, condition, **extra):
+            return None
+        return TransactionClaim(first=True, claimed_at=claimed_at)
+
+    def release_transaction_claim(self, transaction_id: str, claim: TransactionClaim) -> None:
+        """Forget a claim whose create DocuSign refused outright (nothing can commit later),
+        so a retry posts at once; only the claim this attempt made."""
+        from botocore.exceptions import ClientError
+
+        with aws_errors("DynamoDB"):
+            try:
+                self.table.delete_item(
+                    Key={"pk": f"TXN#{transaction_id}", "sk": "CREATE"},
+                    ConditionExpression="claimedAt = :mine",
+                    ExpressionAttributeValues={":mine": claim.claimed_at},
+                )
+            except ClientError as exc:
+                if error_code(exc) != _CONDITION_FAILED:
+                    raise
 
     # -- listing ------------------------------------------------------------------------------
 

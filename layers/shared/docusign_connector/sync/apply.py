@@ -15,6 +15,7 @@ from .. import clock
 from ..actions.archive import download_documents
 from ..container import Services, get_services
 from ..domain import Deadline, EnvelopeRecord, EnvelopeStatus
+from .confirm import confirm_connect_event
 from .merge import Snapshot, merge
 from .messages import ConnectEvent
 
@@ -200,4 +201,8 @@ def apply_connect_message(
     if not isinstance(message, dict):
         raise ValueError("the message is not a JSON object")
     event = ConnectEvent.from_message(message)
-    return apply_snapshot(Snapshot.from_connect(event), deadline=deadline, services=services)
+    services = services or get_services()
+    confirmation = confirm_connect_event(services, event, deadline)
+    if confirmation.snapshot is None:
+        return Outcome(event.envelope_id, False, None, None, skipped=confirmation.skipped)
+    return apply_snapshot(confirmation.snapshot, deadline=deadline, services=services)

@@ -17,13 +17,13 @@ import json
 import re
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from aws_lambda_powertools import Logger
 
 from ..container import Services, get_services
-from ..errors import ConnectorError, NotFound
+from ..errors import BadRequest, ConnectorError, NotFound
 from ..ids import is_connection_name
 from .messages import ConnectEvent, parse_message
 
@@ -111,6 +111,25 @@ class WebhookResult:
         }
 
 
+def _with_header_account(event: ConnectEvent, headers: Mapping[str, str]) -> ConnectEvent:
+    """The account the message is about: `data.accountId`, else DocuSign's
+    `X-DocuSign-AccountId` header; a message whose two disagree is refused."""
+    header = next(
+        (str(v).strip() for k, v in headers.items() if str(k).lower() == "x-docusign-accountid"),
+        "",
+    )
+    if not header:
+        return event
+    if event.account_id is None:
+        return replace(event, account_id=header)
+    if event.account_id.lower() != header.lower():
+        raise BadRequest(
+            "the message's data.accountId and X-DocuSign-AccountId header name different accounts",
+            code="ACCOUNT_MISMATCH",
+        )
+    return event
+
+
 def accept_webhook(
     connection_name: str,
     body: bytes | None,
@@ -127,7 +146,8 @@ def accept_webhook(
     if not is_connection_name(connection_name) or _known_unknown(services, connection_name):
         raise InvalidSignature("the message has no valid X-DocuSign-Signature header")
     try:
-        connection = services.connections.get(connection_name)
+        # Only the Connect secret: the webhook can read no other (see adapters.secrets).
+        keys = services.connections.connect_keys(connection_name)
     except NotFound:
         _remember_unknown(services, connection_name)
         logger.warning(
@@ -136,17 +156,18 @@ def accept_webhook(
         raise InvalidSignature(
             "the message has no valid X-DocuSign-Signature header for this connection"
         ) from None
-    if not connection.connect_hmac_keys:
+    if not keys:
         logger.warning(
             "connection has no Connect HMAC keys; message refused",
             extra={"connection": connection_name},
         )
-    verify_message(body, headers, connection.connect_hmac_keys)
+    verify_message(body, headers, keys)
     assert body is not None
     event = parse_message(connection_name, body)
     if event is None:
         logger.info("Connect message ignored (not about an envelope)")
         return WebhookResult(queued=False, event=None, envelope_id=None)
+    event = _with_header_account(event, headers)
     text = json.dumps(event.to_message(), separators=(",", ":"))
     if len(text.encode()) > MAX_QUEUED_BYTES:
         # Only a huge recipient list gets here; the reconciler will bring the status.
