@@ -950,9 +950,9 @@ def test_reconcile_pages_one_window_and_never_steps_over_an_envelope(
 
 
 def test_history_lists_events_as_docusign_generated_them_and_names_recipients(
-    hooked: Any, stack: Any
+    hooked: Any, stack: Any, emulator: Any
 ) -> None:
-    envelope_id = new_id()
+    envelope_id = new_id(hooked, emulator)
     signed = message(
         "recipient-completed",
         envelope_id,
@@ -966,6 +966,7 @@ def test_history_lists_events_as_docusign_generated_them_and_names_recipients(
     delivered = message("envelope-delivered", envelope_id, generated=at(8))
     apply_batch([queued("hooked", message("envelope-sent", envelope_id, generated=at(1)))])
     apply_batch([queued("hooked", signed)])
+    emulator.state.complete(envelope_id)  # DocuSign confirms the completion
     apply_batch([queued("hooked", completed)])
     apply_batch([queued("hooked", delivered)])
 

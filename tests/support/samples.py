@@ -23,6 +23,7 @@ SAMPLE_EVENT = {
     "RecipientViewFunction": "recipient_view",
     "SenderViewFunction": "sender_view",
     "ListTemplatesFunction": "list_templates",
+    "GetTemplateFunction": "get_template",
     "GetOpenApiFunction": "get_openapi",
 }
 
