@@ -256,3 +256,17 @@ def test_a_deliberate_resend_gives_the_manifest_a_new_send_id(
     invoke_raw("process_inbox", sqs_event(stack, (key, bad)))
     assert result_of(stack, key)["error"]["code"] == "INVALID_MANIFEST"
     assert len(envelope_creates(emulator)) == 2
+
+
+def test_a_manifest_nested_too_deep_gets_an_error_result_not_a_dead_letter(
+    inbox_conn: Any, stack: Any, emulator: Any
+) -> None:
+    key = "inbox/inbox-co/deep.json"
+    version = put(stack, key, b'{"envelopes": ' + b"[" * 50_000 + b"]" * 50_000 + b"}")
+
+    answer = invoke_raw("process_inbox", sqs_event(stack, (key, version)))
+
+    assert answer == {"batchItemFailures": []}
+    result = result_of(stack, key)
+    assert result["error"]["code"] == "INVALID_JSON"
+    assert envelope_creates(emulator) == []

@@ -104,8 +104,10 @@ def test_function_environment_names_the_created_resources(created):
 def test_types_without_a_local_equivalent_are_named_once(created):
     _, notices = created
     assert len(notices) == 1
-    assert "AWS::IAM::Role" in notices[0] and "AWS::Logs::LogGroup" in notices[0]
+    assert "AWS::Logs::LogGroup" in notices[0] and "AWS::CloudWatch::Alarm" in notices[0]
     assert "AWS::DynamoDB::Table" not in notices[0]
+    # The account-wide API Gateway role is created only when asked for (its condition).
+    assert "AWS::IAM::Role" not in notices[0] and "AWS::ApiGateway::Account" not in notices[0]
 
 
 def test_running_again_keeps_resources_and_data(moto_url, created):

@@ -21,6 +21,7 @@ from docusign_connector.actions.definition import (
     routing_orders,
 )
 from docusign_connector.models.requests import MAX_ROUTING_ORDER, SendEnvelopeRequest
+from docusign_connector.models.text import CONTROL_CHARACTERS_BUT_LINE_BREAKS
 
 # ------------------------------------------------------------------------------ inputs
 
@@ -133,7 +134,10 @@ def valid_nested(draw: st.DrawFn) -> dict[str, Any]:
     if draw(st.booleans()):
         body["status"] = draw(st.sampled_from(["sent", "created"]))
     if draw(st.booleans()):
-        body["emailBlurb"] = draw(st.text(max_size=200))
+        # Any text but the control characters a message body may not hold (CONTROL_CHARACTERS).
+        body["emailBlurb"] = draw(
+            st.text(max_size=200).map(lambda t: CONTROL_CHARACTERS_BUT_LINE_BREAKS.sub("", t))
+        )
     return body
 
 

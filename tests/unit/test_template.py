@@ -291,19 +291,36 @@ def test_s3_access_is_limited_to_each_functions_prefixes():
         )
 
 
-def test_table_access_only_where_envelopes_are_stored():
-    with_table = {"SendEnvelopeFunction", "GetEnvelopeFunction", "GetDocumentsFunction"}
-    with_table |= {"VoidEnvelopeFunction", "ProcessInboxFunction"}
-    with_table |= {"EventsFunction", "ReconcileFunction"}
-    read_only = {"ListEnvelopesFunction", "RecipientViewFunction", "SenderViewFunction"}
+KMS_DECRYPT = ("kms:Decrypt", "!Ref SecretsKmsKeyArn")
+TABLE = "!GetAtt EnvelopeTable.Arn"
+BY_CONNECTION = "${EnvelopeTable.Arn}/index/ByConnection"
+# What each function does to the table, and nothing more: no CRUD or read-all templates
+# (they add Scan, BatchWrite, DeleteItem … on the table and every index).
+TABLE_ACCESS = {
+    # Powertools idempotency deletes its record when a send fails, so it can be retried.
+    "SendEnvelopeFunction": {"GetItem", "PutItem", "UpdateItem", "DeleteItem"},
+    "ProcessInboxFunction": {"GetItem", "PutItem", "UpdateItem", "DeleteItem"},
+    "GetEnvelopeFunction": {"GetItem", "PutItem", "UpdateItem", "Query"},
+    "GetDocumentsFunction": {"GetItem", "PutItem", "UpdateItem"},
+    "VoidEnvelopeFunction": {"GetItem", "PutItem", "UpdateItem"},
+    "EventsFunction": {"GetItem", "PutItem", "UpdateItem", "Query"},
+    "ReconcileFunction": {"GetItem", "PutItem", "UpdateItem", "Query"},
+    "RecipientViewFunction": {"GetItem"},
+    "SenderViewFunction": {"GetItem"},
+}
+
+
+def test_table_access_only_where_envelopes_are_stored_and_only_what_is_used():
     for function_id in FUNCTION_IDS:
-        templates = _policy_templates(function_id)
-        if function_id in with_table:
-            assert templates == {"DynamoDBCrudPolicy": {"TableName": {"Ref": "EnvelopeTable"}}}
-        elif function_id in read_only:
-            assert templates == {"DynamoDBReadPolicy": {"TableName": {"Ref": "EnvelopeTable"}}}
-        else:
-            assert templates == {}, function_id
+        assert not {n for n in _policy_templates(function_id) if n.startswith("DynamoDB")}, (
+            function_id
+        )
+        table = {(a, r) for a, r in _allowed(function_id) if a.startswith("dynamodb:")}
+        if function_id == "ListEnvelopesFunction":
+            assert table == {("dynamodb:Query", BY_CONNECTION)}
+            continue
+        expected = {(f"dynamodb:{action}", TABLE) for action in TABLE_ACCESS.get(function_id, ())}
+        assert table == expected, function_id
 
 
 # ---------------------------------------------------------------------------- API
@@ -632,6 +649,7 @@ def test_webhook_only_queues_and_events_function_reports_partial_failures():
     assert _allowed("DocuSignWebhookFunction") == {
         ("secretsmanager:GetSecretValue", CONNECT_SECRETS_ARN),
         ("sqs:SendMessage", "!GetAtt ConnectEventsQueue.Arn"),
+        KMS_DECRYPT,
     }
     events = RESOURCES["EventsFunction"]["Properties"]["Events"]["ConnectEvents"]
     assert events["Type"] == "SQS"
@@ -675,3 +693,41 @@ def test_the_inbox_dead_letter_queue_has_an_alarm():
         {"Name": "QueueName", "Value": {"Fn::GetAtt": ["InboxDeadLetterQueue", "QueueName"]}}
     ]
     assert alarm["Threshold"] == 0 and alarm["ComparisonOperator"] == "GreaterThanThreshold"
+
+
+# ------------------------------------------------------------- keys, limits, account settings
+
+
+def test_a_customer_managed_secrets_key_is_granted_through_secrets_manager_only():
+    """With SecretsKmsKeyArn set, each function that reads a secret may decrypt with that key,
+    and only when Secrets Manager asks; with it empty, no KMS grant at all."""
+    assert TEMPLATE["Parameters"]["SecretsKmsKeyArn"]["Default"] == ""
+    for function_id in FUNCTION_IDS:
+        policies = RESOURCES[function_id]["Properties"].get("Policies") or []
+        reads_secrets = any(a == "secretsmanager:GetSecretValue" for a, _ in _allowed(function_id))
+        grants = [p["Fn::If"] for p in policies if isinstance(p, dict) and "Fn::If" in p]
+        if not reads_secrets:
+            assert grants == [], function_id
+            continue
+        (grant,) = grants
+        assert grant[0] == "NoSecretsKmsKey" and grant[1] == {"Ref": "AWS::NoValue"}
+        (statement,) = grant[2]["Statement"]
+        assert statement["Action"] == "kms:Decrypt"
+        assert statement["Resource"] == {"Ref": "SecretsKmsKeyArn"}
+        assert "kms:ViaService" in statement["Condition"]["StringEquals"]
+
+
+def test_the_public_webhook_has_its_own_concurrency_and_throttle():
+    properties = RESOURCES["DocuSignWebhookFunction"]["Properties"]
+    assert properties["ReservedConcurrentExecutions"] == {"Ref": "WebhookReservedConcurrency"}
+    settings = RESOURCES["ConnectorApi"]["Properties"]["MethodSettings"]
+    (webhook,) = [s for s in settings if "webhooks" in s["ResourcePath"]]
+    assert webhook["ResourcePath"] == "/~1webhooks~1docusign~1{connection}"
+    assert webhook["HttpMethod"] == "POST"
+    (default,) = [s for s in settings if s["ResourcePath"] == "/*"]
+    assert webhook["ThrottlingRateLimit"] < default["ThrottlingRateLimit"]
+
+
+def test_the_account_wide_api_gateway_setting_is_left_alone_by_default():
+    assert TEMPLATE["Parameters"]["ConfigureApiGatewayAccount"]["Default"] == "false"
+    assert RESOURCES["ApiGatewayAccount"]["Condition"] == "CreateApiGatewayAccount"

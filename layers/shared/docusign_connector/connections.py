@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import json
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -44,6 +45,12 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+# A DNS name or an IP address (IPv6 in brackets loses them in `hostname`).
+_HOST = re.compile(
+    r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?|[0-9a-f:.]+"
+)
+
+
 def normalize_base_url(value: str, field_name: str) -> str:
     """`account-d.docusign.com` or a full URL → `https://host[:port]` without a trailing slash.
 
@@ -53,17 +60,27 @@ def normalize_base_url(value: str, field_name: str) -> str:
     raw = value.strip()
     if "://" not in raw:
         raw = "https://" + raw
-    parts = urlsplit(raw)
-    host = parts.hostname or ""
-    if not host or parts.query or parts.fragment or parts.username or parts.password:
+    try:
+        parts = urlsplit(raw)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 - a port that is not a number raises here
+    except ValueError:
+        host = ""
+    if (
+        not _HOST.fullmatch(host)
+        or any(c.isspace() for c in raw)
+        or parts.query
+        or parts.fragment
+        or parts.username
+        or parts.password
+    ):
         raise ConnectionMisconfigured(
-            f"{field_name} must be a host name or an https URL, got {value!r}",
+            # The value itself is never quoted: a secret pasted in the wrong field stays secret.
+            f"{field_name} must be a host name or an https URL",
             code="INVALID_CONNECTION_URL",
         )
     if parts.scheme not in ("https", "http"):
-        raise ConnectionMisconfigured(
-            f"{field_name} must use https, got {parts.scheme!r}", code="INVALID_CONNECTION_URL"
-        )
+        raise ConnectionMisconfigured(f"{field_name} must use https", code="INVALID_CONNECTION_URL")
     if parts.scheme == "http" and not is_loopback(host):
         raise ConnectionMisconfigured(
             f"{field_name} must use https (plain http is only allowed for loopback hosts)",

@@ -90,3 +90,12 @@ def safe_file_name(name: str) -> str:
     stem = posixpath.basename(name.replace("\\", "/")) or "document"
     cleaned = _UNSAFE_NAME.sub("_", stem).strip(" .") or "document"
     return cleaned[:120]
+
+
+def signed_file_name(name: str) -> str:
+    """DocuSign returns every signed document as a PDF: its name says so (`annex.docx` →
+    `annex.pdf`), so that nobody opens a PDF as a Word file."""
+    stem, extension = posixpath.splitext(name)
+    if extension.lower() == ".pdf":
+        return name
+    return f"{stem or name}.pdf"

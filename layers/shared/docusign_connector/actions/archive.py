@@ -6,6 +6,7 @@ from typing import Any
 
 from ..adapters.docusign.client import DocuSignClient
 from ..container import Services
+from ..documents import signed_file_name
 from ..domain import EnvelopeRecord, StoredDocument
 
 CHUNK_BYTES = 64 * 1024
@@ -35,7 +36,7 @@ def download_documents(
                     record.connection,
                     envelope_id,
                     document_id,
-                    str(entry.get("name") or f"document-{document_id}"),
+                    signed_file_name(str(entry.get("name") or f"document-{document_id}")),
                     response.iter_content(CHUNK_BYTES),
                 )
             )

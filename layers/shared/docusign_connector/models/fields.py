@@ -17,6 +17,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
+from .text import CONTROL_CHARACTERS
+
 FieldType = Literal[
     "signHere",
     "initialHere",
@@ -56,7 +58,6 @@ _E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 # `supportedLanguage` codes as DocuSign lists them (en, fr, pt_BR, zh_CN, …); the account's
 # exact list comes from Accounts::listSupportedLanguages, so only the shape is checked here.
 _LANGUAGE = re.compile(r"[a-z]{2}(?:_[A-Z]{2})?")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class FieldsModel(BaseModel):
@@ -285,7 +286,7 @@ class EmailNotification(FieldsModel):
 
     @model_validator(mode="after")
     def _rules(self) -> EmailNotification:
-        if self.subject is not None and _CONTROL.search(self.subject):
+        if self.subject is not None and CONTROL_CHARACTERS.search(self.subject):
             raise PydanticCustomError(
                 "INVALID_EMAIL_SUBJECT", "an e-mail subject cannot hold control characters"
             )

@@ -17,6 +17,7 @@ from ..domain import EnvelopeStatus
 MAX_LIST_PAGE = 100
 MAX_TEMPLATE_PAGE = 100
 MAX_TEMPLATE_SEARCH = 48  # DocuSign's limit on search_text
+MAX_PAGE_TOKEN = 2048
 _TRUE = {"true", "1", "yes"}
 _FALSE = {"false", "0", "no", ""}
 
@@ -83,6 +84,13 @@ def _number(code: str, message: str) -> Any:
     return BeforeValidator(parse)
 
 
+def _page_token(value: Any) -> Any:
+    # Tokens this API hands out are short; anything longer was not made here.
+    if value is not None and len(str(value)) > MAX_PAGE_TOKEN:
+        raise PydanticCustomError("INVALID_NEXT_TOKEN", "nextToken is not one this API gave out")
+    return value
+
+
 class ListEnvelopesQuery(QueryModel):
     """GET /connections/{c}/envelopes"""
 
@@ -92,7 +100,7 @@ class ListEnvelopesQuery(QueryModel):
     limit: Annotated[
         int | None, _number("INVALID_LIMIT", f"limit must be a number from 1 to {MAX_LIST_PAGE}")
     ] = None
-    next_token: Annotated[str | None, Field(max_length=2048)] = None
+    next_token: Annotated[str | None, BeforeValidator(_page_token)] = None
 
     @property
     def page_size(self) -> int:

@@ -20,6 +20,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
+from ..connections import is_loopback
 from .fields import (
     Authentication,
     EmailNotification,
@@ -28,6 +29,7 @@ from .fields import (
     refuse_fields,
 )
 from .flat_form import from_flat_form
+from .text import Line, Paragraphs, single_line
 
 # Deliberately strict: one @, no spaces, a dotted domain. DocuSign rejects what this rejects.
 _EMAIL = re.compile(
@@ -44,6 +46,9 @@ MAX_DAYS = 999
 MAX_CUSTOM_FIELDS = 100
 MAX_CUSTOM_FIELD_TEXT = 100
 MAX_VOID_REASON = 200
+# Each document from S3 costs two S3 calls before the send (its size, then its bytes streamed
+# to DocuSign); 50 keeps a send well inside API Gateway's 29 seconds and DocuSign's 25 MB.
+MAX_DOCUMENTS = 50
 
 
 class ApiModel(BaseModel):
@@ -66,6 +71,7 @@ def _email(value: str) -> str:
 
 
 def _name(value: str) -> str:
+    single_line(value)
     if not value:
         raise PydanticCustomError("RECIPIENT_NAME_REQUIRED", "every recipient needs a name")
     if len(value) > MAX_RECIPIENT_FIELD:
@@ -98,7 +104,7 @@ class Signer(ApiModel):
     name: Name
     signing_order: SigningOrder = None
     # Set for a signer who signs inside the caller's application (embedded signing).
-    client_user_id: Annotated[str | None, Field(min_length=1, max_length=100)] = None
+    client_user_id: Annotated[Line | None, Field(min_length=1, max_length=100)] = None
     fields: Fields = Field(default_factory=list)
     authentication: Authentication | None = None
     email_notification: EmailNotification | None = None
@@ -143,7 +149,7 @@ class CertifiedDelivery(ApiModel):
 
 
 class TemplateRole(ApiModel):
-    role_name: Annotated[str, Field(min_length=1, max_length=100)]
+    role_name: Annotated[Line, Field(min_length=1, max_length=100)]
     email: Email
     name: Name
     signing_order: SigningOrder = None
@@ -154,7 +160,7 @@ class TemplateRole(ApiModel):
 
 
 class DocumentIn(ApiModel):
-    name: Annotated[str, Field(min_length=1, max_length=255)]
+    name: Annotated[Line, Field(min_length=1, max_length=255)]
     content_base64: str | None = None
     s3_key: Annotated[str | None, Field(max_length=1024)] = None
 
@@ -230,6 +236,8 @@ def _custom_fields(value: Any) -> Any:
             )
         # Trimmed like every other text field: a blank name would reach DocuSign unnamed.
         name, text = str(key).strip(), str(item).strip()
+        single_line(name)
+        single_line(text)
         if not name or len(name) > MAX_CUSTOM_FIELD_TEXT or len(text) > MAX_CUSTOM_FIELD_TEXT:
             raise PydanticCustomError(
                 "INVALID_CUSTOM_FIELD",
@@ -250,8 +258,8 @@ CustomFields = Annotated[dict[str, str], BeforeValidator(_custom_fields)]
 class SendEnvelopeRequest(ApiModel):
     """Body of POST /connections/{c}/envelopes, nested form (the flat form is folded into it)."""
 
-    email_subject: Annotated[str, Field(min_length=1, max_length=MAX_EMAIL_SUBJECT)]
-    email_blurb: Annotated[str | None, Field(max_length=MAX_EMAIL_BLURB)] = None
+    email_subject: Annotated[Line, Field(min_length=1, max_length=MAX_EMAIL_SUBJECT)]
+    email_blurb: Annotated[Paragraphs | None, Field(max_length=MAX_EMAIL_BLURB)] = None
     documents: list[DocumentIn] = Field(default_factory=list)
     signers: list[Signer] = Field(default_factory=list)
     carbon_copies: list[CarbonCopy] = Field(default_factory=list)
@@ -260,7 +268,7 @@ class SendEnvelopeRequest(ApiModel):
     expiration: Expiration | None = None
     reminders: Reminders | None = None
     custom_fields: CustomFields = Field(default_factory=dict)
-    template_id: Annotated[str | None, Field(max_length=100)] = None
+    template_id: Annotated[Line | None, Field(max_length=100)] = None
     template_roles: list[TemplateRole] = Field(default_factory=list)
     status: Literal["sent", "created"] = "sent"
 
@@ -310,6 +318,12 @@ class SendEnvelopeRequest(ApiModel):
                 raise PydanticCustomError("SIGNER_REQUIRED", "at least one signer is required")
             if not self.documents:
                 raise PydanticCustomError("DOCUMENT_REQUIRED", "at least one document is required")
+            if len(self.documents) > MAX_DOCUMENTS:
+                raise PydanticCustomError(
+                    "TOO_MANY_DOCUMENTS",
+                    "at most {limit} documents per envelope",
+                    {"limit": MAX_DOCUMENTS},
+                )
         count = (
             len(self.signers)
             + len(self.carbon_copies)
@@ -325,15 +339,45 @@ class SendEnvelopeRequest(ApiModel):
 
 
 class VoidEnvelopeRequest(ApiModel):
-    reason: Annotated[str, Field(min_length=1, max_length=MAX_VOID_REASON)]
+    reason: Annotated[Line, Field(min_length=1, max_length=MAX_VOID_REASON)]
+
+
+# The cloud metadata services: a signer's browser is never sent there.
+_METADATA_HOSTS = {"169.254.169.254", "fd00:ec2::254", "metadata.google.internal"}
 
 
 def _return_url(value: str) -> str:
+    """Where DocuSign sends the signer's browser afterwards: https (http only to loopback, for
+    a local stack), no user name or password, no link-local or metadata address."""
+    import ipaddress
     from urllib.parse import urlsplit
 
+    single_line(value)
     parts = urlsplit(value)
-    if parts.scheme not in ("https", "http") or not parts.netloc:
+    try:
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        host = ""
+    if parts.scheme not in ("https", "http") or not host:
         raise PydanticCustomError("INVALID_RETURN_URL", "returnUrl must be an absolute URL")
+    if parts.username is not None or parts.password is not None:
+        raise PydanticCustomError(
+            "INVALID_RETURN_URL", "returnUrl must not carry a user name or password"
+        )
+    if parts.scheme == "http" and not is_loopback(host):
+        raise PydanticCustomError(
+            "INVALID_RETURN_URL", "returnUrl must use https (plain http only for loopback)"
+        )
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        address = None
+    if host in _METADATA_HOSTS or (
+        address is not None and (address.is_link_local or address.is_unspecified)
+    ):
+        raise PydanticCustomError(
+            "INVALID_RETURN_URL", "returnUrl must not point at a link-local or metadata address"
+        )
     return value
 
 

@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import json
 import re
+import secrets
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -34,11 +35,22 @@ SIGNATURE_HEADER = re.compile(r"x-docusign-signature-(\d{1,3})", re.IGNORECASE)
 MAX_QUEUED_BYTES = 250_000
 
 
+# One answer for every refusal, whatever the reason (unknown connection, no keys, a wrong
+# signature): the public listener says nothing about which connections exist.
+REFUSAL = "the message has no valid X-DocuSign-Signature header"
+# Compared against when the connection is unknown, so that a refusal costs the same HMAC work
+# (and time) whether or not the connection exists. Never a key of any connection.
+_DECOY_KEY = secrets.token_urlsafe(32)
+
+
 class InvalidSignature(ConnectorError):
     """No `X-DocuSign-Signature-N` header matches a key of the connection."""
 
     status_code = 401
     code = "INVALID_SIGNATURE"
+
+    def __init__(self) -> None:
+        super().__init__(REFUSAL)
 
 
 def compute_signature(key: str, body: bytes) -> str:
@@ -72,10 +84,10 @@ def verify_message(body: bytes | None, headers: Mapping[str, str], keys: Iterabl
     """Raise InvalidSignature unless the message is signed with one of `keys`."""
     keys = [k for k in keys if k]
     signatures = signatures_from(headers)
-    if not body or not keys or not signatures or not signature_is_valid(body, signatures, keys):
-        raise InvalidSignature(
-            "the message has no valid X-DocuSign-Signature header for this connection",
-        )
+    # Every key is tried, even when nothing can match, so the time says nothing either.
+    valid = signature_is_valid(body or b"", signatures, keys or [_DECOY_KEY])
+    if not body or not keys or not signatures or not valid:
+        raise InvalidSignature()
 
 
 # Names of connections that do not exist, remembered for a minute: a flood of requests for
@@ -143,24 +155,25 @@ def accept_webhook(
     same to the caller (401): the listener is public and says nothing about what exists.
     """
     services = services or get_services()
-    if not is_connection_name(connection_name) or _known_unknown(services, connection_name):
-        raise InvalidSignature("the message has no valid X-DocuSign-Signature header")
-    try:
-        # Only the Connect secret: the webhook can read no other (see adapters.secrets).
-        keys = services.connections.connect_keys(connection_name)
-    except NotFound:
-        _remember_unknown(services, connection_name)
-        logger.warning(
-            "Connect message for an unknown connection", extra={"connection": connection_name}
-        )
-        raise InvalidSignature(
-            "the message has no valid X-DocuSign-Signature header for this connection"
-        ) from None
-    if not keys:
-        logger.warning(
-            "connection has no Connect HMAC keys; message refused",
-            extra={"connection": connection_name},
-        )
+    keys: tuple[str, ...] = ()
+    if is_connection_name(connection_name) and not _known_unknown(services, connection_name):
+        try:
+            # Only the Connect secret: the webhook can read no other (see adapters.secrets).
+            keys = services.connections.connect_keys(connection_name)
+        except NotFound:
+            _remember_unknown(services, connection_name)
+            logger.warning(
+                "Connect message for an unknown connection",
+                extra={"connection": connection_name[:63]},
+            )
+            verify_message(body, headers, ())
+        if not keys:
+            logger.warning(
+                "connection has no Connect HMAC keys; message refused",
+                extra={"connection": connection_name},
+            )
+    else:
+        verify_message(body, headers, ())
     verify_message(body, headers, keys)
     assert body is not None
     event = parse_message(connection_name, body)

@@ -210,9 +210,9 @@ class TokenProvider:
         base_uri = str(chosen.get("base_uri") or "").rstrip("/")
         if connection.base_uri and connection.base_uri.lower() != base_uri.lower():
             raise ConnectionMisconfigured(
-                f"connection {connection.name!r}: baseUri {connection.base_uri!r} does not "
-                f"belong to account {chosen.get('account_id')}; DocuSign says its base URI is "
-                f"{base_uri!r}",
+                # What the secret holds is never quoted; DocuSign's own value is.
+                f"connection {connection.name!r}: 'baseUri' does not belong to account "
+                f"{chosen.get('account_id')}; DocuSign says its base URI is {base_uri!r}",
                 code="BASE_URI_MISMATCH",
             )
         return Account(
@@ -231,8 +231,8 @@ def _choose_account(connection: Connection, accounts: list[dict[str, Any]]) -> d
                 return account
         known = ", ".join(str(a.get("account_id")) for a in accounts)
         raise ConnectionMisconfigured(
-            f"connection {connection.name!r}: accountId {connection.account_id!r} is not an "
-            f"account of this user (the user's accounts: {known})",
+            f"connection {connection.name!r}: 'accountId' is not an account of this user "
+            f"(the user's accounts: {known})",
             code="UNKNOWN_ACCOUNT",
         )
     for account in accounts:
