@@ -9,7 +9,7 @@ from typing import Any
 
 from pypdf import PdfReader, PdfWriter
 
-from .pdf import make_pdf
+from .pdf import make_overlay, make_pdf
 from .state import RECIPIENT_KINDS
 
 _PDF_SUFFIXES = (".pdf",)
@@ -56,11 +56,93 @@ def signature_page(envelope: dict[str, Any], document: dict[str, Any]) -> bytes:
     return make_pdf("Electronically signed", lines)
 
 
+def _true(value: Any) -> bool:
+    return str(value).strip().lower() == "true"
+
+
+def _tab_texts(recipient: dict[str, Any], group: str, tab: dict[str, Any]) -> list[Any]:
+    """(documentId, page, x, y, text) of what a tab shows on the signed document."""
+    signed = bool(recipient.get("signedDateTime"))
+    name = str(recipient.get("name") or recipient.get("signerName") or "")
+    shown: str | None = None
+    if group == "radioGroupTabs":
+        return [
+            (
+                r.get("documentId", tab.get("documentId")),
+                r.get("pageNumber"),
+                r.get("xPosition"),
+                r.get("yPosition"),
+                f"(x) {r.get('value') or ''}",
+            )
+            for r in tab.get("radios") or []
+            if _true(r.get("selected"))
+        ]
+    if group == "checkboxTabs":
+        shown = "[X]" if _true(tab.get("selected")) else None
+    elif group in ("signHereTabs", "approveTabs"):
+        shown = f"Signed: {name}" if signed else None
+    elif group == "initialHereTabs":
+        shown = "".join(part[0] for part in name.split() if part) if signed else None
+    elif group == "dateSignedTabs":
+        shown = str(recipient.get("signedDateTime") or "")[:10] if signed else None
+    elif group == "fullNameTabs":
+        shown = name if signed else None
+    elif group == "emailTabs" and not tab.get("value"):
+        shown = str(recipient.get("email") or "") if signed else None
+    else:
+        shown = str(tab.get("value") or "") or None
+    if not shown:
+        return []
+    return [
+        (
+            tab.get("documentId"),
+            tab.get("pageNumber"),
+            tab.get("xPosition"),
+            tab.get("yPosition"),
+            shown,
+        )
+    ]
+
+
+def _field_values(envelope: dict[str, Any], document_id: str) -> dict[int, list[Any]]:
+    """What the recipients' tabs show on one document, by page."""
+    by_page: dict[int, list[Any]] = {}
+    for recipient in _recipients(envelope):
+        for group, tabs in (recipient.get("tabs") or {}).items():
+            for tab in tabs if isinstance(tabs, list) else []:
+                for doc, page, x, y, text in _tab_texts(recipient, group, tab):
+                    if str(doc) != document_id or not str(page or "").isdigit():
+                        continue
+                    try:
+                        spot = (float(x or 0), float(y or 0), text)
+                    except (TypeError, ValueError):
+                        continue
+                    by_page.setdefault(int(page), []).append(spot)
+    return by_page
+
+
+def _stamped(envelope: dict[str, Any], document: dict[str, Any]) -> bytes:
+    """The document with every field's value drawn where the field was placed."""
+    values = _field_values(envelope, str(document["documentId"]))
+    if not values:
+        return document["_pdf"]
+    writer = PdfWriter(clone_from=io.BytesIO(document["_pdf"]))
+    for number, page in enumerate(writer.pages, start=1):
+        if number in values:
+            width, height = float(page.mediabox.width), float(page.mediabox.height)
+            overlay = PdfReader(io.BytesIO(make_overlay(width, height, values[number])))
+            page.merge_page(overlay.pages[0])
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 def document_pdf(envelope: dict[str, Any], document: dict[str, Any]) -> bytes:
-    """One document as a PDF, with a signature page once anyone has signed."""
+    """One document as a PDF, with the fields' values at their places and a signature page
+    once anyone has signed."""
     if not _signatures(envelope):
         return document["_pdf"]
-    return _merge([document["_pdf"], signature_page(envelope, document)])
+    return _merge([_stamped(envelope, document), signature_page(envelope, document)])
 
 
 def certificate_pdf(envelope: dict[str, Any]) -> bytes:

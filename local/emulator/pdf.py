@@ -15,6 +15,7 @@ MARGIN = 72
 BODY_FONT_SIZE = 11
 TITLE_FONT_SIZE = 16
 LEADING = 15
+FIELD_FONT_SIZE = 10
 WRAP_COLUMNS = 90
 LINES_PER_PAGE = (PAGE_HEIGHT - 2 * MARGIN - 2 * LEADING) // LEADING
 
@@ -57,6 +58,10 @@ def _page_content(title: str | None, lines: list[str]) -> bytes:
     return b"\n".join(ops) + b"\n"
 
 
+def _number(value: float) -> bytes:
+    return (b"%.2f" % value).rstrip(b"0").rstrip(b".")
+
+
 def make_pdf(title: str, lines: list[str]) -> bytes:
     """Return a PDF whose first page starts with `title`, followed by `lines` (wrapped and
     paginated as needed). The result opens in any reader and its text can be extracted."""
@@ -67,20 +72,39 @@ def make_pdf(title: str, lines: list[str]) -> bytes:
     while rest:
         chunks.append(rest[:LINES_PER_PAGE])
         rest = rest[LINES_PER_PAGE:]
+    pages = [
+        (_page_content(title if index == 0 else None, chunk), float(PAGE_WIDTH), float(PAGE_HEIGHT))
+        for index, chunk in enumerate(chunks)
+    ]
+    return _write(pages, title)
 
+
+def make_overlay(width: float, height: float, texts: list[tuple[float, float, str]]) -> bytes:
+    """One transparent page of `width` x `height` points with each text drawn with its top
+    left corner at (x, y) points from the page's top-left corner (DocuSign's tab position)."""
+    ops = [b"BT", b"/F1 %d Tf" % FIELD_FONT_SIZE]
+    for x, y, text in texts:
+        baseline = height - y - FIELD_FONT_SIZE
+        ops.append(b"1 0 0 1 %s %s Tm" % (_number(x), _number(baseline)))
+        ops.append(_pdf_string(text) + b" Tj")
+    ops.append(b"ET")
+    return _write([(b"\n".join(ops) + b"\n", width, height)], "Fields")
+
+
+def _write(pages: list[tuple[bytes, float, float]], title: str) -> bytes:
+    """A PDF of `pages` (content stream, width, height) with Helvetica as /F1."""
     # Object numbers: 1 catalog, 2 page tree, 3 font, 4 info, then (page, content) pairs.
     objects: dict[int, bytes] = {}
     page_numbers = []
-    for index, chunk in enumerate(chunks):
+    for index, (stream, width, height) in enumerate(pages):
         page_no = 5 + 2 * index
         content_no = page_no + 1
         page_numbers.append(page_no)
-        stream = _page_content(title if index == 0 else None, chunk)
         objects[content_no] = b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"endstream"
         objects[page_no] = (
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] "
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %s %s] "
             b"/Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>"
-            % (PAGE_WIDTH, PAGE_HEIGHT, content_no)
+            % (_number(width), _number(height), content_no)
         )
     objects[1] = b"<< /Type /Catalog /Pages 2 0 R >>"
     kids = b" ".join(b"%d 0 R" % n for n in page_numbers)

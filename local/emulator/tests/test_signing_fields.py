@@ -166,3 +166,39 @@ def test_sms_without_numbers_is_refused(api):
     response = api.post("/envelopes", json=definition(extra, {}))
     assert response.status_code == 400
     assert response.json()["errorCode"] == "INVALID_REQUEST_PARAMETER"
+
+
+def test_the_signed_pdf_carries_each_value_at_its_place(api, emulator):
+    """The value typed into a field, and the signature, are drawn where the tabs were placed
+    (a text layer over the original page), not only listed on the signature page."""
+    import io
+
+    from pypdf import PdfReader
+
+    envelope_id = api.create(definition({}, TEXT))
+    page = open_page(signing_url(api, envelope_id))
+    name = re.search(r'<input name="(tab-[^"]+)"', page.text).group(1)
+    signed = requests.post(
+        form_action(page, emulator.url),
+        data={"action": "sign", name: "PO-4711"},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert event_of(signed) == "signing_complete"
+
+    response = api.get(f"/envelopes/{envelope_id}/documents/1")
+    assert response.status_code == 200, response.text[:300]
+    pdf = response.content
+    reader = PdfReader(io.BytesIO(pdf))
+    spots: dict[str, tuple[float, float]] = {}
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            spots[text.strip()] = (tm[4], tm[5])
+
+    reader.pages[0].extract_text(visitor_text=visit)
+    height = float(reader.pages[0].mediabox.height)
+    x, baseline = spots["PO-4711"]
+    assert (round(x), round(height - baseline)) == (100, 210)  # top at y=200, 10 pt text
+    assert "Signed: Sam Signer" in spots
+    assert "Terms." in reader.pages[0].extract_text()  # the original page is still there
