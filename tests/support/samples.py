@@ -24,6 +24,10 @@ SAMPLE_EVENT = {
     "SenderViewFunction": "sender_view",
     "ListTemplatesFunction": "list_templates",
     "GetOpenApiFunction": "get_openapi",
+    "CorrectRecipientFunction": "correct_recipient",
+    "ResendEnvelopeFunction": "resend_envelope",
+    "GetFormDataFunction": "get_form_data",
+    "CallbackFunction": "deliver_callbacks_status_changed",
 }
 
 
@@ -39,7 +43,7 @@ def check_answer(function_id: str, payload: Any) -> None:
         assert payload["statusCode"] < 500, payload
         body = json.loads(payload["body"])
         assert payload["statusCode"] < 400 or set(body) == {"error"}, body
-    elif function_id in ("ProcessInboxFunction", "EventsFunction"):
+    elif function_id in ("ProcessInboxFunction", "EventsFunction", "CallbackFunction"):
         assert set(payload) == {"batchItemFailures"}, payload
     else:
         assert function_id == "ReconcileFunction", function_id

@@ -289,7 +289,9 @@ def test_table_access_only_where_envelopes_are_stored():
     with_table = {"SendEnvelopeFunction", "GetEnvelopeFunction", "GetDocumentsFunction"}
     with_table |= {"VoidEnvelopeFunction", "ProcessInboxFunction"}
     with_table |= {"EventsFunction", "ReconcileFunction"}
+    with_table |= {"CorrectRecipientFunction", "ResendEnvelopeFunction"}
     read_only = {"ListEnvelopesFunction", "RecipientViewFunction", "SenderViewFunction"}
+    read_only |= {"GetFormDataFunction"}
     for function_id in FUNCTION_IDS:
         templates = _policy_templates(function_id)
         if function_id in with_table:

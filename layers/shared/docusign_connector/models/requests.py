@@ -215,6 +215,8 @@ class SendEnvelopeRequest(ApiModel):
     template_id: Annotated[str | None, Field(max_length=100)] = None
     template_roles: list[TemplateRole] = Field(default_factory=list)
     status: Literal["sent", "created"] = "sent"
+    # Told of every status change and bounce (https; see README, Callbacks).
+    callback_url: Annotated[str | None, Field(min_length=1, max_length=2000)] = None
 
     @model_validator(mode="before")
     @classmethod
