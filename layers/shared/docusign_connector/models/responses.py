@@ -30,6 +30,8 @@ class RecipientOut(OutModel):
     status: str | None = None
     signed_date_time: str | None = None
     declined_reason: str | None = None
+    recipient_id: str | None = None  # DocuSign's recipientId: the one to correct or resend to
+    auto_responded_reason: str | None = None  # status autoresponded: why the e-mail bounced
 
 
 class HistoryEntry(OutModel):
