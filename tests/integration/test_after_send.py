@@ -263,7 +263,7 @@ def connect_message(later: Any, envelope_id: str, event: str, recipient_id: str 
             "envelopeSummary": summary,
         },
     }
-    return queued("after-send", payload)
+    return queued(later.name, payload)
 
 
 def test_a_bounce_end_to_end(later: Any, emulator: Any, stack: Any, bounces: str) -> None:
