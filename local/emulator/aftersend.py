@@ -6,6 +6,7 @@ Sources are cited in local/emulator/README.md ("After the send").
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from flask import jsonify, request
@@ -209,3 +210,28 @@ def fill_values(envelope_id: str, recipient_id: str):
                         tab["value"] = str(values[label])
                     filled += 1
         return jsonify({"filled": filled})
+
+
+@control.bp.post("/envelopes/<envelope_id>/documents")
+def seed_document(envelope_id: str):
+    """Add a document (the raw PDF body) to an envelope without DocuSign's 25 MB request
+    limit: benchmarks build envelopes larger than one request may carry."""
+    st = control.state()
+    content = request.get_data()
+    with st.lock:
+        envelope = st.get_envelope(None, envelope_id)
+        document_id = str(len(envelope["documents"]) + 1)
+        envelope["documents"].append(
+            {
+                "documentId": document_id,
+                "documentIdGuid": str(uuid.uuid4()),
+                "name": request.args.get("name") or f"document-{document_id}.pdf",
+                "order": document_id,
+                "display": "inline",
+                "includeInDownload": "true",
+                "signerMustAcknowledge": "no_interaction",
+                "_pdf": content,
+                "_pages": [{"width": "612", "height": "792"}],
+            }
+        )
+        return jsonify({"documentId": document_id, "sizeBytes": len(content)}), 201
