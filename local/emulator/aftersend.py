@@ -235,3 +235,26 @@ def seed_document(envelope_id: str):
             }
         )
         return jsonify({"documentId": document_id, "sizeBytes": len(content)}), 201
+
+
+# ------------------------------------------------------------------ a callback receiver
+
+
+@control.bp.post("/callbacks")
+def capture_callback():
+    """A test receiver for the connector's callbacks (not DocuSign's): send with
+    `"callbackUrl": "http://127.0.0.1:8400/_emulator/callbacks"` in the local stack."""
+    st = control.state()
+    entry = {
+        "headers": {k: v for k, v in request.headers.items() if k.lower().startswith("x-")},
+        "body": request.get_data(as_text=True),
+        "receivedAt": st.timestamp(),
+    }
+    with st.lock:
+        st.callbacks_received.append(entry)
+    return jsonify({"received": True})
+
+
+@control.bp.get("/callbacks")
+def list_callbacks():
+    return jsonify({"callbacks": list(control.state().callbacks_received)})

@@ -184,3 +184,16 @@ def _two_signers() -> dict:
             ]
         }
     }
+
+
+def test_the_callback_receiver_keeps_what_it_was_sent(api):
+    response = api.control(
+        "POST",
+        "/callbacks",
+        data=b'{"eventId": "e1"}',
+        headers={"X-Connector-Signature": "v1=ab", "Content-Type": "application/json"},
+    )
+    assert response.json() == {"received": True}
+    [kept] = api.control("GET", "/callbacks").json()["callbacks"][-1:]
+    assert kept["body"] == '{"eventId": "e1"}'
+    assert kept["headers"]["X-Connector-Signature"] == "v1=ab"
