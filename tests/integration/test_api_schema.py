@@ -65,6 +65,9 @@ OPERATIONS = [
     "GET /connections/{connection}/templates",
     "GET /connections/{connection}/consent",
     "POST /connections/{connection}/verify",
+    "PATCH /connections/{connection}/envelopes/{envelopeId}/recipients/{recipientId}",
+    "POST /connections/{connection}/envelopes/{envelopeId}/resend",
+    "GET /connections/{connection}/envelopes/{envelopeId}/formdata",
 ]
 
 
