@@ -88,9 +88,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args(argv)
+    from benchmarks.archive_memory import measure_archive, write_report
     from benchmarks.memory import measure
 
-    report = {"imports": bench_imports(args.runs), "memory": measure()}
+    report = {
+        "imports": bench_imports(args.runs),
+        "memory": measure(),
+        "archiveMemory": measure_archive(),
+    }
+    write_report(report["archiveMemory"])
     out = ROOT / "benchmarks" / "results"
     out.mkdir(exist_ok=True)
     (out / "latest.json").write_text(json.dumps(report, indent=2) + "\n")

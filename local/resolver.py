@@ -158,6 +158,7 @@ class Resolver:
                 "Arn": f"{arn_prefix}:events:{region_account}:event-bus/{name}",
                 "Name": name,
             },
+            "AWS::Events::Rule": {"Arn": f"{arn_prefix}:events:{region_account}:rule/{name}"},
             FUNCTION_TYPE: {"Arn": f"{arn_prefix}:lambda:{region_account}:function:{name}"},
             "AWS::Lambda::Function": {
                 "Arn": f"{arn_prefix}:lambda:{region_account}:function:{name}"

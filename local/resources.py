@@ -31,8 +31,17 @@ BUCKET_TYPE = "AWS::S3::Bucket"
 EVENT_BUS_TYPE = "AWS::Events::EventBus"
 TOPIC_TYPE = "AWS::SNS::Topic"
 QUEUE_POLICY_TYPE = "AWS::SQS::QueuePolicy"
+RULE_TYPE = "AWS::Events::Rule"
 
-CREATED_TYPES = (TABLE_TYPE, BUCKET_TYPE, QUEUE_TYPE, EVENT_BUS_TYPE, TOPIC_TYPE, QUEUE_POLICY_TYPE)
+CREATED_TYPES = (
+    TABLE_TYPE,
+    BUCKET_TYPE,
+    QUEUE_TYPE,
+    EVENT_BUS_TYPE,
+    TOPIC_TYPE,
+    QUEUE_POLICY_TYPE,
+    RULE_TYPE,
+)
 # Run by the local API and pollers rather than created as resources.
 SERVED_TYPES = (FUNCTION_TYPE, "AWS::Serverless::LayerVersion", *API_TYPES)
 
@@ -195,6 +204,8 @@ def create_resources(
             name = aws("sns").create_topic(Name=name.rsplit(":", 1)[-1])["TopicArn"]
         elif kind == EVENT_BUS_TYPE:
             _create_event_bus(aws("events"), name)
+        elif kind == RULE_TYPE:
+            _create_rule(aws("events"), name, properties)
         created[logical_id] = name
         # Later resources (a source queue's redrive policy, a bucket notification) refer
         # to this one by its real name or URL.
@@ -318,6 +329,23 @@ def _create_event_bus(events: Any, name: str) -> None:
     except ClientError as error:
         if error_code(error) != "ResourceAlreadyExistsException":
             raise
+
+
+def _create_rule(events: Any, name: str, properties: Mapping[str, Any]) -> None:
+    """An EventBridge rule and its targets (moto delivers matching events to SQS targets)."""
+    bus = str(properties.get("EventBusName") or "default")
+    events.put_rule(
+        Name=name,
+        EventBusName=bus,
+        EventPattern=json.dumps(properties["EventPattern"]),
+        State=str(properties.get("State") or "ENABLED"),
+    )
+    targets = [
+        {"Id": str(target["Id"]), "Arn": str(target["Arn"])}
+        for target in properties.get("Targets") or []
+    ]
+    if targets:
+        events.put_targets(Rule=name, EventBusName=bus, Targets=targets)
 
 
 # ---------------------------------------------------------------------------- secrets

@@ -2,7 +2,7 @@
 
 from docusign_connector.actions.views import recipient_view
 from docusign_connector.api.http import JsonResponse, Request, Router, api_handler
-from docusign_connector.models.requests import RecipientViewRequest
+from docusign_connector.models.views import RecipientViewRequest
 
 router = Router()
 

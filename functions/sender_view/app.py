@@ -2,7 +2,7 @@
 
 from docusign_connector.actions.views import sender_view
 from docusign_connector.api.http import JsonResponse, Request, Router, api_handler
-from docusign_connector.models.requests import SenderViewRequest
+from docusign_connector.models.views import SenderViewRequest
 
 router = Router()
 

@@ -11,6 +11,7 @@ from flask import Flask, Response, g, jsonify, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
+from . import aftersend as _aftersend  # noqa: F401  (adds its routes to rest.bp, control.bp)
 from . import connect, control, oauth, rest, ui, views
 from . import templates as _templates  # noqa: F401  (adds the template routes to rest.bp)
 from .errors import DocuSignError, OAuthError

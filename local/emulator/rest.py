@@ -419,6 +419,10 @@ def update_envelope(account_id: str, envelope_id: str):
                 "delivered",
             ):
                 st.emit("envelope-resent", envelope)
+                current = envelope["recipients"]["currentRoutingOrder"]
+                for recipient in st.iter_recipients(envelope):
+                    if recipient["routingOrder"] == current:
+                        st.resend_to(envelope, recipient)
         else:
             raise DocuSignError(
                 400,
@@ -469,6 +473,9 @@ def get_document(account_id: str, envelope_id: str, document_id: str):
     with state().lock:
         envelope = state().get_envelope(account_id, envelope_id)
         content_type = "application/pdf"
+        refusal = state().refused_downloads.get(document_id)
+        if refusal is not None:
+            raise DocuSignError(400, *refusal)
         if document_id == "certificate":
             content, filename = docs.certificate_pdf(envelope), "Summary.pdf"
         elif document_id in ("combined", "portfolio"):

@@ -55,6 +55,8 @@ RECIPIENT_EVENTS = (
     "recipient-delivered",
     "recipient-completed",
     "recipient-declined",
+    "recipient-resent",
+    "recipient-autoresponded",
 )
 KNOWN_EVENTS = frozenset(ENVELOPE_EVENTS + RECIPIENT_EVENTS)
 DEFAULT_CONNECT_INCLUDE_DATA = ("custom_fields", "recipients")
@@ -137,6 +139,12 @@ class EmulatorState:
         self.max_assertion_lifetime = 4000
         self.clock_skew_seconds = 60
         self.token_lifetime = 3600
+        # Addresses whose mail bounces (lower-cased e-mail → the receiving system's reply),
+        # and downloads an account setting refuses (documentId keyword → errorCode, message).
+        self.bouncing_addresses: dict[str, str] = {}
+        self.refused_downloads: dict[str, tuple[str, str]] = {}
+        # What the connector's callbacks delivered to /_emulator/callbacks (a test receiver).
+        self.callbacks_received: list[dict[str, Any]] = []
         # Used when an account's base_uri is None and no request tells us our own address.
         self.base_url: str | None = None
 
@@ -512,6 +520,7 @@ class EmulatorState:
                 recipient["status"] = "sent"
                 recipient["sentDateTime"] = now
                 self.emit("recipient-sent", envelope, recipient["recipientId"])
+                self.bounce_if_undeliverable(envelope, recipient)
         if current is not None:
             envelope["recipients"]["currentRoutingOrder"] = str(current)
             return
@@ -527,6 +536,28 @@ class EmulatorState:
         envelope["completedDateTime"] = now
         self._set_status(envelope, "completed", now)
         self.emit("envelope-completed", envelope)
+
+    def bounce_if_undeliverable(self, envelope: dict[str, Any], recipient: dict[str, Any]) -> None:
+        """Mail to a bouncing address comes back: the recipient becomes `autoresponded`, with
+        the receiving system's reply as `autoRespondedReason`; the envelope stays as it is."""
+        reason = self.bouncing_addresses.get(str(recipient.get("email") or "").lower())
+        if reason is None or recipient["status"] not in ("sent", "autoresponded"):
+            return
+        recipient["status"] = "autoresponded"
+        recipient["autoRespondedReason"] = reason
+        envelope["lastModifiedDateTime"] = self.timestamp()
+        self.emit("recipient-autoresponded", envelope, recipient["recipientId"])
+
+    def resend_to(self, envelope: dict[str, Any], recipient: dict[str, Any]) -> None:
+        """The notification e-mail goes out again to a recipient whose turn it is."""
+        if recipient["status"] not in ("sent", "delivered", "autoresponded"):
+            return
+        if recipient["status"] == "autoresponded":
+            recipient["status"] = "sent"
+            recipient.pop("autoRespondedReason", None)
+        recipient["sentDateTime"] = self.timestamp()
+        self.emit("recipient-resent", envelope, recipient["recipientId"])
+        self.bounce_if_undeliverable(envelope, recipient)
 
     def _require_active(self, envelope: dict[str, Any]) -> None:
         if envelope["status"] not in ACTIVE_STATUSES:

@@ -56,6 +56,9 @@ OPERATIONS = [
     "GET /connections/{connection}/templates/{templateId}",
     "GET /connections/{connection}/consent",
     "POST /connections/{connection}/verify",
+    "PATCH /connections/{connection}/envelopes/{envelopeId}/recipients/{recipientId}",
+    "POST /connections/{connection}/envelopes/{envelopeId}/resend",
+    "GET /connections/{connection}/envelopes/{envelopeId}/formdata",
 ]
 
 

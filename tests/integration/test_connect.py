@@ -7,6 +7,7 @@ import base64
 import copy
 import hashlib
 import json
+import re
 from typing import Any
 
 import pytest
@@ -344,6 +345,8 @@ def test_event_for_an_untracked_envelope_is_tracked_and_published(
     assert result["customFields"] == {"caseId": "QF-7"}
     assert result["recipients"][0]["status"] == "sent"
     (notice,) = published(stack, status_changes)
+    # The notice's id, the same however often it is published (callbacks de-duplicate on it).
+    assert re.fullmatch(r"[0-9a-f]{32}", notice.pop("eventId"))
     assert notice == {
         "connection": "hooked",
         "envelopeId": envelope_id,

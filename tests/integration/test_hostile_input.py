@@ -234,7 +234,7 @@ def test_a_message_body_keeps_its_line_breaks(owner: Any, emulator: Any) -> None
     ],
 )
 def test_return_url_rules(owner: Any, emulator: Any, url: str, accepted: bool) -> None:
-    from docusign_connector.models.requests import SenderViewRequest
+    from docusign_connector.models.views import SenderViewRequest
 
     try:
         SenderViewRequest.model_validate({"returnUrl": url})

@@ -213,6 +213,7 @@ def test_local_stack_starts_everything_and_stops_cleanly(restore_environment):
             "AWS::S3::Bucket",
             "AWS::SQS::Queue",
             "AWS::Events::EventBus",
+            "AWS::Events::Rule",  # the callback rule: bus → callback queue
         )
         assert set(description["resources"]) == {
             logical_id

@@ -307,6 +307,11 @@ TABLE_ACCESS = {
     "ReconcileFunction": {"GetItem", "PutItem", "UpdateItem", "Query"},
     "RecipientViewFunction": {"GetItem"},
     "SenderViewFunction": {"GetItem"},
+    "CorrectRecipientFunction": {"GetItem", "PutItem", "UpdateItem"},
+    "ResendEnvelopeFunction": {"GetItem", "PutItem", "UpdateItem"},
+    "GetFormDataFunction": {"GetItem"},
+    # A delivery is recorded once done, so a message SQS hands out twice is posted once.
+    "CallbackFunction": {"GetItem", "PutItem"},
 }
 
 

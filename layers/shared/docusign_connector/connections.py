@@ -33,6 +33,7 @@ _KNOWN_FIELDS = {
     "scopes",
     "redirectUri",
     "connectHmacKeys",
+    "callbackSecret",
 }
 
 
@@ -102,6 +103,8 @@ class Connection:
     scopes: tuple[str, ...]
     redirect_uri: str
     connect_hmac_keys: tuple[str, ...] = field(default=(), repr=False)
+    # Signs the callbacks to the caller's callbackUrl (HMAC-SHA256).
+    callback_secret: str | None = field(default=None, repr=False)
 
     @property
     def audience(self) -> str:
@@ -227,6 +230,7 @@ def parse_connection(name: str, raw: str | bytes | dict[str, Any]) -> Connection
         scopes=scopes,
         redirect_uri=redirect,
         connect_hmac_keys=tuple(hmac_value),
+        callback_secret=_text(data, "callbackSecret", name, required=False),
     )
 
 

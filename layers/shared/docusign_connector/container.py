@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from .adapters.bucket import DocumentStore
 from .adapters.bus import EventBus
+from .adapters.callbacks import CallbackQueue, CallbackSender
 from .adapters.docusign.auth import TokenProvider
 from .adapters.docusign.client import DocuSignClient
 from .adapters.docusign.transport import Transport
@@ -35,6 +36,8 @@ class Services:
     idempotency: IdempotentCalls
     events_queue: EventsQueue = field(default_factory=EventsQueue)
     bus: EventBus = field(default_factory=EventBus)
+    callbacks: CallbackSender = field(default_factory=CallbackSender)
+    callback_queue: CallbackQueue = field(default_factory=CallbackQueue)
     # Transaction ids whose create ended without a known outcome in this container.
     unsettled_transactions: set[str] = field(default_factory=set)
     # Connect listener: names of connections that do not exist, with when to forget them.

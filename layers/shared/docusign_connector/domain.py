@@ -95,6 +95,7 @@ class RecipientState:
     signed_date_time: str | None = None
     declined_reason: str | None = None
     recipient_id: str | None = None
+    auto_responded_reason: str | None = None  # why the mail to this recipient bounced
 
 
 @dataclass
@@ -128,6 +129,7 @@ class EnvelopeRecord:
     documents: list[StoredDocument] = field(default_factory=list)
     documents_archived: bool = False
     documents_fetched_at: str | None = None
+    callback_url: str | None = None  # the caller's, told of every status change and bounce
 
     @property
     def terminal(self) -> bool:

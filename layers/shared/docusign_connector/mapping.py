@@ -33,6 +33,7 @@ def recipients_from(groups: Any) -> list[RecipientState]:
                     signed_date_time=clock.normalize(entry.get("signedDateTime")),
                     declined_reason=entry.get("declinedReason"),
                     recipient_id=entry.get("recipientId"),
+                    auto_responded_reason=entry.get("autoRespondedReason"),
                 )
             )
     return recipients
@@ -73,4 +74,5 @@ def record_from_envelope(
         documents=previous.documents if previous else [],
         documents_archived=previous.documents_archived if previous else False,
         documents_fetched_at=previous.documents_fetched_at if previous else None,
+        callback_url=previous.callback_url if previous else None,
     )

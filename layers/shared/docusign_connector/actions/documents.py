@@ -16,6 +16,7 @@ from ..errors import PayloadTooLarge
 from ..models.queries import DocumentsQuery
 from ..models.responses import DocumentOut, DocumentsResponse
 from .archive import download_documents
+from .packages import SEPARATE, fetch_package
 from .status import owned_record, sync_envelope
 
 logger = Logger(child=True)
@@ -91,6 +92,11 @@ def get_signed_documents(
     services = services or get_services()
     query = query or DocumentsQuery()
     record = owned_record(services, connection_name, envelope_id)
+    if query.format != SEPARATE:
+        packaged = fetch_package(services, connection_name, envelope_id, record, query, deadline)
+        if packaged is not None:
+            return packaged
+        record = owned_record(services, connection_name, envelope_id)
     if record is None or not _reusable(services, record):
         record = _refresh(services, connection_name, envelope_id, record, deadline)
     if query.content:
@@ -124,4 +130,5 @@ def get_signed_documents(
         status=record.status,
         documents=[out(d) for d in contents],
         summary=out(summary),
+        requested_format=query.format,
     )

@@ -10,6 +10,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from .. import clock
+from ..adapters.callbacks import check_callback_target
 from ..adapters.docusign.body import MAX_REQUEST_BYTES, DocumentSource, request_size
 from ..adapters.docusign.client import DocuSignClient
 from ..container import Services, get_services
@@ -173,6 +174,8 @@ def _send(
     services: Services,
 ) -> SendEnvelopeResponse:
     connection = services.connections.get(connection_name)
+    if request.callback_url is not None:
+        check_callback_target(request.callback_url, connection.callback_secret, connection_name)
     prepared, sources = _prepare_documents(services, connection_name, request)
     check_placements(request, lambda number: source_bytes(sources[number - 1]))
     client = services.client(connection, deadline)
@@ -207,6 +210,7 @@ def _send(
         None,
         "connector",
     )
+    record.callback_url = request.callback_url
     services.store.create(record)
     services.store.add_history(
         record.envelope_id, f"envelope-{status}", status, status_time, "connector"

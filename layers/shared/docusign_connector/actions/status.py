@@ -108,6 +108,8 @@ def status_response(
                 status=r.status,
                 signed_date_time=r.signed_date_time,
                 declined_reason=r.declined_reason,
+                recipient_id=r.recipient_id,
+                auto_responded_reason=r.auto_responded_reason,
             )
             for r in recipients
         ],

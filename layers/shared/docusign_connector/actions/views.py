@@ -8,8 +8,8 @@ from typing import Any
 
 from ..container import Services, get_services
 from ..domain import Deadline
-from ..models.requests import RecipientViewRequest, SenderViewRequest
 from ..models.responses import ViewResponse
+from ..models.views import RecipientViewRequest, SenderViewRequest
 from .status import owned_record
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from pydantic.json_schema import models_json_schema
 
 from ..ids import CONNECTION_NAME
-from ..models import requests, responses
+from ..models import after_send, requests, responses, views
 from .routes import ROUTES, Route, path_parameters
 
 API_VERSION = "1.0.0"
@@ -123,13 +123,22 @@ def _error_schema() -> dict[str, Any]:
     }
 
 
+def _model(module: Any, name: str) -> Any:
+    """A model named by the route table: in `module`, or in the models of views and of the
+    actions after the send."""
+    for candidate in (module, views, after_send):
+        if hasattr(candidate, name):
+            return getattr(candidate, name)
+    raise LookupError(f"no model {name}")
+
+
 @lru_cache(maxsize=1)
 def build_document() -> dict[str, Any]:
     documented = [route for route in ROUTES if route.in_openapi]
     inputs = sorted({route.body for route in documented if route.body})
     outputs = sorted({route.response for route in documented if route.response})
-    wanted: Any = [(getattr(requests, name), "validation") for name in inputs] + [
-        (getattr(responses, name), "serialization") for name in outputs
+    wanted: Any = [(_model(requests, name), "validation") for name in inputs] + [
+        (_model(responses, name), "serialization") for name in outputs
     ]
     _, schemas = models_json_schema(wanted, by_alias=True, ref_template=_REF)
     components = dict(schemas.get("$defs", {}))

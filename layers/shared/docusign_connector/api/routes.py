@@ -83,7 +83,44 @@ ROUTES: tuple[Route, ...] = (
         query=(
             Query("include", "'content' adds base64 content"),
             Query("escapeNonAsciiFilenames", "URL-encode non-ASCII file names", ("true", "false")),
+            Query(
+                "format",
+                "separate (default), combined (one PDF) or archive (ZIP); a format DocuSign "
+                "refuses falls back to separate (see format in the answer)",
+                ("separate", "combined", "archive"),
+            ),
+            Query(
+                "certificate",
+                "combined only: include the Summary (default true)",
+                ("true", "false"),
+            ),
         ),
+    ),
+    Route(
+        "correctRecipient",
+        "PATCH",
+        f"{ENVELOPE}/recipients/{{recipientId}}",
+        "CorrectRecipientFunction",
+        "Correct the e-mail, name or authentication of a recipient who has not signed",
+        response="EnvelopeStatusResponse",
+        body="CorrectRecipientRequest",
+    ),
+    Route(
+        "resendEnvelope",
+        "POST",
+        f"{ENVELOPE}/resend",
+        "ResendEnvelopeFunction",
+        "Resend the notifications now (every current recipient, or the ones named)",
+        response="EnvelopeStatusResponse",
+        body="ResendEnvelopeRequest",
+    ),
+    Route(
+        "getFormData",
+        "GET",
+        f"{ENVELOPE}/formdata",
+        "GetFormDataFunction",
+        "Every field's recipient, label, type and value",
+        response="FormDataResponse",
     ),
     Route(
         "voidEnvelope",

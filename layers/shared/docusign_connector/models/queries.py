@@ -148,6 +148,18 @@ class StatusQuery(QueryModel):
         return "history" in self.include
 
 
+DOCUMENT_FORMATS = ("separate", "combined", "archive")
+
+
+def _document_format(value: Any) -> str:
+    text = str(value or "separate").strip().lower()
+    if text not in DOCUMENT_FORMATS:
+        raise PydanticCustomError(
+            "INVALID_FORMAT", "format must be one of separate, combined or archive"
+        )
+    return text
+
+
 class DocumentsQuery(QueryModel):
     """GET /connections/{c}/envelopes/{id}/documents"""
 
@@ -155,6 +167,9 @@ class DocumentsQuery(QueryModel):
     escape_non_ascii_filenames: Annotated[
         bool, _flag("escapeNonAsciiFilenames", "INVALID_ESCAPE_NON_ASCII_FILENAMES")
     ] = False
+    # separate (each PDF and the Summary), combined (one PDF) or archive (DocuSign's ZIP).
+    format: Annotated[str, BeforeValidator(_document_format)] = "separate"
+    certificate: Annotated[bool, _flag("certificate", "INVALID_CERTIFICATE")] = True
 
     @property
     def content(self) -> bool:

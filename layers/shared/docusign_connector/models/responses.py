@@ -30,6 +30,8 @@ class RecipientOut(OutModel):
     status: str | None = None
     signed_date_time: str | None = None
     declined_reason: str | None = None
+    recipient_id: str | None = None  # DocuSign's recipientId: the one to correct or resend to
+    auto_responded_reason: str | None = None  # status autoresponded: why the e-mail bounced
 
 
 class HistoryEntry(OutModel):
@@ -96,11 +98,15 @@ class DocumentsResponse(OutModel):
     envelope_id: str
     status: str
     documents: list[DocumentOut]
-    summary: DocumentOut
+    summary: DocumentOut | None  # None for combined and archive (it is inside them)
+    format: str = "separate"  # the format served
+    requested_format: str = "separate"  # differs from `format` when DocuSign refused it
 
     def dump(self) -> dict[str, Any]:
         body = super().dump()
-        for item in [*body["documents"], body["summary"]]:
+        if body["summary"] is None:
+            body.pop("summary")
+        for item in [*body["documents"], *([body["summary"]] if "summary" in body else [])]:
             if item.get("contentBase64") is None:
                 item.pop("contentBase64", None)
         return body

@@ -12,12 +12,14 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from .. import clock
-from ..actions.archive import download_documents
+from ..actions.formdata import archive_completed_form_data, formdata_key
+from ..actions.packages import archive_from_zip
 from ..container import Services, get_services
 from ..domain import Deadline, EnvelopeRecord, EnvelopeStatus
 from .confirm import confirm_connect_event
 from .merge import Snapshot, merge
 from .messages import ConnectEvent
+from .notices import bounce_notices, publish_notices
 
 logger = Logger(child=True)
 
@@ -75,6 +77,13 @@ def apply_snapshot(
             if record.status != old_status:
                 notice_id = uuid.uuid4().hex
                 pending[notice_id] = _notice(record, old_status, snapshot)
+                if record.status == EnvelopeStatus.COMPLETED:
+                    # Written by the archive that follows this notice.
+                    pending[notice_id]["formDataS3Key"] = formdata_key(record)
+                mine.append(notice_id)
+            for bounce in bounce_notices(previous, record, snapshot):
+                notice_id = uuid.uuid4().hex
+                pending[notice_id] = bounce
                 mine.append(notice_id)
             if store.apply_event(record, marks, event_at=newest, pending_notices=pending) is None:
                 continue  # someone else wrote it since we read it: read again
@@ -93,10 +102,7 @@ def apply_snapshot(
     if due:
         # A refusal raises: the message is retried, and the notices, still pending on the
         # item, are published then.
-        services.bus.publish(
-            DETAIL_TYPE,
-            [{k: v for k, v in pending[notice_id].items() if k != "queuedAt"} for notice_id in due],
-        )
+        publish_notices(services.bus, {notice_id: pending[notice_id] for notice_id in due})
         store.clear_notices(record.envelope_id, due)
     archived = False
     if record.status == EnvelopeStatus.COMPLETED and not record.documents_archived:
@@ -180,13 +186,16 @@ def archive_documents(
     listed = (summary or {}).get("envelopeDocuments")
     if not (isinstance(listed, list) and any(d.get("documentId") for d in listed)):
         listed = None
-    documents = download_documents(services, client, record, listed)
+    documents, method = archive_from_zip(services, client, record, listed)
+    formdata = archive_completed_form_data(services, client, record)
     services.store.record_archive(record.envelope_id, documents, clock.now_iso())
     logger.info(
         "documents archived",
         extra={
             "envelope_id": record.envelope_id,
             "documents": len(documents),
+            "method": method,
+            "formdata_key": formdata,
             "docusign_calls": client.calls,
         },
     )

@@ -167,7 +167,11 @@ def _raise_recipient(
     out = list(recipients)
     for index, recipient in enumerate(out):
         if recipient.recipient_id == recipient_id:
-            if RECIPIENT_RANK.get(status, 0) > _rank(recipient):
+            # A bounce is news at the same rank as `sent` (and a resend, news after a bounce).
+            sideways = status != recipient.status and RECIPIENT_RANK.get(status, 0) == _rank(
+                recipient
+            )
+            if RECIPIENT_RANK.get(status, 0) > _rank(recipient) or sideways:
                 out[index] = replace(
                     recipient,
                     status=status,

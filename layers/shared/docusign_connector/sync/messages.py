@@ -37,6 +37,7 @@ _RECIPIENT_FIELDS = (
     "deliveredDateTime",
     "declinedDateTime",
     "declinedReason",
+    "autoRespondedReason",
     "roleName",
 )
 _DOCUMENT_FIELDS = ("documentId", "name", "type", "order")

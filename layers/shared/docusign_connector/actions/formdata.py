@@ -1,0 +1,92 @@
+"""An envelope's form data: every field's recipient, label, type and value, from DocuSign's
+form-data endpoint (the values) and the recipients' tabs (the kinds of field). Archived as
+`formdata.json` beside the signed PDFs when the envelope completes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools import Logger
+
+from ..adapters.docusign import after_send
+from ..adapters.docusign.client import DocuSignClient
+from ..container import Services, get_services
+from ..documents import signed_prefix
+from ..domain import Deadline, EnvelopeRecord
+from ..errors import BadRequest, Unprocessable
+from ..models.after_send import FormDataResponse
+from .status import owned_record
+
+logger = Logger(child=True)
+
+FORMDATA_FILE = "formdata.json"
+TAB_GROUP_SUFFIX = "Tabs"
+
+
+def formdata_key(record: EnvelopeRecord) -> str:
+    return signed_prefix(record.connection, record.envelope_id) + FORMDATA_FILE
+
+
+def field_kinds(recipients: dict[str, Any]) -> dict[tuple[str, str], str]:
+    """(recipientId, tab label) → the tab's kind in camelCase (`textTabs` → `text`)."""
+    kinds: dict[tuple[str, str], str] = {}
+    for group in recipients.values():
+        for recipient in group if isinstance(group, list) else []:
+            if not isinstance(recipient, dict):
+                continue
+            recipient_id = str(recipient.get("recipientId") or "")
+            for tab_group, tabs in (recipient.get("tabs") or {}).items():
+                if not tab_group.endswith(TAB_GROUP_SUFFIX) or not isinstance(tabs, list):
+                    continue
+                kind = tab_group[: -len(TAB_GROUP_SUFFIX)]
+                for tab in tabs:
+                    label = tab.get("tabLabel") if isinstance(tab, dict) else None
+                    if label:
+                        kinds.setdefault((recipient_id, str(label)), kind)
+    return kinds
+
+
+def read_form_data(client: DocuSignClient, envelope_id: str) -> FormDataResponse:
+    """Two DocuSign calls: the values, then the recipients' tabs for each field's kind."""
+    form_data = after_send.get_form_data(client, envelope_id)
+    kinds = field_kinds(after_send.list_recipients_with_tabs(client, envelope_id))
+    return FormDataResponse.from_docusign(envelope_id, form_data, kinds)
+
+
+def get_form_data(
+    connection_name: str,
+    envelope_id: str,
+    *,
+    deadline: Deadline = None,
+    services: Services | None = None,
+) -> FormDataResponse:
+    services = services or get_services()
+    record = owned_record(services, connection_name, envelope_id)
+    connection = services.connections.get(connection_name)
+    client = services.client(connection, deadline)
+    envelope_id = record.envelope_id if record else envelope_id.lower()
+    return read_form_data(client, envelope_id)
+
+
+def archive_form_data(services: Services, client: DocuSignClient, record: EnvelopeRecord) -> str:
+    """Write the envelope's form data to `signed/{c}/{id}/formdata.json`; its key."""
+    response = read_form_data(client, record.envelope_id)
+    key = formdata_key(record)
+    services.documents.put_json(key, json.dumps(response.dump(), indent=2).encode())
+    return key
+
+
+def archive_completed_form_data(
+    services: Services, client: DocuSignClient, record: EnvelopeRecord
+) -> str | None:
+    """`archive_form_data`, or None (logged) when the account does not let the sender
+    download form data: the signed documents are archived all the same."""
+    try:
+        return archive_form_data(services, client, record)
+    except (BadRequest, Unprocessable) as refusal:
+        logger.warning(
+            "form data not archived",
+            extra={"envelope_id": record.envelope_id, "reason": refusal.code},
+        )
+        return None

@@ -1,0 +1,263 @@
+"""The documents in as few DocuSign calls as DocuSign allows.
+
+Archiving a completed envelope takes DocuSign's archive ZIP (every document and the
+certificate, one call instead of n + 1), streamed to a temporary file under /tmp with a size
+bound and unpacked member by member into the same `signed/{c}/{id}/` keys as single downloads:
+memory stays bounded whatever the size of the documents. Where DocuSign refuses the archive
+(an account setting), or it is larger than the bound, each document is downloaded on its own.
+
+The other formats of GET …/documents: `combined` (one PDF, with or without the certificate)
+and `archive` (the ZIP itself), each one call, each falling back to `separate` when DocuSign
+refuses it.
+"""
+
+from __future__ import annotations
+
+import base64
+import posixpath
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from typing import IO, Any
+
+from aws_lambda_powertools import Logger
+
+from ..adapters.docusign import after_send
+from ..adapters.docusign.client import DocuSignClient
+from ..adapters.packages import put_stream
+from ..container import Services
+from ..documents import safe_file_name, signed_prefix
+from ..domain import Deadline, EnvelopeRecord, StoredDocument
+from ..errors import BadRequest, PayloadTooLarge, Unprocessable
+from ..models.queries import DocumentsQuery
+from ..models.responses import DocumentOut, DocumentsResponse
+from .archive import download_documents
+from .status import sync_envelope
+
+logger = Logger(child=True)
+
+CHUNK_BYTES = 64 * 1024
+MAX_INLINE_BYTES = 5_500_000  # as for separate documents: Lambda answers are capped at 6 MB
+# Lambda's ephemeral storage is 512 MB by default; keep room for everything else.
+MAX_ARCHIVE_BYTES = 400 * 1024 * 1024
+TEMP_DIR = tempfile.gettempdir()
+SUMMARY_NAMES = ("summary.pdf", "certificate.pdf", "certificate of completion.pdf")
+
+SEPARATE, COMBINED, ARCHIVE = "separate", "combined", "archive"
+CONTENT_TYPES = {COMBINED: "application/pdf", ARCHIVE: "application/zip"}
+
+# What DocuSign answers when an account setting refuses a download (the code is not
+# documented): a 4xx refusal, mapped to these.
+REFUSALS = (BadRequest, Unprocessable)
+
+
+def _spool(chunks: Iterator[bytes], file: IO[bytes], limit: int) -> int:
+    size = 0
+    for chunk in chunks:
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(
+                f"the archive is larger than {limit} bytes", code="ARCHIVE_TOO_LARGE"
+            )
+        file.write(chunk)
+    file.flush()
+    file.seek(0)
+    return size
+
+
+def _download_name(name: str) -> str:
+    """The name DocuSign gives a document in its downloads: its name as a .pdf."""
+    stem, extension = posixpath.splitext(name)
+    return (stem if stem and len(extension) <= 6 else name) + ".pdf"
+
+
+def _match_members(
+    members: list[zipfile.ZipInfo], listed: list[dict[str, Any]]
+) -> tuple[list[tuple[dict[str, Any], zipfile.ZipInfo]], zipfile.ZipInfo | None]:
+    """Which ZIP member is which listed document, and which is the certificate. By name
+    first (DocuSign names each member after its document), then by position."""
+    remaining = list(members)
+    summary = next(
+        (m for m in remaining if posixpath.basename(m.filename).lower() in SUMMARY_NAMES), None
+    )
+    if summary is None and len(remaining) == len(listed) + 1:
+        summary = remaining[-1]
+    if summary is not None:
+        remaining.remove(summary)
+    pairs: list[tuple[dict[str, Any], zipfile.ZipInfo]] = []
+    unmatched: list[dict[str, Any]] = []
+    for entry in listed:
+        wanted = _download_name(str(entry.get("name") or "")).lower()
+        member = next(
+            (m for m in remaining if posixpath.basename(m.filename).lower() == wanted), None
+        )
+        if member is None:
+            unmatched.append(entry)
+            continue
+        remaining.remove(member)
+        pairs.append((entry, member))
+    pairs.extend(zip(unmatched, remaining, strict=False))
+    return pairs, summary
+
+
+def _member_chunks(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> Iterator[bytes]:
+    with archive.open(member) as stream:
+        while chunk := stream.read(CHUNK_BYTES):
+            yield chunk
+
+
+def archive_from_zip(
+    services: Services,
+    client: DocuSignClient,
+    record: EnvelopeRecord,
+    listed: list[dict[str, Any]] | None,
+    *,
+    limit: int = MAX_ARCHIVE_BYTES,
+) -> tuple[list[StoredDocument], str]:
+    """The signed documents and the Summary in S3, and how they were taken (`archive`, or
+    `separate` when DocuSign refused the archive or it was too large)."""
+    envelope_id = record.envelope_id
+    if listed is None:
+        listed = client.list_documents(envelope_id)
+    contents = [
+        d
+        for d in listed
+        if d.get("documentId")
+        and str(d.get("type") or "content") == "content"
+        and d.get("documentId") != "certificate"
+    ]
+    with tempfile.TemporaryFile(dir=TEMP_DIR, prefix="archive-") as spooled:
+        try:
+            with after_send.open_download(client, envelope_id, ARCHIVE) as response:
+                size = _spool(response.iter_content(CHUNK_BYTES), spooled, limit)
+        except (*REFUSALS, PayloadTooLarge) as refusal:
+            logger.warning(
+                "archive download not possible; downloading each document",
+                extra={"envelope_id": envelope_id, "reason": refusal.code},
+            )
+            return download_documents(services, client, record, listed), SEPARATE
+        with zipfile.ZipFile(spooled) as archive:
+            members = [m for m in archive.infolist() if not m.is_dir()]
+            pairs, summary = _match_members(members, contents)
+            stored = [
+                services.documents.put_signed(
+                    record.connection,
+                    envelope_id,
+                    str(entry["documentId"]),
+                    str(entry.get("name") or f"document-{entry['documentId']}"),
+                    _member_chunks(archive, member),
+                )
+                for entry, member in pairs
+            ]
+            if summary is not None:
+                stored.append(
+                    services.documents.put_signed(
+                        record.connection,
+                        envelope_id,
+                        "certificate",
+                        "Summary",
+                        _member_chunks(archive, summary),
+                        kind="summary",
+                    )
+                )
+    logger.info(
+        "archive unpacked",
+        extra={"envelope_id": envelope_id, "archive_bytes": size, "documents": len(stored)},
+    )
+    return stored, ARCHIVE
+
+
+def package_key(record: EnvelopeRecord, file_format: str, certificate: bool) -> str:
+    suffix = "-with-certificate" if file_format == COMBINED and certificate else ""
+    extension = "zip" if file_format == ARCHIVE else "pdf"
+    name = safe_file_name(f"{file_format}{suffix}.{extension}")
+    return signed_prefix(record.connection, record.envelope_id) + name
+
+
+def store_package(
+    services: Services,
+    client: DocuSignClient,
+    record: EnvelopeRecord,
+    file_format: str,
+    certificate: bool,
+) -> StoredDocument | None:
+    """The combined PDF or the archive ZIP, streamed into S3 in one DocuSign call; None when
+    DocuSign refuses that format (the caller falls back to separate documents)."""
+    params = (
+        {"certificate": "true" if certificate else "false"} if file_format == COMBINED else None
+    )
+    key = package_key(record, file_format, certificate)
+    try:
+        with after_send.open_download(client, record.envelope_id, file_format, params) as response:
+            size, digest = put_stream(
+                services.documents,
+                key,
+                response.iter_content(CHUNK_BYTES),
+                content_type=CONTENT_TYPES[file_format],
+                metadata={"envelope-id": record.envelope_id, "document-id": file_format},
+            )
+    except REFUSALS as refusal:
+        logger.warning(
+            "download format refused by DocuSign",
+            extra={
+                "envelope_id": record.envelope_id,
+                "format": file_format,
+                "reason": refusal.code,
+            },
+        )
+        return None
+    return StoredDocument(
+        document_id=file_format,
+        name=posixpath.basename(key),
+        s3_key=key,
+        size_bytes=size,
+        sha256=digest,
+        content_type=CONTENT_TYPES[file_format],
+        kind=file_format,
+    )
+
+
+def fetch_package(
+    services: Services,
+    connection_name: str,
+    envelope_id: str,
+    record: EnvelopeRecord | None,
+    query: DocumentsQuery,
+    deadline: Deadline,
+) -> DocumentsResponse | None:
+    """GET …/documents?format=combined|archive: the one file, or None when DocuSign refused
+    the format (the caller serves the separate documents and says so)."""
+    connection = services.connections.get(connection_name)
+    client = services.client(connection, deadline)
+    if record is None:
+        record = sync_envelope(services, client, connection_name, envelope_id.lower(), None)[0]
+    stored = store_package(services, client, record, query.format, query.certificate)
+    if stored is None:
+        return None
+    content = None
+    if query.content:
+        if 4 * ((stored.size_bytes + 2) // 3) > MAX_INLINE_BYTES:
+            raise PayloadTooLarge(
+                "the file is too large to return inline; download it from the pre-signed URL "
+                "(call again without include=content)",
+                code="RESPONSE_TOO_LARGE",
+            )
+        content = base64.b64encode(services.documents.read(stored.s3_key)).decode()
+    document = DocumentOut(
+        document_id=stored.document_id,
+        name=stored.name,
+        content_type=stored.content_type,
+        size_bytes=stored.size_bytes,
+        sha256=stored.sha256,
+        url=services.documents.presigned_url(stored.s3_key, stored.name),
+        s3_key=stored.s3_key,
+        content_base64=content,
+    )
+    return DocumentsResponse(
+        envelope_id=record.envelope_id,
+        status=record.status,
+        documents=[document],
+        summary=None,
+        format=query.format,
+        requested_format=query.format,
+    )
