@@ -15,6 +15,7 @@ import os
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from .connections import is_loopback
 from .errors import BadRequest
 
 MAX_CALLBACK_URL = 2000
@@ -58,22 +59,13 @@ def parse_callback_url(url: str, *, allow_loopback: bool | None = None) -> Callb
     host = (parts.hostname or "").lower()
     if parts.scheme not in ("https", "http") or not host or parts.username or parts.password:
         raise refused("callbackUrl must be an absolute https URL without credentials")
-    if parts.scheme == "http" and not (allow_loopback and _is_loopback_name(host)):
+    if parts.scheme == "http" and not (allow_loopback and is_loopback(host)):
         raise refused("callbackUrl must use https")
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
     default_port = 443 if parts.scheme == "https" else 80
     return CallbackTarget(url, parts.scheme, host, port or default_port, path)
-
-
-def _is_loopback_name(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def address_refusal(address: str, *, allow_loopback: bool) -> str | None:
