@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .adapters.bucket import DocumentStore
+from .adapters.budget import RateBudget
 from .adapters.bus import EventBus
 from .adapters.docusign.auth import TokenProvider
 from .adapters.docusign.client import DocuSignClient
@@ -20,7 +21,7 @@ from .adapters.idempotency import IdempotentCalls
 from .adapters.queue import EventsQueue
 from .adapters.secrets import ConnectionRepository
 from .adapters.table import EnvelopeStore
-from .config import Settings, get_settings
+from .config import Settings, calls_in_background, get_settings
 from .connections import Connection
 from .domain import Deadline
 
@@ -33,6 +34,7 @@ class Services:
     store: EnvelopeStore
     documents: DocumentStore
     idempotency: IdempotentCalls
+    budget: RateBudget | None = None
     events_queue: EventsQueue = field(default_factory=EventsQueue)
     bus: EventBus = field(default_factory=EventBus)
     # Transaction ids whose create ended without a known outcome in this container.
@@ -50,10 +52,11 @@ class Services:
             store=EnvelopeStore(settings.envelope_table_name),
             documents=DocumentStore(settings.documents_bucket_name),
             idempotency=IdempotentCalls(settings.envelope_table_name),
+            budget=RateBudget(settings.envelope_table_name, background=calls_in_background()),
         )
 
     def client(self, connection: Connection, deadline: Deadline = None) -> DocuSignClient:
-        transport = Transport(connection, self.tokens, deadline=deadline)
+        transport = Transport(connection, self.tokens, deadline=deadline, budget=self.budget)
         return DocuSignClient(transport, self.unsettled_transactions)
 
 
