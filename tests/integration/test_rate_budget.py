@@ -28,9 +28,7 @@ def headers(limit: int, remaining: int, reset: int, burst: int = 10_000) -> dict
 
 def new_account(stack: Any, quota: int, *, reset_in: int = 600) -> str:
     account_id = str(uuid.uuid4())
-    RateBudget(stack.table).observe(
-        account_id, headers(quota, quota, int(time.time()) + reset_in)
-    )
+    RateBudget(stack.table).observe(account_id, headers(quota, quota, int(time.time()) + reset_in))
     return account_id
 
 

@@ -262,6 +262,8 @@ def test_s3_access_is_limited_to_each_functions_prefixes():
             ("s3:PutObjectTagging", f"{BUCKET_ARN}/inbox/*"),
             ("s3:PutObjectVersionTagging", f"{BUCKET_ARN}/inbox/*"),
             ("s3:PutObject", f"{BUCKET_ARN}/outbox/*"),
+            # a bulk CSV's progress and partial result, read when it continues
+            ("s3:GetObject", f"{BUCKET_ARN}/outbox/*"),
         },
         "EventsFunction": {
             ("s3:PutObject", f"{BUCKET_ARN}/signed/*"),

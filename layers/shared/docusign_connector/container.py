@@ -21,6 +21,7 @@ from .adapters.idempotency import IdempotentCalls
 from .adapters.queue import EventsQueue
 from .adapters.secrets import ConnectionRepository
 from .adapters.table import EnvelopeStore
+from .adapters.work_queue import WorkQueue
 from .config import Settings, calls_in_background, get_settings
 from .connections import Connection
 from .domain import Deadline
@@ -37,6 +38,11 @@ class Services:
     budget: RateBudget | None = None
     events_queue: EventsQueue = field(default_factory=EventsQueue)
     bus: EventBus = field(default_factory=EventBus)
+    # Background work that waits for the DocuSign rate budget goes back on its queue.
+    inbox_queue: WorkQueue = field(default_factory=lambda: WorkQueue("INBOX_QUEUE_URL"))
+    events_retry_queue: WorkQueue = field(
+        default_factory=lambda: WorkQueue("CONNECT_EVENTS_QUEUE_URL")
+    )
     # Transaction ids whose create ended without a known outcome in this container.
     unsettled_transactions: set[str] = field(default_factory=set)
     # Connect listener: names of connections that do not exist, with when to forget them.

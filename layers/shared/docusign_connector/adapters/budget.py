@@ -21,10 +21,7 @@ itself fails, the call goes ahead (DocuSign still enforces its limits) and a war
 
 from __future__ import annotations
 
-import json
 import math
-import os
-import sys
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -33,6 +30,7 @@ from aws_lambda_powertools import Logger
 
 from ..errors import Throttled
 from .aws import client
+from .call_metrics import emit_call_metrics
 
 logger = Logger(child=True)
 
@@ -48,7 +46,6 @@ DEFAULT_RESERVE_SHARE = 0.05
 RESET_SLACK_SECONDS = 1
 KEEP_ITEM_SECONDS = 2 * HOUR
 MAX_TAKE_ROUNDS = 6
-METRICS_NAMESPACE_DEFAULT = "DocuSignConnector"
 
 
 class BudgetSpent(Throttled):
@@ -389,34 +386,3 @@ def _plain(value: dict[str, Any]) -> Any:
 def _is_condition_failure(exc: BaseException) -> bool:
     response = getattr(exc, "response", None) or {}
     return response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
-
-
-def emit_call_metrics(connection: str, *, throttled: bool, remaining: int | None) -> None:
-    """One DocuSign answer as CloudWatch metrics (embedded metric format, one log line):
-    `DocuSignCalls`, `DocuSignThrottles`, `BudgetRemaining`, per connection and in total."""
-    if os.environ.get("POWERTOOLS_METRICS_DISABLED", "").lower() == "true":
-        return
-    namespace = os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or METRICS_NAMESPACE_DEFAULT
-    service = os.environ.get("POWERTOOLS_SERVICE_NAME") or "docusign-connector"
-    metrics = [{"Name": "DocuSignCalls", "Unit": "Count"}]
-    values: dict[str, Any] = {"DocuSignCalls": 1, "DocuSignThrottles": 1 if throttled else 0}
-    metrics.append({"Name": "DocuSignThrottles", "Unit": "Count"})
-    if remaining is not None:
-        metrics.append({"Name": "BudgetRemaining", "Unit": "Count"})
-        values["BudgetRemaining"] = remaining
-    document = {
-        "_aws": {
-            "Timestamp": int(time.time() * 1000),
-            "CloudWatchMetrics": [
-                {
-                    "Namespace": namespace,
-                    "Dimensions": [["service"], ["service", "connection"]],
-                    "Metrics": metrics,
-                }
-            ],
-        },
-        "service": service,
-        "connection": connection,
-        **values,
-    }
-    sys.stdout.write(json.dumps(document, separators=(",", ":")) + "\n")
