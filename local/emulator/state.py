@@ -133,6 +133,8 @@ class EmulatorState:
         # DocuSign's hourly window resets at the top of each hour. Tests and benchmarks may
         # shorten it (an emulator switch, not DocuSign behaviour): windows of this many seconds.
         self.rate_window_seconds: float | None = None
+        # Account settings changed from DocuSign's defaults, per account (name -> "true"/"false").
+        self.account_settings: dict[str, dict[str, str]] = {}
         # JWT grant rules: longest accepted assertion lifetime and tolerated clock skew.
         self.max_assertion_lifetime = 3600
         self.clock_skew_seconds = 60

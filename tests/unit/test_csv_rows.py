@@ -43,7 +43,7 @@ def test_bom_quotes_and_blank_lines() -> None:
 def test_a_multibyte_character_split_across_chunks() -> None:
     text = "emailSubject,signersNames\nContrat signé,Zoë\n".encode()
     for size in range(1, 6):
-        header, rows = parse(text, chunk=size)
+        _, rows = parse(text, chunk=size)
         assert rows[0].values == ["Contrat signé", "Zoë"]
 
 
