@@ -161,7 +161,8 @@ class RateBudget:
         except ClientError as exc:
             if not _is_condition_failure(exc):
                 raise
-            old = exc.response.get("Item")
+            answer: dict[str, Any] = dict(exc.response)
+            old: dict[str, Any] | None = answer.get("Item")
             if old is None:  # older DynamoDB interfaces do not return the item
                 old = self.dynamodb.get_item(
                     TableName=self.table_name, Key=self._key(account_id), ConsistentRead=True
