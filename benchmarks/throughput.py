@@ -63,6 +63,9 @@ def _env(resources: dict[str, str], endpoint: str) -> None:
     environment["STATUS_MAX_AGE_SECONDS"] = "0"  # every status call asks DocuSign
     environment["POWERTOOLS_LOG_LEVEL"] = "ERROR"
     os.environ.update(environment)
+    from docusign_connector.container import reset_services
+
+    reset_services()  # settings and clients of an earlier benchmark's stack are gone
 
 
 def _services(background: bool) -> Any:
