@@ -1,5 +1,5 @@
 """The operators' tool for connections: put, show (never the key), list, delete, consent-url,
-verify, connect (the Connect webhook and its HMAC keys).
+verify, connect (the Connect webhook and its HMAC keys), preflight (the go-live checklist).
 
     python -m admin put acme --integration-key … --user-id … \\
         --private-key-file acme.pem [--auth-server account.docusign.com]
@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from admin.preflight import checklist, preflight
 from docusign_connector.adapters.docusign.auth import TokenProvider
 from docusign_connector.adapters.docusign.client import DocuSignClient
 from docusign_connector.adapters.docusign.transport import Transport
@@ -272,6 +273,14 @@ def cmd_connect(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def cmd_preflight(args: argparse.Namespace) -> dict[str, Any]:
+    """The go-live checklist (stderr, for people) and its JSON (stdout); exit status 2 when
+    something must be fixed."""
+    result = preflight(args, webhook_url(args), CONNECT_EVENTS)
+    print(checklist(result), file=sys.stderr)
+    return result
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m admin", description="Manage DocuSign connections."
@@ -315,6 +324,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--retire-old-keys", action="store_true", help="keep only the --hmac-key keys given now"
     )
     connect.set_defaults(run=cmd_connect)
+    check = commands.add_parser(
+        "preflight", help="check a connection end to end before go-live (a checklist)"
+    )
+    check.add_argument("name")
+    check.add_argument("--api-url", help="the stack's ApiUrl output (…/v1)")
+    check.add_argument("--webhook-url", help="the whole listener URL, instead of --api-url")
+    check.set_defaults(run=cmd_preflight)
     delete = commands.add_parser("delete", help="delete a connection")
     delete.add_argument("name")
     delete.add_argument("--now", action="store_true", help="no 7-day recovery window")
@@ -341,7 +357,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 1
     print(json.dumps(result, indent=2))
-    return 0
+    return 2 if result.get("ready") is False else 0
 
 
 if __name__ == "__main__":

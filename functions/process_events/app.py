@@ -1,7 +1,8 @@
 """EventsFunction: applies queued DocuSign Connect events to the envelope table.
 
 SQS batches with partial failures: a message that cannot be applied is reported alone and
-retried, then dead-lettered, while the rest of its batch is applied.
+retried, then dead-lettered, while the rest of its batch is applied. A message that must wait
+for the account's DocuSign rate budget is queued again for later, never dead-lettered.
 """
 
 from typing import Any
@@ -17,7 +18,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from docusign_connector.domain import deadline_of
-from docusign_connector.sync.apply import apply_connect_message
+from docusign_connector.sync.deferred import apply_or_defer
 
 logger = Logger()
 metrics = Metrics()
@@ -27,7 +28,11 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 
 
 def apply_record(record: SQSRecord, lambda_context: Any) -> None:
-    outcome = apply_connect_message(record.body, deadline=deadline_of(lambda_context))
+    outcome = apply_or_defer(record.body, deadline=deadline_of(lambda_context))
+    if outcome is None:
+        metrics.add_metric(name="ConnectEventsDeferred", unit=MetricUnit.Count, value=1)
+        return
+    metrics.add_metric(name="ConnectEventsApplied", unit=MetricUnit.Count, value=1)
     if outcome.applied:
         metrics.add_metric(name="EnvelopeEventsApplied", unit=MetricUnit.Count, value=1)
     if outcome.archived:

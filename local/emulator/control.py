@@ -167,6 +167,25 @@ def advance_clock():
     return jsonify({"now": st.timestamp()})
 
 
+@bp.post("/rate-limits")
+def set_rate_limits():
+    body = _json()
+    st = state()
+    window = body.get("windowSeconds")
+    st.set_rate_limits(
+        hourly_limit=int(body["hourlyLimit"]) if body.get("hourlyLimit") else None,
+        burst_limit=int(body["burstLimit"]) if body.get("burstLimit") else None,
+        window_seconds=float(window) if window else None,
+    )
+    return jsonify(
+        {
+            "hourlyLimit": st.hourly_limit,
+            "burstLimit": st.burst_limit,
+            "windowSeconds": st.rate_window_seconds,
+        }
+    )
+
+
 @bp.get("/envelopes")
 def list_envelopes():
     st = state()

@@ -667,3 +667,20 @@ def list_audit_events(account_id: str, envelope_id: str):
             }
             audit.append({"eventFields": [{"name": k, "value": v} for k, v in fields.items()]})
         return jsonify({"auditEvents": audit})
+
+
+# Settings an account reports (`accountSettingsInformation`, values as strings); the ones the
+# connector's calls depend on, at what a new account has.
+DEFAULT_ACCOUNT_SETTINGS = {
+    "allowEnvelopeCustomFields": "true",
+    "enableSequentialSigningAPI": "true",
+    "allowReminders": "true",
+    "allowConnectHttpListenerConfigs": "false",
+}
+
+
+@bp.get("/settings")
+def get_account_settings(account_id: str):
+    st = state()
+    with st.lock:
+        return jsonify({**DEFAULT_ACCOUNT_SETTINGS, **st.account_settings.get(account_id, {})})

@@ -134,6 +134,11 @@ class EmulatorState:
         # listStatusChanges: at most this many envelopes per call (DocuSign: 1,000).
         self.list_page_cap = 1000
         self.burst_limit = DEFAULT_BURST_LIMIT
+        # DocuSign's hourly window resets at the top of each hour. Tests and benchmarks may
+        # shorten it (an emulator switch, not DocuSign behaviour): windows of this many seconds.
+        self.rate_window_seconds: float | None = None
+        # Account settings changed from DocuSign's defaults, per account (name -> "true"/"false").
+        self.account_settings: dict[str, dict[str, str]] = {}
         # JWT grant rules: longest accepted assertion lifetime and tolerated clock skew.
         # DocuSign states no maximum; its own Python examples ask for 4,000 seconds.
         self.max_assertion_lifetime = 4000
@@ -386,15 +391,38 @@ class EmulatorState:
 
     # ------------------------------------------------------------- rate limits
 
+    def set_rate_limits(
+        self,
+        *,
+        hourly_limit: int | None = None,
+        burst_limit: int | None = None,
+        window_seconds: float | None = None,
+    ) -> None:
+        """Quotas for every account; a window length other than an hour starts new windows."""
+        with self.lock:
+            if hourly_limit is not None:
+                self.hourly_limit = hourly_limit
+            if burst_limit is not None:
+                self.burst_limit = burst_limit
+            self.rate_window_seconds = window_seconds
+            self.rate_limits.clear()
+
+    def _next_reset(self, now: datetime) -> datetime:
+        if not self.rate_window_seconds:
+            return next_hour(now)
+        window = self.rate_window_seconds
+        start = now.timestamp() - now.timestamp() % window
+        return datetime.fromtimestamp(start + window, UTC)
+
     def consume_rate(self, account_id: str, *, count: bool = True) -> dict[str, int]:
         """Count one API call for the account; return the counters the headers report."""
         with self.lock:
             now = self.now()
             bucket = self.rate_limits.setdefault(
-                account_id, {"reset": next_hour(now), "used": 0, "burst": deque()}
+                account_id, {"reset": self._next_reset(now), "used": 0, "burst": deque()}
             )
             if now >= bucket["reset"]:
-                bucket["reset"] = next_hour(now)
+                bucket["reset"] = self._next_reset(now)
                 bucket["used"] = 0
             burst: deque[datetime] = bucket["burst"]
             while burst and (now - burst[0]).total_seconds() >= BURST_WINDOW_SECONDS:

@@ -17,6 +17,20 @@ def b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
+def forget_rate_budgets(stack: Any) -> None:
+    """Start every account's DocuSign rate budget over, as a new hour would: a fault-injected
+    hourly 429 says the account is spent, which the shared budget remembers."""
+    dynamodb = stack.client("dynamodb")
+    scan = dynamodb.scan(
+        TableName=stack.table,
+        FilterExpression="begins_with(pk, :prefix)",
+        ExpressionAttributeValues={":prefix": {"S": "RATEBUDGET#"}},
+        ProjectionExpression="pk, sk",
+    )
+    for item in scan.get("Items", []):
+        dynamodb.delete_item(TableName=stack.table, Key={"pk": item["pk"], "sk": item["sk"]})
+
+
 def docusign_requests(
     emulator: Any, method: str | None = None, contains: str = "/restapi/"
 ) -> list[dict[str, Any]]:

@@ -17,6 +17,7 @@ import pytest
 from tests.integration.helpers import (
     docusign_requests,
     envelope_creates,
+    forget_rate_budgets,
     seed_envelope,
     send,
     simple_body,
@@ -38,11 +39,12 @@ def acme(connections: Any) -> Any:
 
 
 @pytest.fixture(autouse=True)
-def _clean_emulator(emulator: Any) -> Iterator[None]:
+def _clean_emulator(emulator: Any, stack: Any) -> Iterator[None]:
     emulator.state.faults.clear()
     emulator.state.clear_requests()
     yield
     emulator.state.faults.clear()
+    forget_rate_budgets(stack)
 
 
 @pytest.fixture

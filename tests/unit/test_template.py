@@ -268,6 +268,8 @@ def test_s3_access_is_limited_to_each_functions_prefixes():
             ("s3:PutObjectTagging", f"{BUCKET_ARN}/inbox/*"),
             ("s3:PutObjectVersionTagging", f"{BUCKET_ARN}/inbox/*"),
             ("s3:PutObject", f"{BUCKET_ARN}/outbox/*"),
+            # a bulk CSV's progress and partial result, read when it continues
+            ("s3:GetObject", f"{BUCKET_ARN}/outbox/*"),
         },
         "EventsFunction": {
             ("s3:PutObject", f"{BUCKET_ARN}/signed/*"),
@@ -320,7 +322,15 @@ def test_table_access_only_where_envelopes_are_stored_and_only_what_is_used():
         assert not {n for n in _policy_templates(function_id) if n.startswith("DynamoDB")}, (
             function_id
         )
-        table = {(a, r) for a, r in _allowed(function_id) if a.startswith("dynamodb:")}
+        # The rate budget's own items are granted apart (UseRateBudget, checked below).
+        table = {
+            (action, _text(resource))
+            for statement in _statements(_function_policies(function_id))
+            if statement.get("Effect") == "Allow" and statement.get("Sid") != "UseRateBudget"
+            for action in _as_list(statement["Action"])
+            if action.startswith("dynamodb:")
+            for resource in _as_list(statement["Resource"])
+        }
         if function_id == "ListEnvelopesFunction":
             assert table == {("dynamodb:Query", BY_CONNECTION)}
             continue
@@ -736,3 +746,144 @@ def test_the_public_webhook_has_its_own_concurrency_and_throttle():
 def test_the_account_wide_api_gateway_setting_is_left_alone_by_default():
     assert TEMPLATE["Parameters"]["ConfigureApiGatewayAccount"]["Default"] == "false"
     assert RESOURCES["ApiGatewayAccount"]["Condition"] == "CreateApiGatewayAccount"
+
+
+# ---------------------------------------------------------------------------- operations
+
+
+def _alarm_metrics(alarm_id):
+    return {m["Id"]: m for m in RESOURCES[alarm_id]["Properties"]["Metrics"]}
+
+
+def test_dead_letter_queues_have_not_empty_alarms():
+    for alarm_id, queue_id in [
+        ("InboxDeadLetterAlarm", "InboxDeadLetterQueue"),
+        ("ConnectEventsDeadLetterAlarm", "ConnectEventsDeadLetterQueue"),
+    ]:
+        alarm = RESOURCES[alarm_id]["Properties"]
+        assert alarm["MetricName"] == "ApproximateNumberOfMessagesVisible"
+        assert alarm["Dimensions"] == [
+            {"Name": "QueueName", "Value": {"Fn::GetAtt": [queue_id, "QueueName"]}}
+        ]
+        assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (0, "GreaterThanThreshold")
+
+
+def test_throttled_share_alarm_is_over_twenty_percent_of_docusign_calls():
+    alarm = RESOURCES["DocuSignThrottledShareAlarm"]["Properties"]
+    metrics = _alarm_metrics("DocuSignThrottledShareAlarm")
+    assert metrics["throttles"]["MetricStat"]["Metric"]["MetricName"] == "DocuSignThrottles"
+    assert metrics["calls"]["MetricStat"]["Metric"]["MetricName"] == "DocuSignCalls"
+    assert metrics["throttledPercent"]["Expression"] == "IF(calls > 0, 100 * throttles / calls, 0)"
+    assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (20, "GreaterThanThreshold")
+    namespace = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"][
+        "POWERTOOLS_METRICS_NAMESPACE"
+    ]
+    service = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]["POWERTOOLS_SERVICE_NAME"]
+    for metric in (metrics["throttles"], metrics["calls"]):
+        assert metric["MetricStat"]["Metric"]["Namespace"] == namespace
+        assert metric["MetricStat"]["Metric"]["Dimensions"] == [
+            {"Name": "service", "Value": service}
+        ]
+
+
+def test_sends_without_connect_events_for_an_hour_alarm():
+    alarm = RESOURCES["ConnectSilentAlarm"]["Properties"]
+    metrics = _alarm_metrics("ConnectSilentAlarm")
+    assert metrics["sent"]["MetricStat"]["Metric"]["MetricName"] == "EnvelopesSent"
+    assert metrics["events"]["MetricStat"]["Metric"]["MetricName"] == "ConnectEventsApplied"
+    assert metrics["sent"]["MetricStat"]["Period"] == metrics["events"]["MetricStat"]["Period"]
+    assert metrics["sent"]["MetricStat"]["Period"] == 3600
+    assert "FILL(events, 0) == 0" in metrics["silent"]["Expression"]
+    assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (0, "GreaterThanThreshold")
+
+
+def test_the_metrics_the_alarms_watch_are_emitted_by_the_code():
+    sources = "\n".join(
+        path.read_text()
+        for path in [*ROOT.glob("functions/*/app.py"), *ROOT.glob("layers/shared/**/*.py")]
+    )
+    for name in ("EnvelopesSent", "ConnectEventsApplied", "DocuSignCalls", "DocuSignThrottles"):
+        assert f'"{name}"' in sources, name
+    inbox = (ROOT / "functions/process_inbox/app.py").read_text()
+    assert '"EnvelopesSent"' in inbox  # inbox and bulk sends count as sends too
+
+
+def test_operations_dashboard_shows_what_operators_watch():
+    dashboard = RESOURCES["OperationsDashboard"]["Properties"]
+    body_text = dashboard["DashboardBody"]["Fn::Sub"]
+    # Valid JSON once the ${…} references are filled in.
+    filled = re.sub(r"\$\{[^}]+\}", "x", body_text)
+    body = json.loads(filled)
+    titles = {w["properties"]["title"] for w in body["widgets"]}
+    assert titles >= {
+        "Envelopes sent",
+        "DocuSign calls per connection",
+        "DocuSign throttles (429) per connection",
+        "DocuSign budget left (calls this hour)",
+        "Queue depth",
+        "Oldest message age (s)",
+        "Dead-letter queues",
+        "Connect events applied",
+        "Callback deliveries",
+        "Alarms",
+    }
+    for reference in re.findall(r"\$\{([A-Za-z]+)\.", body_text):
+        assert reference in RESOURCES, reference
+    for needed in (
+        "InboxQueue.QueueName",
+        "InboxDeadLetterQueue.QueueName",
+        "ConnectEventsDeadLetterQueue.QueueName",
+        "ConnectSilentAlarm.Arn",
+        "DocuSignThrottledShareAlarm.Arn",
+        "InboxDeadLetterAlarm.Arn",
+    ):
+        assert "${" + needed + "}" in body_text, needed
+
+
+def test_background_functions_leave_the_reserve_and_requeue_on_their_own_queue():
+    for function_id, queue_id in [
+        ("ProcessInboxFunction", "InboxQueue"),
+        ("EventsFunction", "ConnectEventsQueue"),
+        ("ReconcileFunction", None),
+    ]:
+        variables = RESOURCES[function_id]["Properties"]["Environment"]["Variables"]
+        assert variables["DOCUSIGN_CALL_CLASS"] == "background", function_id
+        sends = {r for a, r in _allowed(function_id) if a == "sqs:SendMessage"}
+        assert sends == ({f"!GetAtt {queue_id}.Arn"} if queue_id else set()), function_id
+    for function_id in FUNCTION_IDS:
+        variables = RESOURCES[function_id]["Properties"].get("Environment", {}).get("Variables", {})
+        if function_id not in ("ProcessInboxFunction", "EventsFunction", "ReconcileFunction"):
+            assert "DOCUSIGN_CALL_CLASS" not in variables, function_id
+
+
+def test_functions_without_table_write_access_may_update_only_budget_items():
+    for function_id in (
+        "RecipientViewFunction",
+        "SenderViewFunction",
+        "ListTemplatesFunction",
+        "GetTemplateFunction",
+        "GetFormDataFunction",
+    ):
+        (statement,) = [
+            s
+            for s in _statements(_function_policies(function_id))
+            if s.get("Sid") == "UseRateBudget"
+        ]
+        assert statement["Action"] == ["dynamodb:GetItem", "dynamodb:UpdateItem"]
+        assert statement["Resource"] == {"Fn::GetAtt": ["EnvelopeTable", "Arn"]}
+        assert statement["Condition"] == {
+            "ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["RATEBUDGET#*"]}
+        }
+
+
+def test_bulk_csv_files_reach_the_inbox_queue():
+    queues = RESOURCES["DocumentsBucket"]["Properties"]["NotificationConfiguration"][
+        "QueueConfigurations"
+    ]
+    suffixes = set()
+    for queue in queues:
+        rules = {r["Name"]: r["Value"] for r in queue["Filter"]["S3Key"]["Rules"]}
+        assert rules["prefix"] == "inbox/"
+        assert queue["Queue"] == {"Fn::GetAtt": ["InboxQueue", "Arn"]}
+        suffixes.add(rules["suffix"])
+    assert suffixes == {".json", ".csv"}

@@ -52,3 +52,13 @@ class Settings:
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings.from_environment()
+
+
+def calls_in_background() -> bool:
+    """Whether this function's DocuSign calls are background work (inbox sends, archiving,
+    reconcile: `DOCUSIGN_CALL_CLASS=background`), which leaves a share of the account's rate
+    budget to the API's interactive calls and waits when the rest is spent."""
+    value = os.environ.get("DOCUSIGN_CALL_CLASS", "interactive").strip().lower()
+    if value not in ("interactive", "background"):
+        raise SettingsError(f"DOCUSIGN_CALL_CLASS must be interactive or background, got {value!r}")
+    return value == "background"

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .adapters.bucket import DocumentStore
+from .adapters.budget import RateBudget
 from .adapters.bus import EventBus
 from .adapters.callbacks import CallbackQueue, CallbackSender
 from .adapters.docusign.auth import TokenProvider
@@ -21,7 +22,8 @@ from .adapters.idempotency import IdempotentCalls
 from .adapters.queue import EventsQueue
 from .adapters.secrets import ConnectionRepository
 from .adapters.table import EnvelopeStore
-from .config import Settings, get_settings
+from .adapters.work_queue import WorkQueue
+from .config import Settings, calls_in_background, get_settings
 from .connections import Connection
 from .domain import Deadline
 
@@ -34,10 +36,16 @@ class Services:
     store: EnvelopeStore
     documents: DocumentStore
     idempotency: IdempotentCalls
+    budget: RateBudget | None = None
     events_queue: EventsQueue = field(default_factory=EventsQueue)
     bus: EventBus = field(default_factory=EventBus)
     callbacks: CallbackSender = field(default_factory=CallbackSender)
     callback_queue: CallbackQueue = field(default_factory=CallbackQueue)
+    # Background work that waits for the DocuSign rate budget goes back on its queue.
+    inbox_queue: WorkQueue = field(default_factory=lambda: WorkQueue("INBOX_QUEUE_URL"))
+    events_retry_queue: WorkQueue = field(
+        default_factory=lambda: WorkQueue("CONNECT_EVENTS_QUEUE_URL")
+    )
     # Transaction ids whose create ended without a known outcome in this container.
     unsettled_transactions: set[str] = field(default_factory=set)
     # Connect listener: names of connections that do not exist, with when to forget them.
@@ -53,10 +61,11 @@ class Services:
             store=EnvelopeStore(settings.envelope_table_name),
             documents=DocumentStore(settings.documents_bucket_name),
             idempotency=IdempotentCalls(settings.envelope_table_name),
+            budget=RateBudget(settings.envelope_table_name, background=calls_in_background()),
         )
 
     def client(self, connection: Connection, deadline: Deadline = None) -> DocuSignClient:
-        transport = Transport(connection, self.tokens, deadline=deadline)
+        transport = Transport(connection, self.tokens, deadline=deadline, budget=self.budget)
         return DocuSignClient(transport, self.unsettled_transactions)
 
 

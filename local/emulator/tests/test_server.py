@@ -192,3 +192,25 @@ def test_the_account_number_is_accepted_in_paths_like_the_guid(api, emulator, in
     )
     assert unknown.status_code == 400
     assert unknown.json()["errorCode"] == "USER_DOES_NOT_BELONG_TO_SPECIFIED_ACCOUNT"
+
+
+def test_rate_window_can_be_shortened_and_resets_with_the_clock(api, emulator):
+    set_limits = api.control(
+        "POST", "/rate-limits", json={"hourlyLimit": 2, "burstLimit": 1000, "windowSeconds": 60}
+    )
+    assert set_limits.json() == {"hourlyLimit": 2, "burstLimit": 1000, "windowSeconds": 60.0}
+    try:
+        first = api.get("/envelopes", params={"from_date": "2020-01-01"})
+        assert first.headers["X-RateLimit-Limit"] == "2"
+        reset = int(first.headers["X-RateLimit-Reset"])
+        now = emulator.state.now().timestamp()
+        assert reset % 60 == 0 and 0 < reset - now <= 60
+        assert api.get("/envelopes", params={"from_date": "2020-01-01"}).status_code == 200
+        assert api.get("/envelopes", params={"from_date": "2020-01-01"}).status_code == 429
+        emulator.state.advance_clock(60)
+        again = api.get("/envelopes", params={"from_date": "2020-01-01"})
+        assert again.status_code == 200
+        assert int(again.headers["X-RateLimit-Reset"]) == reset + 60
+        assert again.headers["X-RateLimit-Remaining"] == "1"
+    finally:
+        emulator.state.set_rate_limits(hourly_limit=3000, burst_limit=500)

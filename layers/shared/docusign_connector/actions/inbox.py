@@ -67,7 +67,7 @@ def manifests_in(message_body: str) -> list[Manifest]:
         obj = record.s3.get_object
         key = unquote_plus(obj.key)
         parts = key.split("/")
-        if len(parts) < 3 or parts[0] != "inbox" or not key.endswith(".json"):
+        if len(parts) < 3 or parts[0] != "inbox" or not key.endswith((".json", ".csv")):
             continue
         if not is_connection_name(parts[1]):
             logger.warning("manifest outside any connection's inbox", extra={"key": key[:300]})

@@ -210,6 +210,37 @@ class DocumentStore:
                 Bucket=self.bucket, Key=key, Body=content, ContentType="application/json"
             )
 
+    def put_bytes(self, key: str, content: bytes, content_type: str) -> None:
+        with aws_errors("S3"):
+            self.client.put_object(
+                Bucket=self.bucket, Key=key, Body=content, ContentType=content_type
+            )
+
+    def read_if_present(self, key: str) -> bytes | None:
+        """A small object of ours (a progress file, a partial result), None when missing."""
+        from botocore.exceptions import ClientError
+
+        with aws_errors("S3"):
+            try:
+                body = self.client.get_object(Bucket=self.bucket, Key=key)["Body"]
+            except ClientError as exc:
+                if error_code(exc) in ("404", "NoSuchKey", "NotFound"):
+                    return None
+                raise
+            try:
+                return bytes(body.read())
+            finally:
+                body.close()
+
+    def open_version(self, key: str, version_id: str | None) -> tuple[Any, str | None, str | None]:
+        """A streamed object with the identity of the version read (version id, ETag)."""
+        kwargs: dict[str, Any] = {"Bucket": self.bucket, "Key": key}
+        if version_id:
+            kwargs["VersionId"] = version_id
+        with aws_errors("S3"):
+            obj = self.client.get_object(**kwargs)
+        return obj["Body"], obj.get("VersionId"), obj.get("ETag")
+
     def tag(self, key: str, version_id: str | None, tags: dict[str, str]) -> None:
         kwargs: dict[str, Any] = {
             "Bucket": self.bucket,

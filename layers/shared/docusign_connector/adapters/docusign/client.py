@@ -333,3 +333,7 @@ class DocuSignClient:
         """Register a Connect configuration; not retried (a retry could make a second one)."""
         response = self.transport.send("POST", "/connect", json_body=configuration, retry=False)
         return json_body(response)
+
+    def get_account_settings(self) -> dict[str, Any]:
+        """The account's settings (`accountSettingsInformation`: names to "true"/"false")."""
+        return json_body(self.transport.send("GET", "/settings"))

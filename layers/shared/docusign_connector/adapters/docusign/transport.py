@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     # Imported where first used: a call answered from the table never loads an HTTP client.
     import requests
 
+    from ..budget import RateBudget
+
 API_PREFIX = "/restapi/v2.1/accounts"
 CONNECT_TIMEOUT = 5
 READ_TIMEOUT = 25
@@ -89,8 +91,11 @@ class Transport:
         session: requests.Session | None = None,
         deadline: Deadline = None,
         sleep: Callable[[float], None] | None = None,
+        budget: RateBudget | None = None,
     ) -> None:
         self.connection = connection
+        # The account's shared rate budget: asked before each call, told each answer.
+        self._budget = budget
         self.tokens = tokens
         self._session = session or tokens.session
         self._deadline = deadline  # seconds left in this invocation
@@ -146,6 +151,8 @@ class Transport:
                 # A streamed body is read once: every attempt gets a new one.
                 data = body_factory()
                 headers["Content-Type"] = "application/json"
+            if self._budget is not None:
+                self._budget.take(self.account.account_id)
             self.calls += 1
             try:
                 response = self._session.request(
@@ -171,6 +178,13 @@ class Transport:
                         "DocuSign could not be reached", code="DOCUSIGN_UNREACHABLE"
                     )
                 ) from exc
+            if self._budget is not None:
+                self._budget.after_call(
+                    self.account.account_id,
+                    self.connection.name,
+                    response.status_code,
+                    response.headers,
+                )
             if response.status_code == 401 and not refreshed:
                 # The token may have been revoked or expired early: one retry with a new one.
                 refreshed = True

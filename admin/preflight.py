@@ -1,0 +1,168 @@
+"""`python -m admin preflight NAME --api-url …`: before go-live, check a connection end to end
+and print a checklist.
+
+Each check says ok or what to fix: the connection's secret, a fresh token (which needs the
+user's consent), the account and its base URI, the Connect configuration (present, enabled,
+pointing at this stack's listener, signed with HMAC, sending the events the connector applies)
+with HMAC keys kept in the connection, and the account settings later calls depend on.
+It makes four DocuSign calls at most and changes nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from docusign_connector.adapters.docusign.auth import TokenProvider
+from docusign_connector.adapters.docusign.client import DocuSignClient
+from docusign_connector.adapters.docusign.transport import Transport
+from docusign_connector.adapters.secrets import ConnectionRepository
+from docusign_connector.connections import Connection, is_loopback
+from docusign_connector.errors import ConnectorError
+
+# Account settings (GET …/settings, `accountSettingsInformation`) the connector's calls use:
+# the setting, and what fails without it.
+REQUIRED_SETTINGS = {
+    "allowEnvelopeCustomFields": "envelope custom fields (the connector's tracking fields)",
+    "enableSequentialSigningAPI": "signing order (routingOrder) in API sends",
+    "allowReminders": "reminders and expiration sent with an envelope",
+}
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+    def dump(self) -> dict[str, Any]:
+        return {"check": self.name, "ok": self.ok, "detail": self.detail}
+
+
+def _true(value: Any) -> bool:
+    return str(value).strip().lower() == "true"
+
+
+def connect_checks(
+    configurations: list[dict[str, Any]], url: str, connection: Connection, events: tuple[str, ...]
+) -> list[Check]:
+    mine = [c for c in configurations if str(c.get("urlToPublishTo") or "").strip() == url]
+    if not mine:
+        elsewhere = ", ".join(str(c.get("urlToPublishTo")) for c in configurations[:5]) or "none"
+        return [
+            Check(
+                "connect configuration",
+                False,
+                f"no Connect configuration publishes to {url} (the account's: {elsewhere}); "
+                "run `python -m admin connect NAME --api-url …`",
+            )
+        ]
+    config = mine[0]
+    checks = [Check("connect configuration", True, f"connectId {config.get('connectId')}")]
+    enabled = str(config.get("allowEnvelopePublish", "true")).lower() != "false"
+    checks.append(
+        Check(
+            "connect enabled",
+            enabled,
+            "publishing" if enabled else "the configuration is disabled in DocuSign",
+        )
+    )
+    checks.append(
+        Check(
+            "connect HMAC",
+            _true(config.get("includeHMAC")),
+            "messages are signed"
+            if _true(config.get("includeHMAC"))
+            else "includeHMAC is off: the listener refuses unsigned messages",
+        )
+    )
+    keys = len(connection.connect_hmac_keys)
+    checks.append(
+        Check(
+            "connection HMAC keys",
+            keys > 0,
+            f"{keys} key(s) kept"
+            if keys
+            else "add the key DocuSign shows under Settings > Connect > Connect Keys",
+        )
+    )
+    given = {str(e) for e in config.get("events") or []}
+    missing = [e for e in events if given and e not in given]
+    checks.append(
+        Check(
+            "connect events",
+            not missing,
+            "every event the connector applies"
+            if not missing
+            else "missing events: " + ", ".join(missing),
+        )
+    )
+    return checks
+
+
+def settings_checks(settings: dict[str, Any]) -> list[Check]:
+    checks = []
+    for name, used_for in REQUIRED_SETTINGS.items():
+        value = settings.get(name)
+        ok = value is None or _true(value)  # absent: DocuSign's default applies
+        detail = f"{name} = {value}" if value is not None else f"{name} not reported"
+        if not ok:
+            detail += f"; needed for {used_for}"
+        checks.append(Check(f"setting {name}", ok, detail))
+    return checks
+
+
+def preflight(args: argparse.Namespace, url: str, events: tuple[str, ...]) -> dict[str, Any]:
+    checks: list[Check] = []
+
+    def result() -> dict[str, Any]:
+        return {
+            "connection": args.name,
+            "webhookUrl": url,
+            "ready": all(c.ok for c in checks),
+            "checks": [c.dump() for c in checks],
+        }
+
+    try:
+        connection = ConnectionRepository(args.prefix).get(args.name, fresh=True)
+    except ConnectorError as exc:
+        checks.append(Check("connection secret", False, exc.message))
+        return result()
+    checks.append(Check("connection secret", True, f"{args.prefix}/{args.name}"))
+    tokens = TokenProvider()
+    try:
+        tokens.token(connection, fresh=True)
+    except ConnectorError as exc:
+        checks.append(Check("token and consent", False, f"{exc.code}: {exc.message}"))
+        return result()
+    checks.append(Check("token and consent", True, "a fresh JWT grant token"))
+    try:
+        account = tokens.account(connection, fresh=True)
+    except ConnectorError as exc:
+        checks.append(Check("account", False, f"{exc.code}: {exc.message}"))
+        return result()
+    checks.append(Check("account", True, f"{account.account_name} ({account.account_id})"))
+    base = urlsplit(account.base_uri)
+    secure = base.scheme == "https" or is_loopback(base.hostname or "")
+    checks.append(Check("base URI", secure, account.base_uri))
+    client = DocuSignClient(Transport(connection, tokens))
+    try:
+        checks += connect_checks(client.list_connect_configurations(), url, connection, events)
+    except ConnectorError as exc:
+        checks.append(Check("connect configuration", False, f"{exc.code}: {exc.message}"))
+    try:
+        checks += settings_checks(client.get_account_settings())
+    except ConnectorError as exc:
+        checks.append(Check("account settings", False, f"{exc.code}: {exc.message}"))
+    return result()
+
+
+def checklist(result: dict[str, Any]) -> str:
+    lines = [f"Preflight of {result['connection']} ({result['webhookUrl']})"]
+    for check in result["checks"]:
+        mark = "[ok]  " if check["ok"] else "[FIX] "
+        lines.append(f"  {mark}{check['check']}: {check['detail']}")
+    lines.append("Ready for go-live." if result["ready"] else "Not ready: fix the [FIX] lines.")
+    return "\n".join(lines)

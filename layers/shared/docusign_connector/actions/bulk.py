@@ -1,0 +1,287 @@
+"""Bulk sends from the S3 inbox, and inbox work that waits for the DocuSign rate budget.
+
+`inbox/{connection}/….csv` sends one envelope per row (`models.csv_rows` describes the file).
+Rows go out in order, each with its own idempotency key (the file's content identity — its
+ETag — and the row number), so a notification delivered twice, a chunk run again or the same
+bytes uploaded again never send a row twice. A bad
+row gets an error in the result and the others go on.
+
+The outbox gets `….csv.result.csv` (row, envelopeId, status, errorCode, errorMessage) and
+`….csv.progress.json`, both rewritten every few rows: the progress file says how far the file
+has gone, and a run that stops (the Lambda's time is nearly up, or the account's DocuSign budget
+is spent) continues from there in a message put back on the inbox queue, delayed until the
+budget resets. That message is new, so waiting never counts toward the queue's poison-message
+limit; only a message that fails for another reason reaches the dead-letter queue.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from pydantic import ValidationError
+
+from .. import clock
+from ..container import Services, get_services
+from ..domain import Deadline
+from ..errors import BadRequest, ConnectorError, Throttled
+from ..models.csv_rows import CsvRow, csv_records, envelope_body
+from ..models.requests import SendEnvelopeRequest
+from ..models.validation import validation_error
+from .inbox import Manifest, manifests_in, process_manifest
+from .send import send_envelope
+
+logger = Logger(child=True)
+
+RESULT_COLUMNS = ("row", "envelopeId", "status", "errorCode", "errorMessage")
+CHECKPOINT_ROWS = 25
+# Seconds of Lambda time kept to write the progress and queue the rest.
+STOP_MARGIN_SECONDS = 15.0
+MAX_CSV_BYTES = 100 * 1024 * 1024
+READ_CHUNK = 64 * 1024
+# A row still being sent by another delivery of the same file: look again shortly.
+IN_PROGRESS_DELAY_SECONDS = 5
+
+
+@dataclass
+class CsvOutcome:
+    rows_done: int
+    sent: int
+    failed: int
+    finished: bool
+    wait_seconds: float | None = None  # set when the run stopped early
+    sent_now: int = 0  # envelopes this run sent (the others were sent by earlier runs)
+
+
+@dataclass
+class InboxRun:
+    envelopes_sent: int = 0
+    requeued_after: int | None = None  # seconds, when the message was put back for later
+
+
+def _keys(manifest: Manifest) -> tuple[str, str]:
+    relative = manifest.key[len(f"inbox/{manifest.connection}/") :]
+    base = f"outbox/{manifest.connection}/{relative}"
+    return f"{base}.result.csv", f"{base}.progress.json"
+
+
+def _is_transient(error: ConnectorError) -> bool:
+    return error.status_code >= 500 or isinstance(error, Throttled)
+
+
+class _Results:
+    """The result CSV as it grows, and the progress file beside it."""
+
+    def __init__(self, manifest: Manifest, version: str, services: Services) -> None:
+        self.manifest = manifest
+        self.version = version
+        self.services = services
+        self.result_key, self.progress_key = _keys(manifest)
+        self.rows_done = 0
+        self.sent = 0
+        self.failed = 0
+        self.text = io.StringIO()
+        self.writer = csv.writer(self.text, lineterminator="\r\n")
+        self.started_at = clock.now_iso()
+        self.sent_before = 0
+
+    def resume(self) -> bool:
+        """Pick up an earlier run of this version; True when it had finished."""
+        raw = self.services.documents.read_if_present(self.progress_key)
+        progress = json.loads(raw) if raw else None
+        if not isinstance(progress, dict) or progress.get("version") != self.version:
+            self.writer.writerow(RESULT_COLUMNS)
+            return False
+        previous = self.services.documents.read_if_present(self.result_key) or b""
+        self.text.write(previous.decode("utf-8"))
+        self.rows_done = int(progress.get("rowsDone") or 0)
+        self.sent = int(progress.get("sent") or 0)
+        self.failed = int(progress.get("failed") or 0)
+        self.started_at = str(progress.get("startedAt") or self.started_at)
+        self.sent_before = self.sent
+        if not previous:
+            self.writer.writerow(RESULT_COLUMNS)
+        return progress.get("state") == "done"
+
+    def add(self, number: int, answer: dict[str, Any]) -> None:
+        error = answer.get("error") or {}
+        if error:
+            self.failed += 1
+        else:
+            self.sent += 1
+        self.writer.writerow(
+            [
+                number,
+                answer.get("envelopeId") or "",
+                answer.get("status") or ("" if error else "sent"),
+                error.get("code") or "",
+                error.get("message") or "",
+            ]
+        )
+        self.rows_done = number
+
+    def save(self, state: str, file_error: dict[str, Any] | None = None) -> None:
+        documents = self.services.documents
+        documents.put_bytes(self.result_key, self.text.getvalue().encode(), "text/csv")
+        progress: dict[str, Any] = {
+            "manifest": self.manifest.key,
+            "version": self.version,
+            "state": state,
+            "rowsDone": self.rows_done,
+            "sent": self.sent,
+            "failed": self.failed,
+            "startedAt": self.started_at,
+            "updatedAt": clock.now_iso(),
+            "result": self.result_key,
+        }
+        if file_error:
+            progress["error"] = file_error
+        documents.put_json(self.progress_key, json.dumps(progress, indent=2).encode())
+
+
+def _send_row(
+    manifest: Manifest,
+    version: str,
+    header: list[str],
+    row: CsvRow,
+    services: Services,
+    deadline: Deadline,
+) -> dict[str, Any]:
+    try:
+        body = envelope_body(header, row)
+        try:
+            request = SendEnvelopeRequest.model_validate(body)
+        except ValidationError as exc:
+            raise validation_error(exc) from None
+        result = send_envelope(
+            manifest.connection,
+            request,
+            idempotency_key=f"s3:{manifest.key}:{version}:row{row.number}",
+            deadline=deadline,
+            services=services,
+        )
+        return result.dump()
+    except ConnectorError as exc:
+        if _is_transient(exc) or exc.code == "IDEMPOTENCY_IN_PROGRESS":
+            raise
+        return exc.to_body()
+
+
+def process_csv(
+    manifest: Manifest,
+    *,
+    deadline: Deadline = None,
+    services: Services | None = None,
+) -> CsvOutcome:
+    """Send the rows of a bulk CSV not sent yet, as far as time and the rate budget allow."""
+    services = services or get_services()
+    if manifest.bucket != services.settings.documents_bucket_name:
+        raise BadRequest("manifest in an unexpected bucket", code="UNKNOWN_BUCKET")
+    body, version_id, etag = services.documents.open_version(manifest.key, manifest.version_id)
+    # The file's content identity: its ETag (the MD5 of the bytes of a single-part upload), so
+    # the same bytes uploaded again are the same sends; the version when S3 gives no ETag.
+    version = str(etag or manifest.etag or manifest.version_id or version_id or "").strip('"')
+    results = _Results(manifest, version, services)
+    outcome = _run_csv(manifest, version, body, results, services, deadline)
+    outcome.sent_now = outcome.sent - results.sent_before
+    return outcome
+
+
+def _run_csv(
+    manifest: Manifest,
+    version: str,
+    body: Any,
+    results: _Results,
+    services: Services,
+    deadline: Deadline,
+) -> CsvOutcome:
+    try:
+        if results.resume():
+            return CsvOutcome(results.rows_done, results.sent, results.failed, finished=True)
+        try:
+            header, rows = csv_records(body.iter_chunks(READ_CHUNK))
+            for row in rows:
+                if row.number <= results.rows_done:
+                    continue
+                if deadline is not None and deadline() < STOP_MARGIN_SECONDS:
+                    results.save("in-progress")
+                    return CsvOutcome(results.rows_done, results.sent, results.failed, False, 0.0)
+                try:
+                    answer = _send_row(manifest, version, header, row, services, deadline)
+                except Throttled as exc:
+                    results.save("in-progress")
+                    wait = float(getattr(exc, "wait_seconds", exc.retry_after)) + 1
+                    return CsvOutcome(results.rows_done, results.sent, results.failed, False, wait)
+                except ConnectorError as exc:
+                    results.save("in-progress")
+                    if exc.code == "IDEMPOTENCY_IN_PROGRESS":
+                        return CsvOutcome(
+                            results.rows_done,
+                            results.sent,
+                            results.failed,
+                            False,
+                            IN_PROGRESS_DELAY_SECONDS,
+                        )
+                    raise  # DocuSign or AWS unavailable: SQS retries the message
+                results.add(row.number, answer)
+                if row.number % CHECKPOINT_ROWS == 0:
+                    results.save("in-progress")
+        except BadRequest as exc:
+            # The file itself is unusable (header, encoding, a broken quote): the rows read so
+            # far keep their results, the file gets the error.
+            results.save("done", exc.to_body()["error"])
+            _tag(manifest, "error", services)
+            return CsvOutcome(results.rows_done, results.sent, results.failed, True)
+    finally:
+        body.close()
+    results.save("done")
+    _tag(manifest, "sent" if not results.failed else "partial", services)
+    logger.info(
+        "bulk CSV processed",
+        extra={"manifest": manifest.key, "sent": results.sent, "failed": results.failed},
+    )
+    return CsvOutcome(results.rows_done, results.sent, results.failed, True)
+
+
+def _tag(manifest: Manifest, outcome: str, services: Services) -> None:
+    services.documents.tag(manifest.key, manifest.version_id, {"docusign-result": outcome})
+
+
+def handle_inbox_message(
+    message_body: str,
+    *,
+    deadline: Deadline = None,
+    services: Services | None = None,
+) -> InboxRun:
+    """One inbox queue message: its JSON manifests and CSV files. Work that must wait for the
+    DocuSign rate budget (or for more Lambda time) is queued again, delayed, and the message
+    counts as done."""
+    services = services or get_services()
+    run = InboxRun()
+    wait: float | None = None
+    for manifest in manifests_in(message_body):
+        try:
+            if manifest.key.endswith(".csv"):
+                outcome = process_csv(manifest, deadline=deadline, services=services)
+                run.envelopes_sent += outcome.sent_now
+                if not outcome.finished:
+                    wait = max(wait or 0.0, outcome.wait_seconds or 0.0)
+            else:
+                result = process_manifest(manifest, deadline=deadline, services=services)
+                run.envelopes_sent += sum(
+                    1 for answer in result.get("envelopes", [result]) if answer.get("envelopeId")
+                )
+        except Throttled as exc:
+            wait = max(wait or 0.0, float(getattr(exc, "wait_seconds", exc.retry_after)) + 1)
+    if wait is not None:
+        # The whole message goes back: what was done is found again by its idempotency keys.
+        run.requeued_after = services.inbox_queue.send_later(message_body, wait)
+        logger.info(
+            "inbox work waits for the DocuSign budget or more time",
+            extra={"delay_seconds": run.requeued_after},
+        )
+    return run

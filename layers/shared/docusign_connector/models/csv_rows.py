@@ -1,0 +1,204 @@
+"""Bulk-send CSV files: one envelope per row, columns named as the flat form.
+
+The file is UTF-8, with or without a byte order mark, comma-separated, with a header row;
+fields may be quoted (`"Smith, Ana"`, quotes doubled inside, line breaks allowed). Blank lines
+are skipped. An empty cell is an absent value. Columns:
+
+- `emailSubject`, `emailBlurb`, `status` (`sent` or `created`), and the flat form's
+  `enableExpiration`, `validityDays`, `expirationNoticeDays`, `enableReminder`,
+  `firstReminderDays`, `reminderIntervalDays`;
+- recipients and documents as lists: `signersEmails`, `signersNames`, `signatureOrder`,
+  `ccEmails`, `ccNames`, `documentS3Keys`, `documentNames`. A list is either one column with
+  `;`-separated values (`ana@example.com;bo@example.com`) or numbered columns
+  (`signersEmails1`, `signersEmails2`, …), not both. Documents are S3 keys in the
+  connection's inbox; a document's name defaults to the key's file name;
+- `customField.<name>`: the envelope custom field `<name>`.
+
+Rows are numbered from 1 (the header and blank lines are not rows).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import posixpath
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import BadRequest
+
+SCALAR_COLUMNS = frozenset(
+    {
+        "emailSubject",
+        "emailBlurb",
+        "status",
+        "enableExpiration",
+        "validityDays",
+        "expirationNoticeDays",
+        "enableReminder",
+        "firstReminderDays",
+        "reminderIntervalDays",
+    }
+)
+LIST_COLUMNS = (
+    "signersEmails",
+    "signersNames",
+    "signatureOrder",
+    "ccEmails",
+    "ccNames",
+    "documentS3Keys",
+    "documentNames",
+)
+CUSTOM_FIELD_PREFIX = "customField."
+_NUMBERED = re.compile(r"(" + "|".join(LIST_COLUMNS) + r")([1-9][0-9]{0,2})")
+LIST_SEPARATOR = ";"
+MAX_COLUMNS = 500
+
+
+@dataclass(frozen=True)
+class CsvRow:
+    number: int
+    values: list[str]
+
+
+def decoded_lines(chunks: Iterable[bytes]) -> Iterator[str]:
+    """UTF-8 text (a leading byte order mark dropped) cut into lines that keep their line
+    ends, read chunk by chunk: quoted line breaks reach the CSV reader intact."""
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    pending = ""
+    for chunk in chunks:
+        pending += decoder.decode(chunk)
+        *lines, pending = pending.split("\n")
+        for line in lines:
+            yield line + "\n"
+    pending += decoder.decode(b"", final=True)
+    if pending:
+        yield pending
+
+
+def csv_records(chunks: Iterable[bytes]) -> tuple[list[str], Iterator[CsvRow]]:
+    """The header and the data rows (blank ones skipped) of a CSV file read in chunks.
+    A missing or malformed header is a `BadRequest`; a bad row is found by `envelope_body`."""
+    try:
+        reader = csv.reader(decoded_lines(chunks), strict=True)
+        header = next((r for r in reader if any(cell.strip() for cell in r)), None)
+    except UnicodeDecodeError:
+        raise BadRequest("the CSV file is not UTF-8 text", code="INVALID_CSV_ENCODING") from None
+    except csv.Error as exc:
+        raise BadRequest(f"the CSV header cannot be read: {exc}", code="INVALID_CSV") from None
+    if header is None:
+        raise BadRequest("the CSV file is empty; a header row is required", code="INVALID_CSV")
+    header = [name.strip() for name in header]
+    check_header(header)
+
+    def rows() -> Iterator[CsvRow]:
+        number = 0
+        while True:
+            try:
+                values = next(reader)
+            except StopIteration:
+                return
+            except UnicodeDecodeError:
+                raise BadRequest(
+                    "the CSV file is not UTF-8 text", code="INVALID_CSV_ENCODING"
+                ) from None
+            except csv.Error as exc:
+                # The rest of the file cannot be read reliably past a broken quote.
+                raise BadRequest(
+                    f"the CSV file cannot be read after row {number}: {exc}", code="INVALID_CSV"
+                ) from None
+            if not any(cell.strip() for cell in values):
+                continue
+            number += 1
+            yield CsvRow(number, values)
+
+    return header, rows()
+
+
+def check_header(header: list[str]) -> None:
+    if len(header) > MAX_COLUMNS:
+        raise BadRequest(f"at most {MAX_COLUMNS} columns", code="INVALID_CSV_HEADER")
+    seen: set[str] = set()
+    unknown: list[str] = []
+    for name in header:
+        if name in seen:
+            raise BadRequest(f"column '{name[:100]}' appears twice", code="INVALID_CSV_HEADER")
+        seen.add(name)
+        known = (
+            name in SCALAR_COLUMNS
+            or name in LIST_COLUMNS
+            or _NUMBERED.fullmatch(name) is not None
+            or (name.startswith(CUSTOM_FIELD_PREFIX) and len(name) > len(CUSTOM_FIELD_PREFIX))
+        )
+        if not known:
+            unknown.append(name[:100])
+    if unknown:
+        raise BadRequest(
+            "unknown CSV columns: " + ", ".join(unknown[:20]),
+            code="INVALID_CSV_HEADER",
+            details=[{"columns": unknown[:20]}],
+        )
+    for column in LIST_COLUMNS:
+        numbered = any((m := _NUMBERED.fullmatch(n)) and m.group(1) == column for n in header)
+        if column in seen and numbered:
+            raise BadRequest(
+                f"'{column}' is given both as one column and as numbered columns",
+                code="INVALID_CSV_HEADER",
+            )
+    if "emailSubject" not in seen:
+        raise BadRequest("the CSV needs an emailSubject column", code="INVALID_CSV_HEADER")
+
+
+def envelope_body(header: list[str], row: CsvRow) -> dict[str, Any]:
+    """The send body (flat form) of one row; a `BadRequest` for a row that has more cells
+    than the header has columns."""
+    if len(row.values) > len(header):
+        raise BadRequest(
+            f"row {row.number} has {len(row.values)} cells but the header has {len(header)}",
+            code="INVALID_CSV_ROW",
+        )
+    body: dict[str, Any] = {}
+    lists: dict[str, dict[int, str]] = {}
+    custom: dict[str, str] = {}
+    for name, raw in zip(header, row.values, strict=False):
+        value = raw.strip()
+        if not value:
+            continue
+        if name in SCALAR_COLUMNS:
+            body[name] = value
+        elif name in LIST_COLUMNS:
+            parts = [part.strip() for part in value.split(LIST_SEPARATOR)]
+            lists[name] = dict(enumerate(parts, start=1))
+        elif name.startswith(CUSTOM_FIELD_PREFIX):
+            custom[name[len(CUSTOM_FIELD_PREFIX) :]] = value
+        else:
+            match = _NUMBERED.fullmatch(name)
+            assert match is not None  # the header was checked
+            lists.setdefault(match.group(1), {})[int(match.group(2))] = value
+    for column, positions in lists.items():
+        if not positions:
+            continue
+        # Numbered columns may skip a number for one row: the list keeps its order.
+        values = [positions[i] for i in sorted(positions)]
+        if column == "signatureOrder":
+            body[column] = [v or None for v in values]
+        elif column not in ("documentS3Keys", "documentNames"):
+            body[column] = values
+    keys = [lists["documentS3Keys"][i] for i in sorted(lists.get("documentS3Keys", {}))]
+    names = [lists["documentNames"][i] for i in sorted(lists.get("documentNames", {}))]
+    if names and len(names) != len(keys):
+        raise BadRequest(
+            f"row {row.number}: documentNames has {len(names)} values but documentS3Keys has "
+            f"{len(keys)}",
+            code="INVALID_CSV_ROW",
+        )
+    if keys:
+        body["documents"] = [
+            {"name": names[i] if names else posixpath.basename(key) or key, "s3Key": key}
+            for i, key in enumerate(keys)
+        ]
+    if custom:
+        body["customFields"] = custom
+    return body
