@@ -21,22 +21,17 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-HANDLERS = [
-    "functions.send_envelope.app",
-    "functions.get_envelope.app",
-    "functions.get_documents.app",
-    "functions.void_envelope.app",
-    "functions.get_consent.app",
-    "functions.verify_connection.app",
-    "functions.list_envelopes.app",
-    "functions.recipient_view.app",
-    "functions.sender_view.app",
-    "functions.list_templates.app",
-    "functions.docusign_webhook.app",
-    "functions.process_events.app",
-    "functions.process_inbox.app",
-    "functions.reconcile.app",
-]
+
+
+def handler_modules() -> list[str]:
+    """Every function of template.yaml, as the module Lambda imports."""
+    from local.function_specs import functions
+    from local.template import load_template
+
+    specs = functions(load_template(ROOT / "template.yaml"))
+    return sorted({spec.module for spec in specs.values()})
+
+
 SDK = "docusign_esign"
 IMPORT_BAR = 0.3  # a handler's import at most this share of the SDK's
 PROBE = (
@@ -71,7 +66,7 @@ def import_cost(module: str) -> float:
 
 
 def bench_imports(runs: int) -> dict[str, object]:
-    samples: dict[str, list[float]] = {m: [] for m in [*HANDLERS, SDK]}
+    samples: dict[str, list[float]] = {m: [] for m in [*handler_modules(), SDK]}
     for module in samples:  # warm the bytecode caches once
         import_cost(module)
     for _ in range(runs):
@@ -79,7 +74,7 @@ def bench_imports(runs: int) -> dict[str, object]:
             samples[module].append(import_cost(module))
     sdk = statistics.median(samples[SDK])
     result: dict[str, object] = {"runs": runs, "sdkImportSeconds": round(sdk, 4), "handlers": {}}
-    for module in HANDLERS:
+    for module in handler_modules():
         cost = statistics.median(samples[module])
         result["handlers"][module] = {  # type: ignore[index]
             "importSeconds": round(cost, 4),
