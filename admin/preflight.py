@@ -19,7 +19,7 @@ from docusign_connector.adapters.docusign.auth import TokenProvider
 from docusign_connector.adapters.docusign.client import DocuSignClient
 from docusign_connector.adapters.docusign.transport import Transport
 from docusign_connector.adapters.secrets import ConnectionRepository
-from docusign_connector.connections import Connection, is_loopback
+from docusign_connector.connections import is_loopback
 from docusign_connector.errors import ConnectorError
 
 # Account settings (GET …/settings, `accountSettingsInformation`) the connector's calls use:
@@ -46,7 +46,10 @@ def _true(value: Any) -> bool:
 
 
 def connect_checks(
-    configurations: list[dict[str, Any]], url: str, connection: Connection, events: tuple[str, ...]
+    configurations: list[dict[str, Any]],
+    url: str,
+    hmac_keys: tuple[str, ...],
+    events: tuple[str, ...],
 ) -> list[Check]:
     mine = [c for c in configurations if str(c.get("urlToPublishTo") or "").strip() == url]
     if not mine:
@@ -78,7 +81,7 @@ def connect_checks(
             else "includeHMAC is off: the listener refuses unsigned messages",
         )
     )
-    keys = len(connection.connect_hmac_keys)
+    keys = len(hmac_keys)
     checks.append(
         Check(
             "connection HMAC keys",
@@ -125,11 +128,17 @@ def preflight(args: argparse.Namespace, url: str, events: tuple[str, ...]) -> di
             "checks": [c.dump() for c in checks],
         }
 
+    repository = ConnectionRepository(args.prefix)
     try:
-        connection = ConnectionRepository(args.prefix).get(args.name, fresh=True)
+        connection = repository.get(args.name, fresh=True)
     except ConnectorError as exc:
         checks.append(Check("connection secret", False, exc.message))
         return result()
+    try:
+        # The HMAC keys live in the connection's own Connect secret ({prefix}/{name}/connect).
+        hmac_keys = repository.connect_keys(args.name, fresh=True)
+    except ConnectorError:
+        hmac_keys = ()
     checks.append(Check("connection secret", True, f"{args.prefix}/{args.name}"))
     tokens = TokenProvider()
     try:
@@ -149,7 +158,7 @@ def preflight(args: argparse.Namespace, url: str, events: tuple[str, ...]) -> di
     checks.append(Check("base URI", secure, account.base_uri))
     client = DocuSignClient(Transport(connection, tokens))
     try:
-        checks += connect_checks(client.list_connect_configurations(), url, connection, events)
+        checks += connect_checks(client.list_connect_configurations(), url, hmac_keys, events)
     except ConnectorError as exc:
         checks.append(Check("connect configuration", False, f"{exc.code}: {exc.message}"))
     try:
