@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from .errors import BadRequest, Forbidden
 
 RAW_CHUNK = 3 * 64 * 1024  # a multiple of 3, so each chunk's base64 can simply be joined
+# Beside the signed PDFs: every field's value, archived on completion.
+FORMDATA_FILE = "formdata.json"
 _UNSAFE_NAME = re.compile(r"[^\w.\- ]+", re.UNICODE)
 _BASE64_WHITESPACE = re.compile(rb"\s+")
 

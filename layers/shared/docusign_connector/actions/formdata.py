@@ -12,7 +12,7 @@ from aws_lambda_powertools import Logger
 from ..adapters.docusign import after_send
 from ..adapters.docusign.client import DocuSignClient
 from ..container import Services, get_services
-from ..documents import signed_prefix
+from ..documents import FORMDATA_FILE, signed_prefix
 from ..domain import Deadline, EnvelopeRecord
 from ..errors import BadRequest, Unprocessable
 from ..models.after_send import FormDataResponse
@@ -20,7 +20,6 @@ from .status import owned_record
 
 logger = Logger(child=True)
 
-FORMDATA_FILE = "formdata.json"
 TAB_GROUP_SUFFIX = "Tabs"
 
 

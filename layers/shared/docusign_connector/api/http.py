@@ -13,21 +13,24 @@ import binascii
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aws_lambda_powertools import Logger
-from pydantic import BaseModel, ValidationError
 
 from ..errors import BadRequest, ConnectorError, MethodNotAllowed, NotFound, PayloadTooLarge
-from ..models.validation import validation_error
 from .routes import BY_OPERATION
+
+if TYPE_CHECKING:
+    # pydantic is loaded by the routes that validate a body or a query string, not by the
+    # others (the public webhook among them): a lighter cold start where it is not needed.
+    from pydantic import BaseModel
 
 logger = Logger(child=True)
 
 # A Lambda request payload is capped at 6 MB; bodies near it cannot be answered anyway.
 MAX_BODY_BYTES = 6 * 1024 * 1024
 
-Model = TypeVar("Model", bound=BaseModel)
+Model = TypeVar("Model", bound="BaseModel")
 
 
 @dataclass
@@ -52,10 +55,7 @@ class Request:
 
     def query_model(self, model: type[Model]) -> Model:
         """The query string validated by `model`; every problem is a 400 in the error shape."""
-        try:
-            return model.model_validate(self.query)
-        except ValidationError as exc:
-            raise validation_error(exc) from None
+        return _validated(model, self.query)
 
     def body(self, model: type[Model]) -> Model:
         """The JSON body validated by `model`; every problem is a 400 in the error shape."""
@@ -73,10 +73,18 @@ class Request:
             raise BadRequest("the request body is not valid JSON", code="INVALID_JSON") from None
         if not isinstance(data, dict):
             raise BadRequest("the request body must be a JSON object", code="INVALID_JSON")
-        try:
-            return model.model_validate(data)
-        except ValidationError as exc:
-            raise validation_error(exc) from None
+        return _validated(model, data)
+
+
+def _validated[M: "BaseModel"](model: type[M], data: Any) -> M:
+    from pydantic import ValidationError
+
+    from ..models.validation import validation_error
+
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise validation_error(exc) from None
 
 
 @dataclass

@@ -12,9 +12,8 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from .. import clock
-from ..actions.formdata import archive_completed_form_data, formdata_key
-from ..actions.packages import archive_from_zip
 from ..container import Services, get_services
+from ..documents import FORMDATA_FILE, signed_prefix
 from ..domain import Deadline, EnvelopeRecord, EnvelopeStatus
 from .confirm import confirm_connect_event
 from .merge import Snapshot, merge
@@ -79,7 +78,9 @@ def apply_snapshot(
                 pending[notice_id] = _notice(record, old_status, snapshot)
                 if record.status == EnvelopeStatus.COMPLETED:
                     # Written by the archive that follows this notice.
-                    pending[notice_id]["formDataS3Key"] = formdata_key(record)
+                    pending[notice_id]["formDataS3Key"] = (
+                        signed_prefix(record.connection, record.envelope_id) + FORMDATA_FILE
+                    )
                 mine.append(notice_id)
             for bounce in bounce_notices(previous, record, snapshot):
                 notice_id = uuid.uuid4().hex
@@ -181,6 +182,11 @@ def archive_documents(
     deadline: Deadline = None,
 ) -> int:
     """Download the signed documents and the Summary into S3 once, for good; streamed."""
+    # Loaded on a completion only: most events never archive, and these bring the
+    # response models (pydantic) that the events function otherwise does without.
+    from ..actions.formdata import archive_completed_form_data
+    from ..actions.packages import archive_from_zip
+
     connection = services.connections.get(record.connection)
     client = services.client(connection, deadline)
     listed = (summary or {}).get("envelopeDocuments")
