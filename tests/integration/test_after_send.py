@@ -423,13 +423,18 @@ def test_completion_archives_one_zip_call_and_the_form_data(
     envelope_id = envelope_with_fields(later, emulator)
     status("after-send", envelope_id)  # tracked
     emulator.state.complete(envelope_id)
+    message = connect_message(later, envelope_id, "envelope-completed", None)
     emulator.state.clear_requests()
-    assert apply_batch([connect_message(later, envelope_id, "envelope-completed", None)]) == {
-        "batchItemFailures": []
-    }
+    assert apply_batch([message]) == {"batchItemFailures": []}
     # One download: the archive ZIP (the document list came with the envelope).
     downloads = [r["path"].rsplit("/", 1)[-1] for r in docusign_requests(emulator, "GET")]
     assert [p for p in downloads if p in ("archive", "1", "certificate", "combined")] == ["archive"]
+    # The fields' kinds came with the confirming GET (recipients with their tabs): three calls
+    # in all — the confirmation, the archive, the form data — and none for the recipients.
+    assert [p for p in downloads if p == "recipients"] == []
+    assert len(docusign_requests(emulator)) == 3, [
+        (r["path"].rsplit("/", 2)[-2:], r.get("query")) for r in docusign_requests(emulator)
+    ]
     s3 = stack.client("s3")
     prefix = f"signed/after-send/{envelope_id}/"
     keys = sorted(

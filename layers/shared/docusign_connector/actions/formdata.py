@@ -46,10 +46,15 @@ def field_kinds(recipients: dict[str, Any]) -> dict[tuple[str, str], str]:
     return kinds
 
 
-def read_form_data(client: DocuSignClient, envelope_id: str) -> FormDataResponse:
-    """Two DocuSign calls: the values, then the recipients' tabs for each field's kind."""
+def read_form_data(
+    client: DocuSignClient, envelope_id: str, recipients: dict[str, Any] | None = None
+) -> FormDataResponse:
+    """The values (one DocuSign call) and each field's kind, from `recipients` with their tabs
+    when the caller already has them, else from one more call."""
     form_data = after_send.get_form_data(client, envelope_id)
-    kinds = field_kinds(after_send.list_recipients_with_tabs(client, envelope_id))
+    if not recipients or not field_kinds(recipients):
+        recipients = after_send.list_recipients_with_tabs(client, envelope_id)
+    kinds = field_kinds(recipients)
     return FormDataResponse.from_docusign(envelope_id, form_data, kinds)
 
 
@@ -68,21 +73,29 @@ def get_form_data(
     return read_form_data(client, envelope_id)
 
 
-def archive_form_data(services: Services, client: DocuSignClient, record: EnvelopeRecord) -> str:
+def archive_form_data(
+    services: Services,
+    client: DocuSignClient,
+    record: EnvelopeRecord,
+    recipients: dict[str, Any] | None = None,
+) -> str:
     """Write the envelope's form data to `signed/{c}/{id}/formdata.json`; its key."""
-    response = read_form_data(client, record.envelope_id)
+    response = read_form_data(client, record.envelope_id, recipients)
     key = formdata_key(record)
     services.documents.put_json(key, json.dumps(response.dump(), indent=2).encode())
     return key
 
 
 def archive_completed_form_data(
-    services: Services, client: DocuSignClient, record: EnvelopeRecord
+    services: Services,
+    client: DocuSignClient,
+    record: EnvelopeRecord,
+    recipients: dict[str, Any] | None = None,
 ) -> str | None:
     """`archive_form_data`, or None (logged) when the account does not let the sender
     download form data: the signed documents are archived all the same."""
     try:
-        return archive_form_data(services, client, record)
+        return archive_form_data(services, client, record, recipients)
     except (BadRequest, Unprocessable) as refusal:
         logger.warning(
             "form data not archived",

@@ -193,7 +193,12 @@ def archive_documents(
     if not (isinstance(listed, list) and any(d.get("documentId") for d in listed)):
         listed = None
     documents, method = archive_from_zip(services, client, record, listed)
-    formdata = archive_completed_form_data(services, client, record)
+    # The confirming GET brought the recipients with their tabs: the fields' kinds need no
+    # call of their own.
+    recipients = (summary or {}).get("recipients")
+    formdata = archive_completed_form_data(
+        services, client, record, recipients if isinstance(recipients, dict) else None
+    )
     services.store.record_archive(record.envelope_id, documents, clock.now_iso())
     logger.info(
         "documents archived",

@@ -24,8 +24,9 @@ from .messages import ConnectEvent
 
 logger = Logger(child=True)
 
-# The confirming GET also lists the documents, which the archive of a completed envelope uses.
-CONFIRM_INCLUDE = "recipients,custom_fields,documents"
+# The confirming GET also lists the documents and the recipients' tabs, which the archive of a
+# completed envelope uses (the documents, and the kind of each field of the form data).
+CONFIRM_INCLUDE = "recipients,tabs,custom_fields,documents"
 
 
 @dataclass(frozen=True)
