@@ -9,16 +9,19 @@ after a warm-up archive of a small envelope.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 import tempfile
-import uuid
 from pathlib import Path
 from typing import Any
 
-from benchmarks.memory import ROOT, _port, _rss_bytes, _wait, _write_big_pdf
+from benchmarks.services import (
+    ROOT,
+    BenchServices,
+    bench_services,
+    rss_bytes,
+    upload,
+    write_big_pdf,
+)
 
 SIZE = 25 * 1024 * 1024
 
@@ -39,139 +42,81 @@ COUNT = 3
 
 
 def measure_archive() -> dict[str, Any]:
-    aws_port, ds_port = _port(), _port()
-    folder = ""
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(aws_port)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        ),
-        subprocess.Popen(
-            [sys.executable, "-m", "local.emulator", "--host", "127.0.0.1", "--port", str(ds_port)],
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        ),
-    ]
+    folder = tempfile.mkdtemp(prefix="bench-archive-")
     try:
-        aws, ds = f"http://127.0.0.1:{aws_port}", f"http://127.0.0.1:{ds_port}"
-        _wait(aws)
-        _wait(f"{ds}/_emulator/health")
-        os.environ.update(
-            {
-                "AWS_ENDPOINT_URL": aws,
-                "AWS_ACCESS_KEY_ID": "x",
-                "AWS_SECRET_ACCESS_KEY": "x",
-                "AWS_DEFAULT_REGION": "us-east-1",
-                "POWERTOOLS_METRICS_NAMESPACE": "Bench",
-            }
-        )
-        import requests
-
-        from local.function_specs import function_environment
-        from local.resources import create_resources, put_connection_secret
-        from local.template import load_template
-        from tests.conftest import rsa_key_pair
-
-        template = load_template(ROOT / "template.yaml")
-        names = create_resources(template, aws, notice=lambda _: None)
-        os.environ.update(function_environment(template, "EventsFunction", names))
-        os.environ.update(function_environment(template, "SendEnvelopeFunction", names))
-        private, public = rsa_key_pair()
-        ik, user = str(uuid.uuid4()), str(uuid.uuid4())
-        requests.post(
-            f"{ds}/_emulator/integrations",
-            json={"integrationKey": ik, "publicKeyPem": public, "userId": user},
-            timeout=10,
-        )
-        put_connection_secret(
-            aws,
-            "us-east-1",
-            os.environ["CONNECTIONS_SECRET_PREFIX"],
-            "bench",
-            {"integrationKey": ik, "userId": user, "privateKey": private, "authServer": ds},
-        )
-        bucket = os.environ["DOCUMENTS_BUCKET_NAME"]
-        folder = tempfile.mkdtemp(prefix="bench-archive-")
-        path = Path(folder) / "small.pdf"
-        _write_big_pdf(path, 64 * 1024)
-        subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                "import boto3, sys; boto3.client('s3').upload_file(*sys.argv[1:])",
-                str(path),
-                bucket,
-                "inbox/bench/small.pdf",
-            ],
-            check=True,
-        )
-        big = Path(folder) / "big.pdf"
-        _write_big_pdf(big, SIZE)
-
-        from docusign_connector.actions.send import send_envelope
-        from docusign_connector.container import get_services
-        from docusign_connector.models.requests import SendEnvelopeRequest
-        from docusign_connector.sync.apply import archive_documents
-
-        def completed(keys: list[str], extra: int = 0) -> Any:
-            answer = send_envelope(
-                "bench",
-                SendEnvelopeRequest.model_validate(
-                    {
-                        "emailSubject": "Large",
-                        "signers": [{"email": "a@example.com", "name": "A"}],
-                        "documents": [{"name": k.rsplit("/", 1)[-1], "s3Key": k} for k in keys],
-                    }
-                ),
-            )
-            # DocuSign takes 25 MB per request: the large documents are added in the emulator.
-            for index in range(extra):
-                with big.open("rb") as content:
-                    requests.post(
-                        f"{ds}/_emulator/envelopes/{answer.envelope_id}/documents",
-                        params={"name": f"big-{index}.pdf"},
-                        data=content,
-                        timeout=600,
-                    ).raise_for_status()
-            requests.post(
-                f"{ds}/_emulator/envelopes/{answer.envelope_id}/complete", timeout=600
-            ).raise_for_status()
-            return get_services().store.get(answer.envelope_id)
-
-        def calls_to(envelope_id: str) -> list[str]:
-            log = requests.get(f"{ds}/_emulator/requests", timeout=30).json()["requests"]
-            return [
-                r["path"].rsplit("/", 1)[-1]
-                for r in log
-                if envelope_id in r["path"] and "/documents" in r["path"]
-            ]
-
-        small = completed(["inbox/bench/small.pdf"])
-        archive_documents(get_services(), small, None)  # warm-up
-        envelope = completed(["inbox/bench/small.pdf"], extra=COUNT)
-        _reset_peak()
-        before = _rss_bytes()
-        archive_documents(get_services(), envelope, None)
-        extra = _high_water_bytes() - before
-
-        total = COUNT * SIZE
-        return {
-            "documents": COUNT,
-            "documentBytes": total,
-            "documentCalls": calls_to(envelope.envelope_id),
-            "extraPeakBytes": extra,
-            "rssBeforeBytes": before,
-            "ratioToDocuments": round(extra / total, 3),
-            "bar": 0.5,
-            "withinBar": extra <= 0.5 * total,
-        }
+        with bench_services("EventsFunction", "SendEnvelopeFunction") as services:
+            return _measure(services, Path(folder))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-        for proc in procs:
-            proc.terminate()
-            proc.wait(timeout=10)
+
+
+def _measure(services: BenchServices, folder: Path) -> dict[str, Any]:
+    import requests
+
+    ds = services.emulator_url
+    path = folder / "small.pdf"
+    write_big_pdf(path, 64 * 1024)
+    upload(path, services.bucket, "inbox/bench/small.pdf")
+    big = folder / "big.pdf"
+    write_big_pdf(big, SIZE)
+
+    from docusign_connector.actions.send import send_envelope
+    from docusign_connector.container import get_services
+    from docusign_connector.models.requests import SendEnvelopeRequest
+    from docusign_connector.sync.apply import archive_documents
+
+    def completed(keys: list[str], extra: int = 0) -> Any:
+        answer = send_envelope(
+            "bench",
+            SendEnvelopeRequest.model_validate(
+                {
+                    "emailSubject": "Large",
+                    "signers": [{"email": "a@example.com", "name": "A"}],
+                    "documents": [{"name": k.rsplit("/", 1)[-1], "s3Key": k} for k in keys],
+                }
+            ),
+        )
+        # DocuSign takes 25 MB per request: the large documents are added in the emulator.
+        for index in range(extra):
+            with big.open("rb") as content:
+                requests.post(
+                    f"{ds}/_emulator/envelopes/{answer.envelope_id}/documents",
+                    params={"name": f"big-{index}.pdf"},
+                    data=content,
+                    timeout=600,
+                ).raise_for_status()
+        requests.post(
+            f"{ds}/_emulator/envelopes/{answer.envelope_id}/complete", timeout=600
+        ).raise_for_status()
+        return get_services().store.get(answer.envelope_id)
+
+    def calls_to(envelope_id: str) -> list[str]:
+        log = requests.get(f"{ds}/_emulator/requests", timeout=30).json()["requests"]
+        return [
+            r["path"].rsplit("/", 1)[-1]
+            for r in log
+            if envelope_id in r["path"] and "/documents" in r["path"]
+        ]
+
+    small = completed(["inbox/bench/small.pdf"])
+    archive_documents(get_services(), small, None)  # warm-up
+    envelope = completed(["inbox/bench/small.pdf"], extra=COUNT)
+    _reset_peak()
+    before = rss_bytes()
+    archive_documents(get_services(), envelope, None)
+    extra = _high_water_bytes() - before
+
+    total = COUNT * SIZE
+    return {
+        "documents": COUNT,
+        "documentBytes": total,
+        "documentCalls": calls_to(envelope.envelope_id),
+        "extraPeakBytes": extra,
+        "rssBeforeBytes": before,
+        "ratioToDocuments": round(extra / total, 3),
+        "bar": 0.5,
+        "withinBar": extra <= 0.5 * total,
+    }
 
 
 def write_report(result: dict[str, Any]) -> None:

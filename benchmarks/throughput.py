@@ -114,7 +114,7 @@ def throughput() -> dict[str, Any]:
     import boto3
     from moto.server import ThreadedMotoServer
 
-    from benchmarks.memory import _port
+    from benchmarks.services import free_port
     from docusign_connector.actions.bulk import handle_inbox_message
     from docusign_connector.actions.send import send_envelope
     from docusign_connector.actions.status import get_envelope_status
@@ -125,7 +125,7 @@ def throughput() -> dict[str, Any]:
     from local.resources import create_resources, put_connection_secret
     from local.template import load_template
 
-    port = _port()
+    port = free_port()
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     moto.start()
     endpoint = f"http://127.0.0.1:{port}"
