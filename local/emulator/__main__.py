@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ssl
 import sys
 
 from .server import EmulatorServer
@@ -14,8 +15,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=8400, help="port to listen on")
+    parser.add_argument("--tls-cert", help="PEM certificate: serve https (with --tls-key)")
+    parser.add_argument("--tls-key", help="PEM private key of --tls-cert")
     args = parser.parse_args(argv)
-    server = EmulatorServer(host=args.host, port=args.port)
+    context = None
+    if args.tls_cert:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(args.tls_cert, args.tls_key)
+    server = EmulatorServer(host=args.host, port=args.port, ssl_context=context)
     try:
         server.serve_forever(announce=True)
     except OSError as exc:

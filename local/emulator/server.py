@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import socket
+import ssl
 import threading
 from typing import Self
 
@@ -21,10 +22,18 @@ class EmulatorServer:
     """
 
     def __init__(
-        self, host: str = "127.0.0.1", port: int = 0, state: EmulatorState | None = None
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        state: EmulatorState | None = None,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.host = host
         self.port = port
+        # With a TLS context the emulator speaks https, as DocuSign does (DocuSign's SDKs
+        # reach the OAuth host over https only).
+        self.ssl_context = ssl_context
         self.state = state or EmulatorState()
         self.app = create_app(self.state)
         self._server: BaseWSGIServer | None = None
@@ -34,7 +43,8 @@ class EmulatorServer:
     def url(self) -> str:
         if not self.port:
             raise RuntimeError("the emulator has not been started")
-        return f"http://{self.host}:{self.port}"
+        scheme = "https" if self.ssl_context is not None else "http"
+        return f"{scheme}://{self.host}:{self.port}"
 
     def _bind(self) -> BaseWSGIServer:
         if self.port:
@@ -50,7 +60,9 @@ class EmulatorServer:
                         f"address {self.host}:{self.port} is already in use",
                     ) from exc
         try:
-            server = make_server(self.host, self.port, self.app, threaded=True)
+            server = make_server(
+                self.host, self.port, self.app, threaded=True, ssl_context=self.ssl_context
+            )
         except SystemExit as exc:
             # werkzeug reports a busy port by exiting; callers get an OSError instead.
             raise OSError(
