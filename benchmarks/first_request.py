@@ -18,11 +18,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import uuid
 from pathlib import Path
 from typing import Any
 
-from benchmarks.services import ROOT, free_port, wait_for
+from benchmarks.services import ROOT, BenchServices, bench_services
 
 BAR = 0.5  # DESIGN §9: the first request at most half of the SDK's
 
@@ -126,127 +125,62 @@ def _run(code: str, argument: str, environment: dict[str, str]) -> float:
 
 
 def measure_first_request(runs: int = 5) -> dict[str, Any]:
-    folder = Path(tempfile.mkdtemp(prefix="bench-first-request-"))
-    cert, key = _certificate(folder)
-    aws_port, ds_port = free_port(), free_port()
-    processes = [
-        subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(aws_port)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        ),
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "local.emulator",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(ds_port),
-                "--tls-cert",
-                str(cert),
-                "--tls-key",
-                str(key),
-            ],
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        ),
-    ]
     saved = dict(os.environ)
-    try:
-        aws, ds = f"http://127.0.0.1:{aws_port}", f"https://127.0.0.1:{ds_port}"
-        os.environ["REQUESTS_CA_BUNDLE"] = str(cert)
-        wait_for(aws)
-        wait_for(f"{ds}/_emulator/health")
-        environment = _connector_environment(aws, ds)
-        spec = _register(aws, ds, environment)
-        spec.update({"caCert": str(cert), "oauthHost": f"127.0.0.1:{ds_port}"})
-        ours: list[float] = []
-        sdk: list[float] = []
-        sdk_environment = dict(environment)
-        for _ in range(runs):  # interleaved, so both meet the same machine
-            ours.append(_run(CONNECTOR, spec["envelopeId"], environment))
-            sdk.append(_run(SDK, json.dumps(spec), sdk_environment))
-        ratio = statistics.median(ours) / statistics.median(sdk)
-        return {
-            "runs": runs,
-            "connectorSeconds": round(statistics.median(ours), 4),
-            "sdkSeconds": round(statistics.median(sdk), 4),
-            "ratio": round(ratio, 3),
-            "bar": BAR,
-            "withinBar": ratio <= BAR,
-        }
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-        for process in processes:
-            process.terminate()
-            process.wait(timeout=10)
-        for path in folder.iterdir():
-            path.unlink()
-        folder.rmdir()
+    with tempfile.TemporaryDirectory(prefix="bench-first-request-") as folder:
+        cert, key = _certificate(Path(folder))
+        try:
+            with bench_services("GetEnvelopeFunction", tls=(cert, key)) as services:
+                return _measure(services, cert, runs)
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
 
 
-def _connector_environment(aws: str, ds: str) -> dict[str, str]:
-    from local.function_specs import function_environment
-    from local.resources import create_resources
-    from local.template import load_template
-
-    os.environ.update(
-        {
-            "AWS_ENDPOINT_URL": aws,
-            "AWS_ACCESS_KEY_ID": "x",
-            "AWS_SECRET_ACCESS_KEY": "x",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "POWERTOOLS_METRICS_NAMESPACE": "Bench",
-            "POWERTOOLS_SERVICE_NAME": "bench",
-        }
-    )
-    template = load_template(ROOT / "template.yaml")
-    names = create_resources(template, aws, notice=lambda _: None)
+def _measure(services: BenchServices, cert: Path, runs: int) -> dict[str, Any]:
     environment = dict(os.environ)
-    environment.update(function_environment(template, "GetEnvelopeFunction", names))
     # Read from DocuSign on every call, as a cold container meeting a stale envelope does.
     environment["STATUS_MAX_AGE_SECONDS"] = "0"
+    environment["POWERTOOLS_SERVICE_NAME"] = "bench"
     environment["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "layers" / "shared")])
-    return environment
-
-
-def _register(aws: str, ds: str, environment: dict[str, str]) -> dict[str, Any]:
-    """An integration at the emulator, the `bench` connection, and one sent envelope."""
-    import base64
-
-    import requests
-
-    from local.emulator.pdf import make_pdf
-    from local.keys import rsa_key_pair
-    from local.resources import put_connection_secret
-
-    private, public = rsa_key_pair()
-    integration_key, user = str(uuid.uuid4()), str(uuid.uuid4())
-    requests.post(
-        f"{ds}/_emulator/integrations",
-        json={"integrationKey": integration_key, "publicKeyPem": public, "userId": user},
-        timeout=10,
-    ).raise_for_status()
-    secret = {
-        "integrationKey": integration_key,
-        "userId": user,
-        "privateKey": private,
-        "authServer": ds,
+    spec = {
+        "integrationKey": services.integration_key,
+        "userId": services.user_id,
+        "secretId": f"{environment['CONNECTIONS_SECRET_PREFIX']}/{services.connection}",
+        "envelopeId": _sent_envelope(environment),
+        "caCert": str(cert),
+        "oauthHost": services.emulator_url.removeprefix("https://"),
     }
-    put_connection_secret(
-        aws, "us-east-1", environment["CONNECTIONS_SECRET_PREFIX"], "bench", secret
-    )
-    send = """
+    ours: list[float] = []
+    sdk: list[float] = []
+    for _ in range(runs):  # interleaved, so both meet the same machine
+        ours.append(_run(CONNECTOR, spec["envelopeId"], environment))
+        sdk.append(_run(SDK, json.dumps(spec), environment))
+    ratio = statistics.median(ours) / statistics.median(sdk)
+    return {
+        "runs": runs,
+        "connectorSeconds": round(statistics.median(ours), 4),
+        "sdkSeconds": round(statistics.median(sdk), 4),
+        "ratio": round(ratio, 3),
+        "bar": BAR,
+        "withinBar": ratio <= BAR,
+    }
+
+
+SEND = """
 import json, sys
 from docusign_connector.actions.send import send_envelope
 from docusign_connector.models.requests import SendEnvelopeRequest
 body = json.loads(sys.argv[1])
 print(send_envelope("bench", SendEnvelopeRequest.model_validate(body)).envelope_id)
 """
+
+
+def _sent_envelope(environment: dict[str, str]) -> str:
+    """One envelope sent through the `bench` connection (in another process)."""
+    import base64
+
+    from local.emulator.pdf import make_pdf
+
     body = {
         "emailSubject": "First request",
         "signers": [{"email": "a@example.com", "name": "A"}],
@@ -255,7 +189,7 @@ print(send_envelope("bench", SendEnvelopeRequest.model_validate(body)).envelope_
         ],
     }
     sent = subprocess.run(
-        [sys.executable, "-c", send, json.dumps(body)],
+        [sys.executable, "-c", SEND, json.dumps(body)],
         cwd=ROOT,
         env=environment,
         capture_output=True,
@@ -263,12 +197,7 @@ print(send_envelope("bench", SendEnvelopeRequest.model_validate(body)).envelope_
         timeout=120,
         check=True,
     )
-    return {
-        "integrationKey": integration_key,
-        "userId": user,
-        "secretId": f"{environment['CONNECTIONS_SECRET_PREFIX']}/bench",
-        "envelopeId": sent.stdout.strip().splitlines()[-1],
-    }
+    return sent.stdout.strip().splitlines()[-1]
 
 
 if __name__ == "__main__":

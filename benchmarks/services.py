@@ -78,14 +78,20 @@ class BenchServices:
     aws_url: str
     emulator_url: str
     bucket: str
+    integration_key: str
+    user_id: str
     connection: str = "bench"
 
 
 @contextmanager
-def bench_services(*function_ids: str) -> Iterator[BenchServices]:
+def bench_services(
+    *function_ids: str, tls: tuple[Path, Path] | None = None
+) -> Iterator[BenchServices]:
     """moto and the emulator on free ports, the template's resources, the environment of
-    `function_ids` in this process and a `bench` connection; all stopped afterwards."""
+    `function_ids` in this process and a `bench` connection; all stopped afterwards. With
+    `tls` (certificate, key) the emulator serves https."""
     aws_port, ds_port = free_port(), free_port()
+    emulator_tls = ["--tls-cert", str(tls[0]), "--tls-key", str(tls[1])] if tls else []
     processes = [
         subprocess.Popen(
             [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(aws_port)],
@@ -93,14 +99,26 @@ def bench_services(*function_ids: str) -> Iterator[BenchServices]:
             stderr=subprocess.DEVNULL,
         ),
         subprocess.Popen(
-            [sys.executable, "-m", "local.emulator", "--host", "127.0.0.1", "--port", str(ds_port)],
+            [
+                sys.executable,
+                "-m",
+                "local.emulator",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(ds_port),
+                *emulator_tls,
+            ],
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         ),
     ]
     try:
-        aws, ds = f"http://127.0.0.1:{aws_port}", f"http://127.0.0.1:{ds_port}"
+        scheme = "https" if tls else "http"
+        aws, ds = f"http://127.0.0.1:{aws_port}", f"{scheme}://127.0.0.1:{ds_port}"
+        if tls:
+            os.environ["REQUESTS_CA_BUNDLE"] = str(tls[0])
         wait_for(aws)
         wait_for(f"{ds}/_emulator/health")
         os.environ.update(
@@ -142,7 +160,7 @@ def bench_services(*function_ids: str) -> Iterator[BenchServices]:
                 "authServer": ds,
             },
         )
-        yield BenchServices(aws, ds, os.environ["DOCUMENTS_BUCKET_NAME"])
+        yield BenchServices(aws, ds, os.environ["DOCUMENTS_BUCKET_NAME"], integration_key, user)
     finally:
         for process in processes:
             process.terminate()

@@ -49,10 +49,10 @@ def field_kinds(recipients: dict[str, Any]) -> dict[tuple[str, str], str]:
 def read_form_data(
     client: DocuSignClient, envelope_id: str, recipients: dict[str, Any] | None = None
 ) -> FormDataResponse:
-    """The values (one DocuSign call) and each field's kind, from `recipients` with their tabs
-    when the caller already has them, else from one more call."""
+    """The values (one DocuSign call) and each field's kind, from `recipients` with all their
+    tabs when the caller already has them, else from one more call."""
     form_data = after_send.get_form_data(client, envelope_id)
-    if not recipients or not field_kinds(recipients):
+    if recipients is None:
         recipients = after_send.list_recipients_with_tabs(client, envelope_id)
     kinds = field_kinds(recipients)
     return FormDataResponse.from_docusign(envelope_id, form_data, kinds)

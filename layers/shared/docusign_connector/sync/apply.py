@@ -107,7 +107,9 @@ def apply_snapshot(
         store.clear_notices(record.envelope_id, due)
     archived = False
     if record.status == EnvelopeStatus.COMPLETED and not record.documents_archived:
-        archive_documents(services, record, snapshot.summary, deadline)
+        archive_documents(
+            services, record, snapshot.summary, deadline, with_tabs=snapshot.with_tabs
+        )
         archived = True
     if applied:
         logger.info(
@@ -180,6 +182,8 @@ def archive_documents(
     record: EnvelopeRecord,
     summary: dict[str, Any] | None,
     deadline: Deadline = None,
+    *,
+    with_tabs: bool = False,
 ) -> int:
     """Download the signed documents and the Summary into S3 once, for good; streamed."""
     # Loaded on a completion only: most events never archive, and these bring the
@@ -193,9 +197,9 @@ def archive_documents(
     if not (isinstance(listed, list) and any(d.get("documentId") for d in listed)):
         listed = None
     documents, method = archive_from_zip(services, client, record, listed)
-    # The confirming GET brought the recipients with their tabs: the fields' kinds need no
-    # call of their own.
-    recipients = (summary or {}).get("recipients")
+    # When the confirming GET brought the recipients with their tabs, the fields' kinds need
+    # no call of their own.
+    recipients = (summary or {}).get("recipients") if with_tabs else None
     formdata = archive_completed_form_data(
         services, client, record, recipients if isinstance(recipients, dict) else None
     )

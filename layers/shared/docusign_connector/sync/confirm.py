@@ -84,8 +84,12 @@ def confirm_connect_event(
             },
         )
         return Confirmation(
-            replace(Snapshot.from_listing(event.connection, envelope), source="docusign")
+            replace(
+                Snapshot.from_listing(event.connection, envelope),
+                source="docusign",
+                with_tabs=True,
+            )
         )
     if claims_final:
-        return Confirmation(replace(snapshot, summary=envelope))
+        return Confirmation(replace(snapshot, summary=envelope, with_tabs=True))
     return Confirmation(snapshot)

@@ -64,6 +64,8 @@ class Snapshot:
     summary: dict[str, Any] | None  # DocuSign's envelope JSON at that moment, if it came
     recipient_id: str | None = None
     source: str = "connect"
+    # The summary came from a GET with `include=…,tabs`: its recipients carry all their tabs.
+    with_tabs: bool = False
 
     @classmethod
     def from_connect(cls, event: ConnectEvent) -> Snapshot:
