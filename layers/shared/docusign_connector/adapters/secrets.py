@@ -28,6 +28,7 @@ class ConnectionRepository:
     def __init__(self, prefix: str, secrets_client: Any = None) -> None:
         self.prefix = prefix.rstrip("/")
         self._client = secrets_client
+        self._provider: Any = None
 
     def secret_name(self, name: str) -> str:
         return f"{self.prefix}/{name}"
@@ -44,13 +45,21 @@ class ConnectionRepository:
         validate_connection_name(name)
         return parse_connect_keys(name, self._read(name, self.connect_secret_name(name), fresh))
 
+    @property
+    def provider(self) -> Any:
+        """Powertools' secrets provider (and its cache) on the container's own boto3 client: a
+        provider of its own would build a second boto3 session, a cold start's dearest part."""
+        if self._provider is None:
+            from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
+            self._provider = SecretsProvider(boto3_client=self.client)
+        return self._provider
+
     def _read(self, name: str, secret_id: str, fresh: bool) -> Any:
         from aws_lambda_powertools.utilities import parameters
 
         try:
-            return parameters.get_secret(
-                secret_id, max_age=SECRET_MAX_AGE_SECONDS, force_fetch=fresh
-            )
+            return self.provider.get(secret_id, max_age=SECRET_MAX_AGE_SECONDS, force_fetch=fresh)
         except parameters.exceptions.GetParameterError as exc:
             code = _cause_code(exc)
             if code == "ResourceNotFoundException":
