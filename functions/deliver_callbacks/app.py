@@ -35,7 +35,7 @@ def deliver_record(record: SQSRecord) -> None:
             "callback not delivered; retried later",
             extra={"reason": str(failure), "receive_count": receives, "retry_in": wait},
         )
-        get_services().callback_queue.delay(record.receipt_handle, wait)
+        get_services().callback_queue.hide(record.receipt_handle, wait)
         metrics.add_metric(name="CallbacksFailed", unit=MetricUnit.Count, value=1)
         raise
     if delivery.outcome == "delivered":

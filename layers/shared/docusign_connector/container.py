@@ -14,15 +14,14 @@ from functools import lru_cache
 from .adapters.bucket import DocumentStore
 from .adapters.budget import RateBudget
 from .adapters.bus import EventBus
-from .adapters.callbacks import CallbackQueue, CallbackSender
+from .adapters.callbacks import CallbackSender
 from .adapters.docusign.auth import TokenProvider
 from .adapters.docusign.client import DocuSignClient
 from .adapters.docusign.transport import Transport
 from .adapters.idempotency import IdempotentCalls
-from .adapters.queue import EventsQueue
+from .adapters.queue import Queue
 from .adapters.secrets import ConnectionRepository
 from .adapters.table import EnvelopeStore
-from .adapters.work_queue import WorkQueue
 from .config import Settings, calls_in_background, get_settings
 from .connections import Connection
 from .domain import Deadline
@@ -37,15 +36,12 @@ class Services:
     documents: DocumentStore
     idempotency: IdempotentCalls
     budget: RateBudget | None = None
-    events_queue: EventsQueue = field(default_factory=EventsQueue)
+    events_queue: Queue = field(default_factory=lambda: Queue("CONNECT_EVENTS_QUEUE_URL"))
     bus: EventBus = field(default_factory=EventBus)
     callbacks: CallbackSender = field(default_factory=CallbackSender)
-    callback_queue: CallbackQueue = field(default_factory=CallbackQueue)
+    callback_queue: Queue = field(default_factory=lambda: Queue("CALLBACK_QUEUE_URL"))
     # Background work that waits for the DocuSign rate budget goes back on its queue.
-    inbox_queue: WorkQueue = field(default_factory=lambda: WorkQueue("INBOX_QUEUE_URL"))
-    events_retry_queue: WorkQueue = field(
-        default_factory=lambda: WorkQueue("CONNECT_EVENTS_QUEUE_URL")
-    )
+    inbox_queue: Queue = field(default_factory=lambda: Queue("INBOX_QUEUE_URL"))
     # Transaction ids whose create ended without a known outcome in this container.
     unsettled_transactions: set[str] = field(default_factory=set)
     # Connect listener: names of connections that do not exist, with when to forget them.

@@ -279,7 +279,7 @@ def handle_inbox_message(
             wait = max(wait or 0.0, float(getattr(exc, "wait_seconds", exc.retry_after)) + 1)
     if wait is not None:
         # The whole message goes back: what was done is found again by its idempotency keys.
-        run.requeued_after = services.inbox_queue.send_later(message_body, wait)
+        run.requeued_after = services.inbox_queue.send(message_body, delay_seconds=wait)
         logger.info(
             "inbox work waits for the DocuSign budget or more time",
             extra={"delay_seconds": run.requeued_after},

@@ -19,9 +19,8 @@ from ..callback_urls import (
     parse_callback_url,
     refused,
 )
-from ..config import require
 from ..errors import BadRequest, ConnectionMisconfigured
-from .aws import aws_errors, client
+from .aws import aws_errors
 
 CONNECT_TIMEOUT_SECONDS = 5.0
 READ_TIMEOUT_SECONDS = 10.0
@@ -135,28 +134,6 @@ class DeliveryLog:
                     "deliveredAt": at,
                     "status": status,
                 }
-            )
-
-
-class CallbackQueue:
-    """The callback queue (SQS): a failed delivery is hidden for its backoff before the next."""
-
-    def __init__(self, queue_url: str | None = None, sqs: Any = None) -> None:
-        self._queue_url = queue_url
-        self._sqs = sqs
-
-    @property
-    def url(self) -> str:
-        if self._queue_url is None:
-            self._queue_url = require("CALLBACK_QUEUE_URL")
-        return self._queue_url
-
-    def delay(self, receipt_handle: str, seconds: int) -> None:
-        if self._sqs is None:
-            self._sqs = client("sqs")
-        with aws_errors("SQS"):
-            self._sqs.change_message_visibility(
-                QueueUrl=self.url, ReceiptHandle=receipt_handle, VisibilityTimeout=seconds
             )
 
 

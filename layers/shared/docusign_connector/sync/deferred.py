@@ -4,8 +4,6 @@ dead-letters an event."""
 
 from __future__ import annotations
 
-import math
-
 from aws_lambda_powertools import Logger
 
 from ..container import Services, get_services
@@ -25,6 +23,6 @@ def apply_or_defer(
         return apply_connect_message(body, deadline=deadline, services=services)
     except Throttled as exc:
         wait = float(getattr(exc, "wait_seconds", exc.retry_after)) + 1
-        delay = services.events_retry_queue.send_later(body, math.ceil(wait))
+        delay = services.events_queue.send(body, delay_seconds=wait)
         logger.info("Connect event waits for the DocuSign budget", extra={"delay_seconds": delay})
         return None
