@@ -99,36 +99,10 @@ def status_response(
         voided_reason=record.voided_reason,
         email_subject=record.email_subject,
         custom_fields=record.custom_fields,
-        recipients=[
-            RecipientOut(
-                email=r.email,
-                name=r.name,
-                type=r.type,
-                routing_order=r.routing_order,
-                status=r.status,
-                signed_date_time=r.signed_date_time,
-                declined_reason=r.declined_reason,
-                recipient_id=r.recipient_id,
-                auto_responded_reason=r.auto_responded_reason,
-            )
-            for r in recipients
-        ],
+        recipients=[RecipientOut.model_validate(r) for r in recipients],
         last_synced_date_time=record.last_synced_at,
         source=record.source,
-        history=[
-            HistoryEntry(
-                event=h.event,
-                status=h.status,
-                date_time=h.date_time,
-                source=h.source,
-                recipient_id=h.recipient_id,
-                recipient_name=h.recipient_name,
-                recipient_email=h.recipient_email,
-            )
-            for h in history
-        ]
-        if history is not None
-        else None,
+        history=[HistoryEntry.model_validate(h) for h in history] if history is not None else None,
     )
 
 

@@ -9,7 +9,10 @@ from pydantic.alias_generators import to_camel
 
 
 class OutModel(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, defer_build=True)
+    # from_attributes: an answer is built straight from a record whose fields it shares.
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, defer_build=True, from_attributes=True
+    )
 
     def dump(self) -> dict[str, Any]:
         return self.model_dump(by_alias=True, mode="json")
