@@ -75,6 +75,22 @@ class Stack:
     def table(self) -> str:
         return self.resources["EnvelopeTable"]
 
+    def use_environment_of(self, monkeypatch: pytest.MonkeyPatch, *function_ids: str) -> None:
+        """Give this process the variables template.yaml gives these functions (queues, the
+        bus …), and start over as a new container with them."""
+        from docusign_connector.container import reset_services
+        from local.function_specs import function_environment
+        from local.template import load_template
+
+        template = load_template(ROOT / "template.yaml")
+        for function_id in function_ids:
+            environment = function_environment(
+                template, function_id, self.resources, stack_name=STACK_NAME, region=REGION
+            )
+            for name, value in environment.items():
+                monkeypatch.setenv(name, value)
+        reset_services()
+
     def client(self, service: str) -> Any:
         import boto3
 

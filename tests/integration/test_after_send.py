@@ -31,18 +31,8 @@ def background_environment(stack: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     """What EventsFunction and CallbackFunction have in their environment (the bus, the
     callback queue), as template.yaml sets it."""
     from docusign_connector.container import reset_services
-    from local.function_specs import function_environment
-    from local.template import load_template
-    from tests.conftest import REGION, ROOT, STACK_NAME
 
-    template = load_template(ROOT / "template.yaml")
-    for function_id in ("EventsFunction", "CallbackFunction"):
-        environment = function_environment(
-            template, function_id, stack.resources, stack_name=STACK_NAME, region=REGION
-        )
-        for name, value in environment.items():
-            monkeypatch.setenv(name, value)
-    reset_services()
+    stack.use_environment_of(monkeypatch, "EventsFunction", "CallbackFunction")
     yield
     reset_services()
 

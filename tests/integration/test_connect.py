@@ -13,9 +13,8 @@ from typing import Any
 import pytest
 
 from local.emulator.connect import sign_body
-from local.function_specs import function_environment
 from local.template import load_template
-from tests.conftest import REGION, ROOT, STACK_NAME
+from tests.conftest import REGION, ROOT
 from tests.support.lambda_events import ApiResult, invoke, load_event
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("fresh_container")]
@@ -32,13 +31,9 @@ def connect_environment(stack: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """The variables the template gives the Connect functions (queue, event bus…)."""
     from docusign_connector.container import reset_services
 
-    for function_id in ("DocuSignWebhookFunction", "EventsFunction", "ReconcileFunction"):
-        environment = function_environment(
-            TEMPLATE, function_id, stack.resources, stack_name=STACK_NAME, region=REGION
-        )
-        for name, value in environment.items():
-            monkeypatch.setenv(name, value)
-    reset_services()
+    stack.use_environment_of(
+        monkeypatch, "DocuSignWebhookFunction", "EventsFunction", "ReconcileFunction"
+    )
     yield
     reset_services()
 

@@ -582,18 +582,8 @@ KEY_A, KEY_B, KEY_C = "forge-key-a", "forge-key-b", "forge-key-c"
 def connect_functions(stack: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """The variables the template gives the webhook and EventsFunction."""
     from docusign_connector.container import reset_services
-    from local.function_specs import function_environment
-    from local.template import load_template
-    from tests.conftest import REGION, STACK_NAME
 
-    template = load_template(ROOT / "template.yaml")
-    for function_id in ("DocuSignWebhookFunction", "EventsFunction"):
-        environment = function_environment(
-            template, function_id, stack.resources, stack_name=STACK_NAME, region=REGION
-        )
-        for name, value in environment.items():
-            monkeypatch.setenv(name, value)
-    reset_services()
+    stack.use_environment_of(monkeypatch, "DocuSignWebhookFunction", "EventsFunction")
     yield
     reset_services()
 
