@@ -140,3 +140,45 @@ def test_the_burst_limit_holds_background_work_to_half_a_burst_per_slot(stack: A
 def test_dynamodb_failing_lets_the_call_go_ahead(stack: Any) -> None:
     budget = RateBudget("no-such-table", background=True)
     budget.take(str(uuid.uuid4()))  # no exception: DocuSign still enforces its limits
+
+
+class CountingDynamoDB:
+    """A real DynamoDB client that counts the updates made through it."""
+
+    def __init__(self) -> None:
+        import boto3
+
+        self._client = boto3.client("dynamodb")
+        self.updates = 0
+
+    def update_item(self, **kwargs: Any) -> Any:
+        self.updates += 1
+        return self._client.update_item(**kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+
+def test_an_answer_that_changes_nothing_costs_no_write_but_a_lower_count_still_lands(
+    stack: Any,
+) -> None:
+    reset = int(time.time()) + 600
+    account_id = new_account(stack, 100, reset_in=600)
+    RateBudget(stack.table).observe(account_id, headers(100, 100, reset))
+    dynamodb = CountingDynamoDB()
+    budget = RateBudget(stack.table, dynamodb=dynamodb)
+
+    budget.take(account_id)
+    budget.observe(account_id, headers(100, 99, reset))  # DocuSign agrees with the count
+    assert dynamodb.updates == 1  # the count alone
+    assert budget.state(account_id)["left"] == 99
+
+    budget.take(account_id)
+    budget.observe(account_id, headers(100, 40, reset))  # other integrations used calls
+    assert dynamodb.updates == 4  # the count, then both of observe's conditional updates
+    assert budget.state(account_id)["left"] == 40
+
+    budget.take(account_id)
+    budget.observe(account_id, headers(100, 90, reset + 3600))  # the next window
+    assert budget.state(account_id)["reset"] == reset + 3600
+    assert budget.state(account_id)["left"] == 90
