@@ -1,15 +1,16 @@
 """PATCH /connections/{connection}/envelopes/{envelopeId}/recipients/{recipientId} — correct a
 recipient who has not signed and mail them again."""
 
-from docusign_connector.actions.recipients import correct_recipient
 from docusign_connector.api.http import JsonResponse, Request, Router, api_handler
-from docusign_connector.models.after_send import CorrectRecipientRequest
 
 router = Router()
 
 
 @router.route("correctRecipient")
 def patch_recipient(request: Request) -> JsonResponse:
+    from docusign_connector.actions.recipients import correct_recipient
+    from docusign_connector.models.after_send import CorrectRecipientRequest
+
     result = correct_recipient(
         request.path_parameters["connection"],
         request.path_parameters["envelopeId"],

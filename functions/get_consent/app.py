@@ -1,6 +1,5 @@
 """GET /connections/{connection}/consent — the "Grant access to DocuSign" URL."""
 
-from docusign_connector.actions.connection import consent_info
 from docusign_connector.api.http import JsonResponse, Request, Router, api_handler
 
 router = Router()
@@ -8,6 +7,8 @@ router = Router()
 
 @router.route("getConsent")
 def get_consent(request: Request) -> JsonResponse:
+    from docusign_connector.actions.connection import consent_info
+
     return JsonResponse(consent_info(request.path_parameters["connection"]))
 
 

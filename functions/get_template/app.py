@@ -1,6 +1,5 @@
 """GET /connections/{connection}/templates/{templateId} — a template's roles and their fields."""
 
-from docusign_connector.actions.templates import get_template
 from docusign_connector.api.http import JsonResponse, Request, Router, api_handler
 
 router = Router()
@@ -8,6 +7,8 @@ router = Router()
 
 @router.route("getTemplate")
 def get_one_template(request: Request) -> JsonResponse:
+    from docusign_connector.actions.templates import get_template
+
     result = get_template(
         request.path_parameters["connection"],
         request.path_parameters["templateId"],

@@ -16,7 +16,6 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from docusign_connector.actions.bulk import handle_inbox_message
 from docusign_connector.domain import deadline_of
 
 logger = Logger()
@@ -26,6 +25,8 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 
 def handle_record(record: SQSRecord, lambda_context: Any) -> None:
     """A transient failure raises: the message returns to the queue (then the DLQ)."""
+    from docusign_connector.actions.bulk import handle_inbox_message
+
     run = handle_inbox_message(record.body, deadline=deadline_of(lambda_context))
     if run.envelopes_sent:
         metrics.add_metric(name="EnvelopesSent", unit=MetricUnit.Count, value=run.envelopes_sent)

@@ -1,15 +1,16 @@
 """POST /connections/{connection}/envelopes/{envelopeId}/resend — mail the current recipients
 (or the ones named) again now."""
 
-from docusign_connector.actions.recipients import resend_envelope
 from docusign_connector.api.http import JsonResponse, Request, Router, api_handler
-from docusign_connector.models.after_send import ResendEnvelopeRequest
 
 router = Router()
 
 
 @router.route("resendEnvelope")
 def post_resend(request: Request) -> JsonResponse:
+    from docusign_connector.actions.recipients import resend_envelope
+    from docusign_connector.models.after_send import ResendEnvelopeRequest
+
     result = resend_envelope(
         request.path_parameters["connection"],
         request.path_parameters["envelopeId"],

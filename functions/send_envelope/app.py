@@ -3,9 +3,7 @@
 from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
-from docusign_connector.actions.send import send_envelope
 from docusign_connector.api.http import JsonResponse, Request, Router, api_handler
-from docusign_connector.models.requests import SendEnvelopeRequest
 
 metrics = Metrics()
 router = Router()
@@ -13,6 +11,9 @@ router = Router()
 
 @router.route("sendEnvelope")
 def post_envelope(request: Request) -> JsonResponse:
+    from docusign_connector.actions.send import send_envelope
+    from docusign_connector.models.requests import SendEnvelopeRequest
+
     result = send_envelope(
         request.path_parameters["connection"],
         request.body(SendEnvelopeRequest),

@@ -1,6 +1,5 @@
 """POST /connections/{connection}/verify — check the credentials now, with a fresh token."""
 
-from docusign_connector.actions.connection import verify_connection
 from docusign_connector.api.http import JsonResponse, Request, Router, api_handler
 
 router = Router()
@@ -8,6 +7,8 @@ router = Router()
 
 @router.route("verifyConnection")
 def post_verify(request: Request) -> JsonResponse:
+    from docusign_connector.actions.connection import verify_connection
+
     return JsonResponse(verify_connection(request.path_parameters["connection"]))
 
 

@@ -3,9 +3,7 @@
 from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
-from docusign_connector.actions.void import void_envelope
 from docusign_connector.api.http import JsonResponse, Request, Router, api_handler
-from docusign_connector.models.requests import VoidEnvelopeRequest
 
 metrics = Metrics()
 router = Router()
@@ -13,6 +11,9 @@ router = Router()
 
 @router.route("voidEnvelope")
 def post_void(request: Request) -> JsonResponse:
+    from docusign_connector.actions.void import void_envelope
+    from docusign_connector.models.requests import VoidEnvelopeRequest
+
     result = void_envelope(
         request.path_parameters["connection"],
         request.path_parameters["envelopeId"],
