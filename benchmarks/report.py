@@ -79,6 +79,16 @@ def table(report: dict[str, Any]) -> str:
             f"{_yes(first['withinBar'])} |",
             "",
         ]
+        if "callsOnlyRatio" in first:
+            lines += [
+                "The SDK's side without importing the SDK (boto3's first client, the secret, the "
+                "key, the token, userinfo and the envelope alone): "
+                f"{first['sdkCallsOnlySeconds']} s, **{first['callsOnlyRatio']}** of its whole "
+                "first request. Those calls are the least any client makes on a cold start, "
+                f"so a bar below {first['callsOnlyRatio']} cannot be met by doing less at "
+                "import alone.",
+                "",
+            ]
     else:
         lines += ["Not measured in this run.", ""]
     if memory:

@@ -215,3 +215,89 @@ def test_a_backlog_three_times_the_quota_is_all_sent_and_nothing_dead_lettered(
     assert len({r["envelopeId"] for r in results}) == 3 * quota
     # It waited: the work needed more than one window and went back to the queue for it.
     assert counts["invocations"] >= 3
+
+
+def order_template(registered: Any) -> str:
+    """A template in the connection's account: a Customer who signs (with a required, locked
+    `orderNo` field) and a Sales CC."""
+    import requests
+
+    from tests.integration.helpers import b64, docusign_direct
+
+    base, headers = docusign_direct(registered)
+    at = {"documentId": "1", "pageNumber": "1", "xPosition": "100"}
+    customer_tabs = {
+        "signHereTabs": [{**at, "yPosition": "600"}],
+        "textTabs": [
+            {**at, "yPosition": "100", "tabLabel": "orderNo", "required": "true", "locked": "true"}
+        ],
+    }
+    created = requests.post(
+        f"{base}/templates",
+        headers=headers,
+        json={
+            "name": "Bulk order",
+            "emailSubject": "Your order",
+            "documents": [
+                {
+                    "documentId": "1",
+                    "name": "order.pdf",
+                    "fileExtension": "pdf",
+                    "documentBase64": b64(sample_pdf("Order")),
+                }
+            ],
+            "recipients": {
+                "signers": [
+                    {
+                        "roleName": "Customer",
+                        "recipientId": "1",
+                        "routingOrder": "1",
+                        "tabs": customer_tabs,
+                    }
+                ],
+                "carbonCopies": [{"roleName": "Sales", "recipientId": "2", "routingOrder": "2"}],
+            },
+        },
+        timeout=10,
+    )
+    assert created.status_code == 201, created.text
+    return str(created.json()["templateId"])
+
+
+def test_csv_rows_can_send_a_template_with_field_values_and_access_codes(
+    bulk_conn: Any, emulator: Any, stack: Any, inbox_function: dict[str, str]
+) -> None:
+    template = order_template(bulk_conn)
+    text = (
+        "emailSubject,templateId,roleNames,signersEmails,signersNames,signersAccessCodes,"
+        "field.orderNo,field2.orderNo\n"
+        f"Order 1,{template},Customer;Sales,cy@example.com;sal@example.com,Cy;Sal,8841;,4711,\n"
+        # The Sales role has no orderNo field: refused before DocuSign is called.
+        f"Order 2,{template},Customer;Sales,di@example.com;sal@example.com,Di;Sal,,4712,9\n"
+        f"Order 3,{template},Customer;Sales,ed@example.com;sal@example.com,Ed;Sal,,4713,\n"
+    )
+    key = f"inbox/{CONNECTION}/orders.csv"
+    version = put(stack, key, text.encode())
+
+    assert invoke_raw("process_inbox", sqs_event(notification(stack, key, version))) == {
+        "batchItemFailures": []
+    }
+
+    (create, third) = envelope_creates(emulator)
+    roles = create["json"]["templateRoles"]
+    assert create["json"]["templateId"] == template
+    assert [(r["roleName"], r["email"]) for r in roles] == [
+        ("Customer", "cy@example.com"),
+        ("Sales", "sal@example.com"),
+    ]
+    assert roles[0]["accessCode"] == "8841" and "accessCode" not in roles[1]
+    assert roles[0]["tabs"] == {"textTabs": [{"tabLabel": "orderNo", "value": "4711"}]}
+    assert third["json"]["templateRoles"][0]["tabs"]["textTabs"][0]["value"] == "4713"
+    results, progress = read_outbox(stack, key)
+    errors = {int(r["row"]): r["errorCode"] for r in results if r["errorCode"]}
+    assert errors == {2: "TEMPLATE_FIELD_NOT_FOUND"}
+    assert (progress["sent"], progress["failed"]) == (2, 1)
+    stored = stack.client("s3").get_object(
+        Bucket=stack.bucket, Key=f"outbox/{CONNECTION}/orders.csv.result.csv"
+    )
+    assert b"8841" not in stored["Body"].read()

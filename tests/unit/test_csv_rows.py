@@ -98,3 +98,93 @@ def test_not_utf8() -> None:
     with pytest.raises(BadRequest) as bad:
         parse("emailSubject\nsign\xe9\n".encode("latin-1"))
     assert bad.value.code == "INVALID_CSV_ENCODING"
+
+
+def test_authentication_columns_belong_to_the_signer_of_the_same_number() -> None:
+    header, rows = parse(
+        "emailSubject,signersEmails1,signersNames1,signersAccessCodes1,"
+        "signersEmails2,signersNames2,signersSmsNumbers2,documentS3Keys\n"
+        "S,a@example.com,A,,b@example.com,B,+15551234567,inbox/c/x.pdf\n"
+        "S,a@example.com,A,4711,,,,inbox/c/x.pdf\n"
+    )
+    first = envelope_body(header, rows[0])
+    assert "signersAccessCodes" not in first  # no signer has one
+    assert first["signersSmsNumbers"] == [None, "+15551234567"]
+    assert envelope_body(header, rows[1])["signersAccessCodes"] == ["4711"]
+
+
+def test_a_value_for_a_signer_without_an_email_is_that_row_s_error() -> None:
+    header, rows = parse(
+        "emailSubject,signersEmails1,signersNames1,signersNames2,documentS3Keys\n"
+        "S,a@example.com,A,B,inbox/c/x.pdf\n"
+    )
+    with pytest.raises(BadRequest) as bad:
+        envelope_body(header, rows[0])
+    assert bad.value.code == "INVALID_CSV_ROW" and "signer 2" in bad.value.message
+
+
+def test_separated_lists_keep_each_signer_s_place() -> None:
+    header, rows = parse(
+        "emailSubject,signersEmails,signersNames,signersPhoneNumbers,documentS3Keys\n"
+        "S,a@example.com;b@example.com,A;B,;+15551234567,inbox/c/x.pdf\n"
+    )
+    assert envelope_body(header, rows[0])["signersPhoneNumbers"] == [None, "+15551234567"]
+
+
+def test_a_template_row_fills_roles_and_their_fields() -> None:
+    header, rows = parse(
+        "emailSubject,templateId,roleNames,signersEmails,signersNames,signersAccessCodes,"
+        "field.orderNo,field.size,field2.region,customField.batch\n"
+        "S,tpl-1,Customer;Sales,cy@example.com;s@example.com,Cy;Sal,;99,4711,L,North,B7\n"
+    )
+    assert envelope_body(header, rows[0]) == {
+        "emailSubject": "S",
+        "templateId": "tpl-1",
+        "customFields": {"batch": "B7"},
+        "templateRoles": [
+            {
+                "roleName": "Customer",
+                "email": "cy@example.com",
+                "name": "Cy",
+                "signingOrder": None,
+                "fields": [{"label": "orderNo", "value": "4711"}, {"label": "size", "value": "L"}],
+            },
+            {
+                "roleName": "Sales",
+                "email": "s@example.com",
+                "name": "Sal",
+                "signingOrder": None,
+                "authentication": {"accessCode": "99"},
+                "fields": [{"label": "region", "value": "North"}],
+            },
+        ],
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        # Field values and role names mean nothing without a template.
+        ("emailSubject,signersEmails,signersNames,field.x\nS,a@example.com,A,1\n", "templateId"),
+        ("emailSubject,signersEmails,signersNames,roleNames\nS,a@example.com,A,R\n", "templateId"),
+        # Every recipient of a template send names its role.
+        ("emailSubject,templateId,signersEmails,signersNames\nS,t,a@example.com,A\n", "roleNames"),
+        # A field for a third signer in a row of one.
+        (
+            "emailSubject,templateId,roleNames,signersEmails,signersNames,field3.x\n"
+            "S,t,R,a@example.com,A,1\n",
+            "signer 3",
+        ),
+        # One authentication method per signer.
+        (
+            "emailSubject,templateId,roleNames,signersEmails,signersNames,signersAccessCodes,"
+            "signersSmsNumbers\nS,t,R,a@example.com,A,1,+15551234567\n",
+            "one at most",
+        ),
+    ],
+)
+def test_template_rows_that_do_not_fit_together(text: str, message: str) -> None:
+    header, rows = parse(text)
+    with pytest.raises(BadRequest) as bad:
+        envelope_body(header, rows[0])
+    assert bad.value.code == "INVALID_CSV_ROW" and message in bad.value.message

@@ -12,9 +12,16 @@ are skipped. An empty cell is an absent value. Columns:
   `;`-separated values (`ana@example.com;bo@example.com`) or numbered columns
   (`signersEmails1`, `signersEmails2`, …), not both. Documents are S3 keys in the
   connection's inbox; a document's name defaults to the key's file name;
-- `customField.<name>`: the envelope custom field `<name>`.
+- `customField.<name>`: the envelope custom field `<name>`;
+- per signer, parallel to `signersEmails`: `signersAccessCodes`, `signersSmsNumbers`,
+  `signersPhoneNumbers` (one authentication method per signer at most);
+- a template send: `templateId`, with `roleNames` parallel to `signersEmails` (each signer takes
+  the template role of that name; no documents, no CCs), and `field.<label>` (signer 1's role)
+  or `field<N>.<label>` (signer N's role): the value of the role's template field `<label>`.
 
-Rows are numbered from 1 (the header and blank lines are not rows).
+With numbered columns, a column of signer N belongs to the signer of `signersEmailsN`: a row
+may leave a signer's access code or order empty, and a value for a signer without an e-mail is
+that row's error. Rows are numbered from 1 (the header and blank lines are not rows).
 """
 
 from __future__ import annotations
@@ -28,9 +35,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import BadRequest
+from .flat_form import FLAT_AUTH_LISTS
 
 SCALAR_COLUMNS = frozenset(
     {
+        "templateId",
         "emailSubject",
         "emailBlurb",
         "status",
@@ -42,10 +51,16 @@ SCALAR_COLUMNS = frozenset(
         "reminderIntervalDays",
     }
 )
-LIST_COLUMNS = (
-    "signersEmails",
+# Columns of one value per signer, matched to `signersEmails` by position.
+SIGNER_COLUMNS = (
     "signersNames",
     "signatureOrder",
+    "roleNames",
+    *FLAT_AUTH_LISTS,
+)
+LIST_COLUMNS = (
+    "signersEmails",
+    *SIGNER_COLUMNS,
     "ccEmails",
     "ccNames",
     "documentS3Keys",
@@ -53,6 +68,8 @@ LIST_COLUMNS = (
 )
 CUSTOM_FIELD_PREFIX = "customField."
 _NUMBERED = re.compile(r"(" + "|".join(LIST_COLUMNS) + r")([1-9][0-9]{0,2})")
+# `field.<label>` (signer 1) or `field<N>.<label>`: a template field's value.
+_FIELD = re.compile(r"field([1-9][0-9]{0,2})?\.(.+)", re.DOTALL)
 LIST_SEPARATOR = ";"
 MAX_COLUMNS = 500
 
@@ -131,6 +148,7 @@ def check_header(header: list[str]) -> None:
             or name in LIST_COLUMNS
             or _NUMBERED.fullmatch(name) is not None
             or (name.startswith(CUSTOM_FIELD_PREFIX) and len(name) > len(CUSTOM_FIELD_PREFIX))
+            or _FIELD.fullmatch(name) is not None
         )
         if not known:
             unknown.append(name[:100])
@@ -152,8 +170,8 @@ def check_header(header: list[str]) -> None:
 
 
 def envelope_body(header: list[str], row: CsvRow) -> dict[str, Any]:
-    """The send body (flat form) of one row; a `BadRequest` for a row that has more cells
-    than the header has columns."""
+    """The send body of one row (the flat form, or template roles for a template send); a
+    `BadRequest` for a row whose cells do not fit together."""
     if len(row.values) > len(header):
         raise BadRequest(
             f"row {row.number} has {len(row.values)} cells but the header has {len(header)}",
@@ -162,6 +180,7 @@ def envelope_body(header: list[str], row: CsvRow) -> dict[str, Any]:
     body: dict[str, Any] = {}
     lists: dict[str, dict[int, str]] = {}
     custom: dict[str, str] = {}
+    fields: dict[int, list[dict[str, str]]] = {}
     for name, raw in zip(header, row.values, strict=False):
         value = raw.strip()
         if not value:
@@ -173,24 +192,51 @@ def envelope_body(header: list[str], row: CsvRow) -> dict[str, Any]:
             lists[name] = dict(enumerate(parts, start=1))
         elif name.startswith(CUSTOM_FIELD_PREFIX):
             custom[name[len(CUSTOM_FIELD_PREFIX) :]] = value
+        elif field := _FIELD.fullmatch(name):
+            signer = int(field.group(1) or 1)
+            fields.setdefault(signer, []).append({"label": field.group(2), "value": value})
         else:
             match = _NUMBERED.fullmatch(name)
             assert match is not None  # the header was checked
             lists.setdefault(match.group(1), {})[int(match.group(2))] = value
+    signers = sorted(lists.get("signersEmails", {}))
     for column, positions in lists.items():
-        if not positions:
-            continue
-        # Numbered columns may skip a number for one row: the list keeps its order.
-        values = [positions[i] for i in sorted(positions)]
-        if column == "signatureOrder":
-            body[column] = [v or None for v in values]
+        if column in SIGNER_COLUMNS and signers:
+            extra = sorted(set(positions) - set(signers))
+            if extra and any(positions[i] for i in extra):
+                raise BadRequest(
+                    f"row {row.number}: {column} has a value for signer {extra[0]}, who has no "
+                    "e-mail in signersEmails",
+                    code="INVALID_CSV_ROW",
+                )
+            values: list[str | None] = [positions.get(i) or None for i in signers]
+        else:
+            # Numbered columns may skip a number for one row: the list keeps its order.
+            values = [positions[i] for i in sorted(positions)]
+        if column == "signatureOrder" or column in FLAT_AUTH_LISTS:
+            if any(values):
+                body[column] = [v or None for v in values]
         elif column not in ("documentS3Keys", "documentNames"):
             body[column] = values
+    _documents(body, lists, row.number)
+    if custom:
+        body["customFields"] = custom
+    if body.get("templateId"):
+        return _template_roles(body, fields, row.number)
+    if fields or "roleNames" in body:
+        raise BadRequest(
+            f"row {row.number}: roleNames and field columns need a templateId",
+            code="INVALID_CSV_ROW",
+        )
+    return body
+
+
+def _documents(body: dict[str, Any], lists: dict[str, dict[int, str]], number: int) -> None:
     keys = [lists["documentS3Keys"][i] for i in sorted(lists.get("documentS3Keys", {}))]
     names = [lists["documentNames"][i] for i in sorted(lists.get("documentNames", {}))]
     if names and len(names) != len(keys):
         raise BadRequest(
-            f"row {row.number}: documentNames has {len(names)} values but documentS3Keys has "
+            f"row {number}: documentNames has {len(names)} values but documentS3Keys has "
             f"{len(keys)}",
             code="INVALID_CSV_ROW",
         )
@@ -199,6 +245,55 @@ def envelope_body(header: list[str], row: CsvRow) -> dict[str, Any]:
             {"name": names[i] if names else posixpath.basename(key) or key, "s3Key": key}
             for i, key in enumerate(keys)
         ]
-    if custom:
-        body["customFields"] = custom
+
+
+def _template_roles(
+    body: dict[str, Any], fields: dict[int, list[dict[str, str]]], number: int
+) -> dict[str, Any]:
+    """A template send: signer N fills role `roleNames[N]`, with the values of its fields."""
+    emails: list[str] = body.pop("signersEmails", [])
+    columns = {c: body.pop(c, None) or [None] * len(emails) for c in SIGNER_COLUMNS}
+    if len(columns["signersNames"]) != len(emails) or len(columns["roleNames"]) != len(emails):
+        raise BadRequest(
+            f"row {number}: a template send needs signersEmails, signersNames and roleNames "
+            "for each signer",
+            code="INVALID_CSV_ROW",
+        )
+    if None in columns["roleNames"]:
+        raise BadRequest(
+            f"row {number}: signer {columns['roleNames'].index(None) + 1} has no roleNames "
+            "value; a template send names the role of each recipient",
+            code="INVALID_CSV_ROW",
+        )
+    if fields and max(fields) > len(emails):
+        raise BadRequest(
+            f"row {number}: field{max(fields)}.… is for signer {max(fields)}, but the row has "
+            f"{len(emails)}",
+            code="INVALID_CSV_ROW",
+        )
+    roles = []
+    for index, email in enumerate(emails):
+        role: dict[str, Any] = {
+            "roleName": columns["roleNames"][index],
+            "email": email,
+            "name": columns["signersNames"][index],
+            "signingOrder": columns["signatureOrder"][index],
+        }
+        methods = {
+            method: columns[column][index]
+            for column, method in FLAT_AUTH_LISTS.items()
+            if index < len(columns[column]) and columns[column][index]
+        }
+        if len(methods) > 1:
+            raise BadRequest(
+                f"row {number}: signer {index + 1} is given {len(methods)} authentication "
+                "methods; one at most",
+                code="INVALID_CSV_ROW",
+            )
+        if methods:
+            role["authentication"] = methods
+        if fields.get(index + 1):
+            role["fields"] = fields[index + 1]
+        roles.append(role)
+    body["templateRoles"] = roles
     return body
