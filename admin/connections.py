@@ -2,7 +2,8 @@
 verify, connect (the Connect webhook and its HMAC keys), preflight (the go-live checklist).
 
     python -m admin put acme --integration-key … --user-id … \\
-        --private-key-file acme.pem [--auth-server account.docusign.com]
+        --private-key-file acme.pem [--auth-server account.docusign.com] \\
+        [--callback-secret-file acme-callbacks.key]
     python -m admin verify acme
 
 It uses the caller's AWS credentials (and AWS_ENDPOINT_URL, for the local stack).
@@ -25,7 +26,12 @@ from docusign_connector.adapters.docusign.auth import TokenProvider
 from docusign_connector.adapters.docusign.client import DocuSignClient
 from docusign_connector.adapters.docusign.transport import Transport
 from docusign_connector.adapters.secrets import ConnectionRepository
-from docusign_connector.connections import is_loopback, parse_connect_keys, parse_connection
+from docusign_connector.connections import (
+    is_loopback,
+    parse_callback_secret,
+    parse_connect_keys,
+    parse_connection,
+)
 from docusign_connector.errors import ConnectorError
 from docusign_connector.ids import validate_connection_name
 
@@ -71,9 +77,40 @@ def _write_keys(client: Any, prefix: str, name: str, keys: list[str]) -> None:
         )
 
 
-def _public_view(name: str, data: dict[str, Any], hmac_keys: int) -> dict[str, Any]:
-    """The connection without key material: the private key becomes its fingerprint."""
-    view = {k: v for k, v in data.items() if k not in ("privateKey", "connectHmacKeys")}
+def _callback_secret_id(prefix: str, name: str) -> str:
+    """The callback signing key's own secret: the only one the callback function may read."""
+    return f"{prefix}/{name}/callback"
+
+
+def _has_callback_secret(client: Any, prefix: str, name: str) -> bool:
+    try:
+        client.describe_secret(SecretId=_callback_secret_id(prefix, name))
+    except client.exceptions.ResourceNotFoundException:
+        return False
+    return True
+
+
+def _write_callback_secret(client: Any, prefix: str, name: str, value: str) -> None:
+    secret_id = _callback_secret_id(prefix, name)
+    text = json.dumps({"callbackSecret": value})
+    parse_callback_secret(name, text)
+    try:
+        client.put_secret_value(SecretId=secret_id, SecretString=text)
+    except client.exceptions.ResourceNotFoundException:
+        client.create_secret(
+            Name=secret_id,
+            SecretString=text,
+            Description=f"DocuSign connector callback signing key of connection '{name}'",
+        )
+
+
+def _public_view(
+    name: str, data: dict[str, Any], hmac_keys: int, callback_secret: bool
+) -> dict[str, Any]:
+    """The connection without key material: the private key becomes its fingerprint; of the
+    HMAC keys and the callback key only whether (and how many) there are."""
+    hidden = ("privateKey", "connectHmacKeys", "callbackSecret")
+    view = {k: v for k, v in data.items() if k not in hidden}
     key = str(data.get("privateKey") or "")
     view["privateKey"] = (
         {"sha256": hashlib.sha256(key.encode()).hexdigest()[:16], "length": len(key)}
@@ -81,6 +118,7 @@ def _public_view(name: str, data: dict[str, Any], hmac_keys: int) -> dict[str, A
         else None
     )
     view["connectHmacKeys"] = hmac_keys
+    view["callbackSecret"] = callback_secret
     view["connection"] = name
     return view
 
@@ -104,10 +142,16 @@ def cmd_put(args: argparse.Namespace) -> dict[str, Any]:
     ):
         if value:
             data[field] = value
-    # HMAC keys live in their own secret (older connections kept them here: moved now).
+    # HMAC keys and the callback key live in secrets of their own (older connections kept
+    # them here: moved now).
     keys = list(args.hmac_key or data.pop("connectHmacKeys", None) or [])
     data.pop("connectHmacKeys", None)
+    callback_secret = data.pop("callbackSecret", None)
+    if args.callback_secret_file:
+        callback_secret = Path(args.callback_secret_file).read_text().strip()
     parse_connection(args.name, data)  # refuse to store a connection that cannot work
+    if callback_secret is not None:
+        parse_callback_secret(args.name, {"callbackSecret": callback_secret})
     text = json.dumps(data)
     if existing:
         client.put_secret_value(SecretId=secret_id, SecretString=text)
@@ -117,14 +161,18 @@ def cmd_put(args: argparse.Namespace) -> dict[str, Any]:
         )
     if keys:
         _write_keys(client, args.prefix, args.name, keys)
+    if callback_secret is not None:
+        _write_callback_secret(client, args.prefix, args.name, callback_secret)
     stored_keys = _read_keys(client, args.prefix, args.name)
-    return {"stored": secret_id, **_public_view(args.name, data, len(stored_keys))}
+    has_callback = _has_callback_secret(client, args.prefix, args.name)
+    return {"stored": secret_id, **_public_view(args.name, data, len(stored_keys), has_callback)}
 
 
 def cmd_show(args: argparse.Namespace) -> dict[str, Any]:
     client = _secrets(args.region)
     data = _read_secret(client, f"{args.prefix}/{args.name}")
-    return _public_view(args.name, data, len(_read_keys(client, args.prefix, args.name)))
+    keys = len(_read_keys(client, args.prefix, args.name))
+    return _public_view(args.name, data, keys, _has_callback_secret(client, args.prefix, args.name))
 
 
 def cmd_list(args: argparse.Namespace) -> dict[str, Any]:
@@ -135,13 +183,20 @@ def cmd_list(args: argparse.Namespace) -> dict[str, Any]:
 def cmd_delete(args: argparse.Namespace) -> dict[str, Any]:
     client = _secrets(args.region)
     secret_id = f"{args.prefix}/{args.name}"
-    kwargs: dict[str, Any] = {"SecretId": secret_id}
-    if args.now:
-        kwargs["ForceDeleteWithoutRecovery"] = True
-    else:
-        kwargs["RecoveryWindowInDays"] = 7
-    client.delete_secret(**kwargs)
-    return {"deleted": secret_id, "recoverable": not args.now}
+    kwargs: dict[str, Any] = (
+        {"ForceDeleteWithoutRecovery": True} if args.now else {"RecoveryWindowInDays": 7}
+    )
+    client.delete_secret(SecretId=secret_id, **kwargs)
+    # The connection's Connect and callback secrets go with it.
+    also = []
+    for own in (
+        _connect_secret_id(args.prefix, args.name),
+        _callback_secret_id(args.prefix, args.name),
+    ):
+        with contextlib.suppress(client.exceptions.ResourceNotFoundException):
+            client.delete_secret(SecretId=own, **kwargs)
+            also.append(own)
+    return {"deleted": secret_id, "alsoDeleted": also, "recoverable": not args.now}
 
 
 def cmd_consent_url(args: argparse.Namespace) -> dict[str, Any]:
@@ -301,6 +356,10 @@ def build_parser() -> argparse.ArgumentParser:
     put.add_argument("--base-uri")
     put.add_argument("--redirect-uri")
     put.add_argument("--hmac-key", action="append", help="Connect HMAC key (repeat to rotate)")
+    put.add_argument(
+        "--callback-secret-file",
+        help="file holding the key that signs callbacks to callbackUrl (16 characters or more)",
+    )
     put.set_defaults(run=cmd_put)
 
     for command, run, help_text in (

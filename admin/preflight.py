@@ -1,10 +1,11 @@
 """`python -m admin preflight NAME --api-url …`: before go-live, check a connection end to end
 and print a checklist.
 
-Each check says ok or what to fix: the connection's secret, a fresh token (which needs the
-user's consent), the account and its base URI, the Connect configuration (present, enabled,
-pointing at this stack's listener, signed with HMAC, sending the events the connector applies)
-with HMAC keys kept in the connection, and the account settings later calls depend on.
+Each check says ok or what to fix: the connection's secret (and its callback signing key, if
+any), a fresh token (which needs the user's consent), the account and its base URI, the
+Connect configuration (present, enabled, pointing at this stack's listener, signed with HMAC,
+sending the events the connector applies) with HMAC keys kept in the connection, and the
+account settings later calls depend on.
 It makes four DocuSign calls at most and changes nothing.
 """
 
@@ -117,6 +118,22 @@ def settings_checks(settings: dict[str, Any]) -> list[Check]:
     return checks
 
 
+def callback_check(repository: ConnectionRepository, name: str) -> Check:
+    """Callbacks are optional: without a key, sends that name a callbackUrl are refused."""
+    try:
+        secret = repository.callback_secret(name, fresh=True)
+    except ConnectorError as exc:
+        return Check("callback signing key", False, exc.message)
+    if secret is None:
+        return Check(
+            "callback signing key",
+            True,
+            "none: sends with a callbackUrl are refused (python -m admin put NAME "
+            "--callback-secret-file …)",
+        )
+    return Check("callback signing key", True, repository.callback_secret_name(name))
+
+
 def preflight(args: argparse.Namespace, url: str, events: tuple[str, ...]) -> dict[str, Any]:
     checks: list[Check] = []
 
@@ -140,6 +157,7 @@ def preflight(args: argparse.Namespace, url: str, events: tuple[str, ...]) -> di
     except ConnectorError:
         hmac_keys = ()
     checks.append(Check("connection secret", True, f"{args.prefix}/{args.name}"))
+    checks.append(callback_check(repository, args.name))
     tokens = TokenProvider()
     try:
         tokens.token(connection, fresh=True)

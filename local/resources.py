@@ -359,19 +359,28 @@ def put_connection_secret(
     secret: Mapping[str, Any],
 ) -> str:
     """Create or update the connection secret `{prefix}/{name}`; returns its ARN. Its Connect
-    HMAC keys (`connectHmacKeys`) go to their own secret `{prefix}/{name}/connect`, the only
-    one the webhook can read, as the operators' tool stores them."""
+    HMAC keys (`connectHmacKeys`) and its callback key (`callbackSecret`) go to secrets of
+    their own, `{prefix}/{name}/connect` and `{prefix}/{name}/callback`, the only ones the
+    webhook and the callback function can read, as the operators' tool stores them."""
     secrets = client("secretsmanager", endpoint_url, region)
     secret_id = f"{prefix.rstrip('/')}/{name}"
-    credentials = {k: v for k, v in secret.items() if k != "connectHmacKeys"}
-    if "connectHmacKeys" in secret:
-        _put_secret(
-            secrets,
-            f"{secret_id}/connect",
-            {"connectHmacKeys": secret["connectHmacKeys"]},
-            f"DocuSign Connect HMAC keys of connection '{name}'",
-        )
+    credentials = {k: v for k, v in secret.items() if k not in OWN_SECRETS}
+    for field, (suffix, what) in OWN_SECRETS.items():
+        if field in secret:
+            _put_secret(
+                secrets,
+                f"{secret_id}/{suffix}",
+                {field: secret[field]},
+                f"DocuSign {what} of connection '{name}'",
+            )
     return _put_secret(secrets, secret_id, credentials, f"DocuSign connection '{name}'")
+
+
+# Fields of a connection kept in a secret of their own: field -> (suffix, what it is).
+OWN_SECRETS = {
+    "connectHmacKeys": ("connect", "Connect HMAC keys"),
+    "callbackSecret": ("callback", "callback signing key"),
+}
 
 
 def _put_secret(secrets: Any, secret_id: str, data: Mapping[str, Any], description: str) -> str:

@@ -231,6 +231,48 @@ def test_a_connection_without_a_callback_secret_cannot_take_a_callback_url(
     assert envelope_creates(emulator) == []
 
 
+def test_a_callback_key_left_in_the_credentials_secret_is_not_used(
+    connections: Any, emulator: Any, receiver: Receiver, stack: Any
+) -> None:
+    """Connections from before the callback key had its own secret: the callback function
+    cannot read the credentials, so such a key signs nothing; the send says how to move it."""
+    import boto3
+
+    registered = connections.create("legacy-callbacks")
+    boto3.client("secretsmanager").put_secret_value(
+        SecretId=f"{stack.environment['CONNECTIONS_SECRET_PREFIX']}/legacy-callbacks",
+        SecretString=json.dumps({**registered.secret, "callbackSecret": SECRET}),
+    )
+    emulator.state.clear_requests()
+    result = send("legacy-callbacks", simple_body(callbackUrl=receiver.url))
+    assert result.status == 422
+    assert result.body["error"]["code"] == "CALLBACK_SECRET_MISSING"
+    assert "python -m admin put" in result.body["error"]["message"]
+    assert envelope_creates(emulator) == []
+
+
+def test_delivering_never_reads_the_connection_s_credentials(
+    calling: Any, emulator: Any, stack: Any, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from docusign_connector.adapters.secrets import ConnectionRepository
+    from docusign_connector.container import reset_services
+
+    queued_callbacks(stack)
+    envelope_id = sent_with_callback(receiver.url)
+    emulator.state.mark_delivered(envelope_id, "1")
+    apply_batch([connect_message(calling, envelope_id, "envelope-delivered", None)])
+    receiver.received.clear()
+    reset_services()  # a new callback container: nothing cached
+
+    def no_credentials(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the callback function read a connection's credentials")
+
+    monkeypatch.setattr(ConnectionRepository, "get", no_credentials)
+    assert deliver(queued_callbacks(stack)) == {"batchItemFailures": []}
+    [posted] = receiver.received
+    assert verify(SECRET, posted["headers"], posted["body"])
+
+
 def test_an_address_that_became_private_is_refused_at_delivery(
     calling: Any, emulator: Any, stack: Any, receiver: Receiver
 ) -> None:

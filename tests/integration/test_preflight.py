@@ -28,7 +28,10 @@ def checks_of(result: dict[str, Any]) -> dict[str, bool]:
 def test_a_connection_ready_for_go_live(
     connections: Any, emulator: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    conn = connections.create("preflight-ok", secret_overrides={"connectHmacKeys": ["k1"]})
+    conn = connections.create(
+        "preflight-ok",
+        secret_overrides={"connectHmacKeys": ["k1"], "callbackSecret": "preflight-callback-key"},
+    )
     emulator.state.add_connect_configuration(
         account_id=conn.account_id,
         url=f"{API_URL}/webhooks/docusign/preflight-ok",
@@ -42,6 +45,7 @@ def test_a_connection_ready_for_go_live(
     assert result["ready"] is True
     assert checks_of(result) == {
         "connection secret": True,
+        "callback signing key": True,
         "token and consent": True,
         "account": True,
         "base URI": True,
@@ -55,6 +59,7 @@ def test_a_connection_ready_for_go_live(
         "setting allowReminders": True,
     }
     assert "Ready for go-live." in text and "[FIX]" not in text
+    assert "preflight-ok/callback" in text and "preflight-callback-key" not in text
     # Two reads and nothing written at DocuSign.
     assert [(r["method"], r["path"].rsplit("/", 1)[-1]) for r in docusign_requests(emulator)] == [
         ("GET", "connect"),
@@ -78,6 +83,7 @@ def test_missing_connect_configuration_keys_and_a_setting_are_flagged(
     checks = checks_of(result)
     assert checks["token and consent"] is True
     assert checks["connect configuration"] is False
+    assert "[ok]  callback signing key: none: sends with a callbackUrl are refused" in text
     assert checks["setting enableSequentialSigningAPI"] is False
     assert "[FIX] connect configuration" in text
     assert "https://elsewhere.example.com/hook" in text
@@ -92,6 +98,10 @@ def test_no_consent_stops_at_the_token(
     code, result, text = run(capsys, "preflight", "preflight-noconsent", "--api-url", API_URL)
 
     assert code == 2
-    assert checks_of(result) == {"connection secret": True, "token and consent": False}
+    assert checks_of(result) == {
+        "connection secret": True,
+        "callback signing key": True,
+        "token and consent": False,
+    }
     assert "consent" in text.lower()
     assert docusign_requests(emulator) == []

@@ -42,6 +42,10 @@ CONNECT_SECRETS_ARN = (
     "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:"
     "secret:${ConnectionsSecretPrefix}/*/connect-??????"
 )
+CALLBACK_SECRETS_ARN = (
+    "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:"
+    "secret:${ConnectionsSecretPrefix}/*/callback-??????"
+)
 BUCKET_ARN = (
     "arn:${AWS::Partition}:s3:::${AWS::StackName}-documents-${AWS::AccountId}-${AWS::Region}"
 )
@@ -248,6 +252,9 @@ def test_every_function_reads_only_connection_secrets(function_id):
     expected = {("secretsmanager:GetSecretValue", SECRETS_ARN)}
     if function_id == "DocuSignWebhookFunction":
         expected = {("secretsmanager:GetSecretValue", CONNECT_SECRETS_ARN)}
+    if function_id == "CallbackFunction":
+        # It POSTs to callers' URLs: the signing keys, never the DocuSign credentials.
+        expected = {("secretsmanager:GetSecretValue", CALLBACK_SECRETS_ARN)}
     if function_id in ("ListEnvelopesFunction", "GetOpenApiFunction"):
         expected = set()  # the table, or nothing at all, answers these
     if function_id == "ReconcileFunction":
@@ -684,20 +691,32 @@ def test_reconciler_runs_on_the_configurable_schedule():
     assert parameter["MinValue"] >= 2  # "rate(1 minutes)" is not a valid expression
 
 
-def test_the_public_webhook_can_read_hmac_keys_but_no_private_key():
+@pytest.mark.parametrize(
+    ("grant_arn", "own", "others"),
+    [
+        (CONNECT_SECRETS_ARN, "acme/connect-Ab12Cd", ("acme/callback-Ab12Cd",)),
+        (CALLBACK_SECRETS_ARN, "acme/callback-Ab12Cd", ("acme/connect-Ab12Cd",)),
+    ],
+    ids=["webhook", "callbacks"],
+)
+def test_the_webhook_and_the_callbacks_read_their_own_secret_and_no_private_key(
+    grant_arn: str, own: str, others: tuple[str, ...]
+) -> None:
     """IAM's wildcards (`*` any run, `?` one character) against real secret ARNs: the
-    credentials secret of a connection never matches the webhook's grant."""
+    credentials secret of a connection never matches the webhook's or the callbacks' grant,
+    nor does the other one's secret."""
     from fnmatch import fnmatchcase
 
     prefix = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:docusign-connector/connections"
-    grant = CONNECT_SECRETS_ARN.replace(
+    grant = grant_arn.replace(
         "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:"
         "${ConnectionsSecretPrefix}",
         prefix,
     )
-    assert fnmatchcase(f"{prefix}/acme/connect-Ab12Cd", grant)
-    for credentials in ("acme-Ab12Cd", "connect-Ab12Cd", "acme-connect-Ab12Cd"):
-        assert not fnmatchcase(f"{prefix}/{credentials}", grant), credentials
+    assert fnmatchcase(f"{prefix}/{own}", grant)
+    credentials = ("acme-Ab12Cd", "connect-Ab12Cd", "callback-Ab12Cd", "acme-connect-Ab12Cd")
+    for name in (*credentials, *others):
+        assert not fnmatchcase(f"{prefix}/{name}", grant), name
 
 
 def test_the_inbox_dead_letter_queue_has_an_alarm():

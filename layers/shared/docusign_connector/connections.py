@@ -22,6 +22,8 @@ DEFAULT_AUTH_SERVER = "account-d.docusign.com"
 DEFAULT_SCOPES = ("signature", "impersonation")
 DEFAULT_REDIRECT_URI = "https://developers.docusign.com/platform/auth/consent"
 SECRET_MAX_AGE_SECONDS = 300
+# An HMAC key is as strong as its length; 16 characters is the least accepted.
+MIN_CALLBACK_SECRET_LENGTH = 16
 
 _KNOWN_FIELDS = {
     "integrationKey",
@@ -32,6 +34,8 @@ _KNOWN_FIELDS = {
     "baseUri",
     "scopes",
     "redirectUri",
+    # Kept by secrets written before these had secrets of their own (`python -m admin put`
+    # moves them): accepted here, read only from `{name}/connect` and `{name}/callback`.
     "connectHmacKeys",
     "callbackSecret",
 }
@@ -103,8 +107,6 @@ class Connection:
     scopes: tuple[str, ...]
     redirect_uri: str
     connect_hmac_keys: tuple[str, ...] = field(default=(), repr=False)
-    # Signs the callbacks to the caller's callbackUrl (HMAC-SHA256).
-    callback_secret: str | None = field(default=None, repr=False)
 
     @property
     def audience(self) -> str:
@@ -230,7 +232,6 @@ def parse_connection(name: str, raw: str | bytes | dict[str, Any]) -> Connection
         scopes=scopes,
         redirect_uri=redirect,
         connect_hmac_keys=tuple(hmac_value),
-        callback_secret=_text(data, "callbackSecret", name, required=False),
     )
 
 
@@ -246,22 +247,39 @@ def _hmac_keys(data: dict[str, Any], name: str) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _secret_object(name: str, raw: str | dict[str, Any], what: str) -> dict[str, Any]:
+    if isinstance(raw, dict):
+        return raw
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        data = None
+    if not isinstance(data, dict):
+        raise ConnectionMisconfigured(
+            f"connection {name!r}: its {what} secret is not a JSON object",
+            code="INVALID_SECRET",
+        )
+    return data
+
+
+def parse_callback_secret(name: str, raw: str | dict[str, Any]) -> str:
+    """The connection's callback secret (`{prefix}/{name}/callback`): only the key that signs
+    callbacks, the one secret the callback function may read."""
+    data = _secret_object(name, raw, "callback")
+    value = data.get("callbackSecret")
+    if not isinstance(value, str) or len(value) < MIN_CALLBACK_SECRET_LENGTH:
+        raise ConnectionMisconfigured(
+            f"connection {name!r}: 'callbackSecret' must be a string of at least "
+            f"{MIN_CALLBACK_SECRET_LENGTH} characters",
+            code="INVALID_FIELD",
+        )
+    return value
+
+
 def parse_connect_keys(name: str, raw: str | dict[str, Any]) -> tuple[str, ...]:
     """The connection's Connect secret (`{prefix}/{name}/connect`): only its HMAC keys, the
     one thing the public webhook may read."""
-    if isinstance(raw, dict):
-        data = raw
-    else:
-        try:
-            data = json.loads(raw)
-        except (ValueError, RecursionError):
-            data = None
-    if not isinstance(data, dict):
-        raise ConnectionMisconfigured(
-            f"connection {name!r}: its Connect secret is not a JSON object",
-            code="INVALID_SECRET",
-        )
-    return _hmac_keys(data, name)
+    return _hmac_keys(_secret_object(name, raw, "Connect"), name)
 
 
 @lru_cache(maxsize=32)

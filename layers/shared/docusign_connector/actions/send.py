@@ -175,7 +175,11 @@ def _send(
 ) -> SendEnvelopeResponse:
     connection = services.connections.get(connection_name)
     if request.callback_url is not None:
-        check_callback_target(request.callback_url, connection.callback_secret, connection_name)
+        check_callback_target(
+            request.callback_url,
+            services.connections.callback_secret(connection_name),
+            connection_name,
+        )
     prepared, sources = _prepare_documents(services, connection_name, request)
     check_placements(request, lambda number: source_bytes(sources[number - 1]))
     client = services.client(connection, deadline)

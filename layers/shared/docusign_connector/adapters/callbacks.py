@@ -141,8 +141,9 @@ def check_callback_target(url: str, secret: str | None, connection_name: str) ->
     """At send: a callbackUrl the connector will deliver to, and a secret to sign with."""
     if not secret:
         raise ConnectionMisconfigured(
-            f"connection {connection_name!r} has no callbackSecret to sign callbacks with; "
-            "add one to its secret (see README, Callbacks)",
+            f"connection {connection_name!r} has no callback secret to sign callbacks with; "
+            "store one with `python -m admin put NAME --callback-secret …` (see README, "
+            "Callbacks)",
             code="CALLBACK_SECRET_MISSING",
         )
     allow_loopback = loopback_allowed()

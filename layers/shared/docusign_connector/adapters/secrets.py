@@ -1,10 +1,13 @@
-"""Connections' secrets in Secrets Manager, two per connection:
+"""Connections' secrets in Secrets Manager, up to three per connection:
 
 - `{prefix}/{name}`: the JWT credentials (integration key, user, private key, …), read by the
   functions that call DocuSign;
 - `{prefix}/{name}/connect`: only the Connect HMAC keys, the one secret the public webhook can
   read (its policy names `{prefix}/*/connect-??????`), so the open route never holds a key
-  that signs in to DocuSign.
+  that signs in to DocuSign;
+- `{prefix}/{name}/callback`: only the key that signs callbacks, the one secret the callback
+  function can read (`{prefix}/*/callback-??????`): the function that POSTs to callers' URLs
+  never holds a private key either.
 
 Read through Powertools Parameters, cached for SECRET_MAX_AGE_SECONDS per container.
 """
@@ -13,13 +16,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..connections import Connection, parse_connect_keys, parse_connection
+from ..connections import (
+    Connection,
+    parse_callback_secret,
+    parse_connect_keys,
+    parse_connection,
+)
 from ..errors import AwsUnavailable, ConnectionMisconfigured, NotFound
 from ..ids import is_connection_name, validate_connection_name
 from .aws import RETRYABLE_CODES, aws_errors, client, error_code
 
 SECRET_MAX_AGE_SECONDS = 300
 CONNECT_SECRET_SUFFIX = "connect"
+CALLBACK_SECRET_SUFFIX = "callback"
 
 
 class ConnectionRepository:
@@ -36,6 +45,9 @@ class ConnectionRepository:
     def connect_secret_name(self, name: str) -> str:
         return f"{self.prefix}/{name}/{CONNECT_SECRET_SUFFIX}"
 
+    def callback_secret_name(self, name: str) -> str:
+        return f"{self.prefix}/{name}/{CALLBACK_SECRET_SUFFIX}"
+
     def get(self, name: str, *, fresh: bool = False) -> Connection:
         validate_connection_name(name)
         return parse_connection(name, self._read(name, self.secret_name(name), fresh))
@@ -44,6 +56,15 @@ class ConnectionRepository:
         """The connection's Connect HMAC keys (NotFound when it has no Connect secret)."""
         validate_connection_name(name)
         return parse_connect_keys(name, self._read(name, self.connect_secret_name(name), fresh))
+
+    def callback_secret(self, name: str, *, fresh: bool = False) -> str | None:
+        """The key that signs the connection's callbacks; None when it has none."""
+        validate_connection_name(name)
+        try:
+            raw = self._read(name, self.callback_secret_name(name), fresh)
+        except NotFound:
+            return None
+        return parse_callback_secret(name, raw)
 
     @property
     def provider(self) -> Any:

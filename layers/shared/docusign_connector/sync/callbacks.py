@@ -99,9 +99,10 @@ def deliver_callback(body: str, *, services: Services | None = None) -> Delivery
     log = DeliveryLog(services.store.table)
     if log.delivered(envelope_id, event_id):
         return Delivery(event_id, envelope_id, "duplicate")
-    connection = services.connections.get(record.connection)
-    if not connection.callback_secret:
-        raise CallbackFailed(f"connection {record.connection!r} has no callbackSecret")
+    # The connection's callback secret alone: this function never reads its credentials.
+    secret = services.connections.callback_secret(record.connection)
+    if not secret:
+        raise CallbackFailed(f"connection {record.connection!r} has no callback secret")
     allow_loopback = loopback_allowed()
     try:
         target = parse_callback_url(record.callback_url, allow_loopback=allow_loopback)
@@ -119,7 +120,7 @@ def deliver_callback(body: str, *, services: Services | None = None) -> Delivery
         "Content-Type": "application/json",
         "User-Agent": "docusign-connector-callbacks",
         TIMESTAMP_HEADER: timestamp,
-        SIGNATURE_HEADER: signature(connection.callback_secret, timestamp, content),
+        SIGNATURE_HEADER: signature(secret, timestamp, content),
     }
     try:
         answer = services.callbacks.post(target, address, content, headers)
