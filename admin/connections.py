@@ -22,6 +22,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from admin.preflight import checklist, preflight
+from admin.stored import (
+    callback_secret_id,
+    connect_secret_id,
+    has_callback_secret,
+    read_keys,
+    read_secret,
+    secrets_client,
+    write_callback_secret,
+    write_keys,
+)
 from docusign_connector.adapters.docusign.auth import TokenProvider
 from docusign_connector.adapters.docusign.client import DocuSignClient
 from docusign_connector.adapters.docusign.transport import Transport
@@ -29,79 +39,12 @@ from docusign_connector.adapters.secrets import ConnectionRepository
 from docusign_connector.connections import (
     is_loopback,
     parse_callback_secret,
-    parse_connect_keys,
     parse_connection,
 )
 from docusign_connector.errors import ConnectorError
 from docusign_connector.ids import validate_connection_name
 
 DEFAULT_PREFIX = "docusign-connector/connections"
-
-
-def _secrets(region: str | None) -> Any:
-    import boto3
-
-    return boto3.client("secretsmanager", region_name=region)
-
-
-def _read_secret(client: Any, secret_id: str) -> dict[str, Any]:
-    value = client.get_secret_value(SecretId=secret_id)["SecretString"]
-    data = json.loads(value)
-    return data if isinstance(data, dict) else {}
-
-
-def _connect_secret_id(prefix: str, name: str) -> str:
-    """The Connect HMAC keys' own secret: the only one the public webhook may read."""
-    return f"{prefix}/{name}/connect"
-
-
-def _read_keys(client: Any, prefix: str, name: str) -> list[str]:
-    try:
-        data = _read_secret(client, _connect_secret_id(prefix, name))
-    except client.exceptions.ResourceNotFoundException:
-        return []
-    return list(data.get("connectHmacKeys") or [])
-
-
-def _write_keys(client: Any, prefix: str, name: str, keys: list[str]) -> None:
-    secret_id = _connect_secret_id(prefix, name)
-    parse_connect_keys(name, {"connectHmacKeys": keys})
-    text = json.dumps({"connectHmacKeys": keys})
-    try:
-        client.put_secret_value(SecretId=secret_id, SecretString=text)
-    except client.exceptions.ResourceNotFoundException:
-        client.create_secret(
-            Name=secret_id,
-            SecretString=text,
-            Description=f"DocuSign Connect HMAC keys of connection '{name}'",
-        )
-
-
-def _callback_secret_id(prefix: str, name: str) -> str:
-    """The callback signing key's own secret: the only one the callback function may read."""
-    return f"{prefix}/{name}/callback"
-
-
-def _has_callback_secret(client: Any, prefix: str, name: str) -> bool:
-    try:
-        client.describe_secret(SecretId=_callback_secret_id(prefix, name))
-    except client.exceptions.ResourceNotFoundException:
-        return False
-    return True
-
-
-def _write_callback_secret(client: Any, prefix: str, name: str, value: str) -> None:
-    secret_id = _callback_secret_id(prefix, name)
-    text = json.dumps({"callbackSecret": value})
-    parse_callback_secret(name, text)
-    try:
-        client.put_secret_value(SecretId=secret_id, SecretString=text)
-    except client.exceptions.ResourceNotFoundException:
-        client.create_secret(
-            Name=secret_id,
-            SecretString=text,
-            Description=f"DocuSign connector callback signing key of connection '{name}'",
-        )
 
 
 def _public_view(
@@ -124,11 +67,11 @@ def _public_view(
 
 
 def cmd_put(args: argparse.Namespace) -> dict[str, Any]:
-    client = _secrets(args.region)
+    client = secrets_client(args.region)
     secret_id = f"{args.prefix}/{args.name}"
     existing: dict[str, Any] = {}
     with contextlib.suppress(client.exceptions.ResourceNotFoundException):
-        existing = _read_secret(client, secret_id)
+        existing = read_secret(client, secret_id)
     data = dict(existing)
     if args.private_key_file:
         data["privateKey"] = Path(args.private_key_file).read_text()
@@ -160,28 +103,28 @@ def cmd_put(args: argparse.Namespace) -> dict[str, Any]:
             Name=secret_id, SecretString=text, Description=f"DocuSign connection '{args.name}'"
         )
     if keys:
-        _write_keys(client, args.prefix, args.name, keys)
+        write_keys(client, args.prefix, args.name, keys)
     if callback_secret is not None:
-        _write_callback_secret(client, args.prefix, args.name, callback_secret)
-    stored_keys = _read_keys(client, args.prefix, args.name)
-    has_callback = _has_callback_secret(client, args.prefix, args.name)
+        write_callback_secret(client, args.prefix, args.name, callback_secret)
+    stored_keys = read_keys(client, args.prefix, args.name)
+    has_callback = has_callback_secret(client, args.prefix, args.name)
     return {"stored": secret_id, **_public_view(args.name, data, len(stored_keys), has_callback)}
 
 
 def cmd_show(args: argparse.Namespace) -> dict[str, Any]:
-    client = _secrets(args.region)
-    data = _read_secret(client, f"{args.prefix}/{args.name}")
-    keys = len(_read_keys(client, args.prefix, args.name))
-    return _public_view(args.name, data, keys, _has_callback_secret(client, args.prefix, args.name))
+    client = secrets_client(args.region)
+    data = read_secret(client, f"{args.prefix}/{args.name}")
+    keys = len(read_keys(client, args.prefix, args.name))
+    return _public_view(args.name, data, keys, has_callback_secret(client, args.prefix, args.name))
 
 
 def cmd_list(args: argparse.Namespace) -> dict[str, Any]:
-    repository = ConnectionRepository(args.prefix, _secrets(args.region))
+    repository = ConnectionRepository(args.prefix, secrets_client(args.region))
     return {"connections": repository.names()}
 
 
 def cmd_delete(args: argparse.Namespace) -> dict[str, Any]:
-    client = _secrets(args.region)
+    client = secrets_client(args.region)
     secret_id = f"{args.prefix}/{args.name}"
     kwargs: dict[str, Any] = (
         {"ForceDeleteWithoutRecovery": True} if args.now else {"RecoveryWindowInDays": 7}
@@ -190,8 +133,8 @@ def cmd_delete(args: argparse.Namespace) -> dict[str, Any]:
     # The connection's Connect and callback secrets go with it.
     also = []
     for own in (
-        _connect_secret_id(args.prefix, args.name),
-        _callback_secret_id(args.prefix, args.name),
+        connect_secret_id(args.prefix, args.name),
+        callback_secret_id(args.prefix, args.name),
     ):
         with contextlib.suppress(client.exceptions.ResourceNotFoundException):
             client.delete_secret(SecretId=own, **kwargs)
@@ -290,12 +233,12 @@ def cmd_connect(args: argparse.Namespace) -> dict[str, Any]:
     `--retire-old-keys` keeps only the keys given now.
     """
     url = webhook_url(args)
-    client = _secrets(args.region)
+    client = secrets_client(args.region)
     secret_id = f"{args.prefix}/{args.name}"
-    data = _read_secret(client, secret_id)
+    data = read_secret(client, secret_id)
     # Keys an older version kept in the credentials secret are moved to the Connect secret.
     legacy = list(data.pop("connectHmacKeys", None) or [])
-    stored = _read_keys(client, args.prefix, args.name)
+    stored = read_keys(client, args.prefix, args.name)
     keys = [] if args.retire_old_keys else stored + [k for k in legacy if k not in stored]
     keys += [k for k in (args.hmac_key or []) if k not in keys]
     if not keys:
@@ -305,7 +248,7 @@ def cmd_connect(args: argparse.Namespace) -> dict[str, Any]:
             code="HMAC_KEY_REQUIRED",
         )
     if keys != stored:
-        _write_keys(client, args.prefix, args.name, keys)
+        write_keys(client, args.prefix, args.name, keys)
     if legacy:
         client.put_secret_value(SecretId=secret_id, SecretString=json.dumps(data))
     connection = parse_connection(args.name, data)

@@ -159,3 +159,37 @@ def seed_envelope(
     elif status == "declined":
         state.decline(envelope_id, "1", "seeded")
     return state.get_envelope(None, envelope_id)
+
+
+def create_template(
+    registered: Any,
+    name: str,
+    recipients: dict[str, Any],
+    *,
+    subject: str = "Please sign",
+    document_name: str = "document.pdf",
+) -> str:
+    """A server template of one PDF made straight at DocuSign (the emulator), as a sender
+    would in DocuSign's web app; its id."""
+    import requests
+
+    base, headers = docusign_direct(registered)
+    document = {
+        "documentId": "1",
+        "name": document_name,
+        "fileExtension": "pdf",
+        "documentBase64": b64(sample_pdf(name)),
+    }
+    created = requests.post(
+        f"{base}/templates",
+        headers=headers,
+        json={
+            "name": name,
+            "emailSubject": subject,
+            "documents": [document],
+            "recipients": recipients,
+        },
+        timeout=10,
+    )
+    assert created.status_code == 201, created.text
+    return str(created.json()["templateId"])

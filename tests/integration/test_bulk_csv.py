@@ -220,48 +220,27 @@ def test_a_backlog_three_times_the_quota_is_all_sent_and_nothing_dead_lettered(
 def order_template(registered: Any) -> str:
     """A template in the connection's account: a Customer who signs (with a required, locked
     `orderNo` field) and a Sales CC."""
-    import requests
+    from tests.integration.helpers import create_template
 
-    from tests.integration.helpers import b64, docusign_direct
-
-    base, headers = docusign_direct(registered)
     at = {"documentId": "1", "pageNumber": "1", "xPosition": "100"}
-    customer_tabs = {
-        "signHereTabs": [{**at, "yPosition": "600"}],
-        "textTabs": [
-            {**at, "yPosition": "100", "tabLabel": "orderNo", "required": "true", "locked": "true"}
-        ],
-    }
-    created = requests.post(
-        f"{base}/templates",
-        headers=headers,
-        json={
-            "name": "Bulk order",
-            "emailSubject": "Your order",
-            "documents": [
-                {
-                    "documentId": "1",
-                    "name": "order.pdf",
-                    "fileExtension": "pdf",
-                    "documentBase64": b64(sample_pdf("Order")),
-                }
-            ],
-            "recipients": {
-                "signers": [
-                    {
-                        "roleName": "Customer",
-                        "recipientId": "1",
-                        "routingOrder": "1",
-                        "tabs": customer_tabs,
-                    }
-                ],
-                "carbonCopies": [{"roleName": "Sales", "recipientId": "2", "routingOrder": "2"}],
-            },
+    order_no = {**at, "yPosition": "100", "tabLabel": "orderNo", "required": "true"}
+    customer = {
+        "roleName": "Customer",
+        "recipientId": "1",
+        "routingOrder": "1",
+        "tabs": {
+            "signHereTabs": [{**at, "yPosition": "600"}],
+            "textTabs": [{**order_no, "locked": "true"}],
         },
-        timeout=10,
+    }
+    return create_template(
+        registered,
+        "Bulk order",
+        {
+            "signers": [customer],
+            "carbonCopies": [{"roleName": "Sales", "recipientId": "2", "routingOrder": "2"}],
+        },
     )
-    assert created.status_code == 201, created.text
-    return str(created.json()["templateId"])
 
 
 def test_csv_rows_can_send_a_template_with_field_values_and_access_codes(
@@ -297,6 +276,9 @@ def test_csv_rows_can_send_a_template_with_field_values_and_access_codes(
     errors = {int(r["row"]): r["errorCode"] for r in results if r["errorCode"]}
     assert errors == {2: "TEMPLATE_FIELD_NOT_FOUND"}
     assert (progress["sent"], progress["failed"]) == (2, 1)
+    # One read of the template for the whole file, not one per row.
+    reads = [r for r in emulator.state.requests if f"/templates/{template}" in r["path"]]
+    assert len(reads) == 1
     stored = stack.client("s3").get_object(
         Bucket=stack.bucket, Key=f"outbox/{CONNECTION}/orders.csv.result.csv"
     )

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import requests
 
-from tests.integration.helpers import b64, docusign_direct, envelope_creates, sample_pdf, send
+from tests.integration.helpers import create_template, envelope_creates, send
 from tests.support.lambda_events import api_event, invoke
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("fresh_container")]
@@ -20,87 +19,70 @@ def prefill(connections: Any) -> Any:
 
 @pytest.fixture(scope="module")
 def template_id(prefill: Any) -> str:
-    base, headers = docusign_direct(prefill)
     at = {"documentId": "1", "pageNumber": "1", "xPosition": "100"}
-    created = requests.post(
-        f"{base}/templates",
-        headers=headers,
-        json={
-            "name": "Order form",
-            "emailSubject": "Your order",
-            "documents": [
-                {
-                    "documentId": "1",
-                    "name": "order.pdf",
-                    "fileExtension": "pdf",
-                    "documentBase64": b64(sample_pdf("Order")),
-                }
-            ],
-            "recipients": {
-                "signers": [
-                    {
-                        "roleName": "Customer",
-                        "recipientId": "1",
-                        "routingOrder": "1",
-                        "tabs": {
-                            "signHereTabs": [{**at, "yPosition": "600"}],
-                            "textTabs": [
-                                {
-                                    **at,
-                                    "yPosition": "100",
-                                    "tabLabel": "orderNo",
-                                    "required": "true",
-                                    "locked": "true",
-                                },
-                                {
-                                    **at,
-                                    "yPosition": "130",
-                                    "tabLabel": "notes",
-                                    "required": "false",
-                                },
-                            ],
-                            "checkboxTabs": [{**at, "yPosition": "160", "tabLabel": "express"}],
-                            "listTabs": [
-                                {
-                                    **at,
-                                    "yPosition": "190",
-                                    "tabLabel": "size",
-                                    "listItems": [
-                                        {"text": "Small", "value": "S"},
-                                        {"text": "Large", "value": "L"},
-                                    ],
-                                }
-                            ],
-                            "radioGroupTabs": [
-                                {
-                                    "documentId": "1",
-                                    "groupName": "colour",
-                                    "radios": [
-                                        {
-                                            **at,
-                                            "yPosition": "220",
-                                            "value": "red",
-                                            "required": "true",
-                                        },
-                                        {
-                                            **at,
-                                            "yPosition": "240",
-                                            "value": "blue",
-                                            "required": "true",
-                                        },
-                                    ],
-                                }
-                            ],
+    recipients = {
+        "signers": [
+            {
+                "roleName": "Customer",
+                "recipientId": "1",
+                "routingOrder": "1",
+                "tabs": {
+                    "signHereTabs": [{**at, "yPosition": "600"}],
+                    "textTabs": [
+                        {
+                            **at,
+                            "yPosition": "100",
+                            "tabLabel": "orderNo",
+                            "required": "true",
+                            "locked": "true",
                         },
-                    }
-                ],
-                "carbonCopies": [{"roleName": "Sales", "recipientId": "2", "routingOrder": "2"}],
-            },
-        },
-        timeout=10,
+                        {
+                            **at,
+                            "yPosition": "130",
+                            "tabLabel": "notes",
+                            "required": "false",
+                        },
+                    ],
+                    "checkboxTabs": [{**at, "yPosition": "160", "tabLabel": "express"}],
+                    "listTabs": [
+                        {
+                            **at,
+                            "yPosition": "190",
+                            "tabLabel": "size",
+                            "listItems": [
+                                {"text": "Small", "value": "S"},
+                                {"text": "Large", "value": "L"},
+                            ],
+                        }
+                    ],
+                    "radioGroupTabs": [
+                        {
+                            "documentId": "1",
+                            "groupName": "colour",
+                            "radios": [
+                                {
+                                    **at,
+                                    "yPosition": "220",
+                                    "value": "red",
+                                    "required": "true",
+                                },
+                                {
+                                    **at,
+                                    "yPosition": "240",
+                                    "value": "blue",
+                                    "required": "true",
+                                },
+                            ],
+                        }
+                    ],
+                },
+            }
+        ],
+        "carbonCopies": [{"roleName": "Sales", "recipientId": "2", "routingOrder": "2"}],
+    }
+    return create_template(
+        prefill, "Order form", recipients, subject="Your order", document_name="order.pdf"
     )
-    assert created.status_code == 201, created.text
-    return str(created.json()["templateId"])
 
 
 def get_template(connection: str, template: str) -> Any:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from .adapters.bucket import DocumentStore
 from .adapters.budget import RateBudget
@@ -46,6 +47,8 @@ class Services:
     unsettled_transactions: set[str] = field(default_factory=set)
     # Connect listener: names of connections that do not exist, with when to forget them.
     unknown_connections: dict[str, float] = field(default_factory=dict)
+    # (connection, templateId) -> (when read, its roles' fields): see actions.template_fields.
+    template_fields: dict[tuple[str, str], tuple[float, Any]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod

@@ -183,7 +183,7 @@ def _send(
     prepared, sources = _prepare_documents(services, connection_name, request)
     check_placements(request, lambda number: source_bytes(sources[number - 1]))
     client = services.client(connection, deadline)
-    template_tabs = prefill_tabs(client, request)
+    template_tabs = prefill_tabs(services, connection_name, client, request)
     transaction_id = transaction_id_for(connection_name, idempotency_key)
     definition = envelope_definition(request, prepared, transaction_id, template_tabs)
     if sources and request_size(definition, sources) > MAX_REQUEST_BYTES:

@@ -4,10 +4,15 @@ DocuSign fills a template's tab from `templateRoles[].tabs` when the tab's `tabL
 group's `groupName`) matches; a label that matches nothing is silently ignored by DocuSign, so
 the connector reads the template first (only when values are given) and refuses unknown labels,
 values a field cannot take, and empty values for required fields, before anything is sent.
+
+A container keeps what it read of a template for a minute (`TEMPLATE_FIELDS_MAX_AGE_SECONDS`),
+per connection: a bulk CSV of a thousand rows from one template reads it once, not a thousand
+times out of the account's hourly DocuSign quota.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -19,7 +24,11 @@ from .tabs import TAB_GROUPS
 
 if TYPE_CHECKING:
     from ..adapters.docusign.client import DocuSignClient
+    from ..container import Services
     from ..models.requests import SendEnvelopeRequest
+
+TEMPLATE_FIELDS_MAX_AGE_SECONDS = 60
+TEMPLATE_FIELDS_KEPT = 64  # templates kept per container, the oldest read dropped first
 
 FIELD_TYPE_OF_GROUP = {group: kind for kind, group in TAB_GROUPS.items()}
 # Filled in by DocuSign or by the signer's own act: a sender cannot give them a value.
@@ -147,17 +156,34 @@ def _prefill_tab(field: TemplateFieldOut, value: str, where: str) -> tuple[str, 
     return group, {"tabLabel": field.label, "value": value}
 
 
+def cached_template_roles(
+    services: Services, connection_name: str, client: DocuSignClient, template_id: str
+) -> dict[str, list[TemplateFieldOut]]:
+    """`template_roles` of a template of this connection, read at most once a minute."""
+    key = (connection_name, template_id)
+    now = time.monotonic()
+    with services.lock:
+        kept = services.template_fields.get(key)
+    if kept is not None and now - kept[0] < TEMPLATE_FIELDS_MAX_AGE_SECONDS:
+        return dict(kept[1])
+    roles = template_roles(fetch_template(client, template_id))
+    with services.lock:
+        services.template_fields[key] = (now, roles)
+        while len(services.template_fields) > TEMPLATE_FIELDS_KEPT:
+            oldest = min(services.template_fields, key=lambda k: services.template_fields[k][0])
+            del services.template_fields[oldest]
+    return dict(roles)
+
+
 def prefill_tabs(
-    client: DocuSignClient, request: SendEnvelopeRequest
+    services: Services, connection_name: str, client: DocuSignClient, request: SendEnvelopeRequest
 ) -> dict[str, dict[str, Any]] | None:
     """`templateRoles[].tabs` for each role name, from the values the caller gave; None when no
     role has values (then the template is not even read)."""
     if not request.template_id or not any(role.fields for role in request.template_roles):
         return None
-    roles = {
-        name.lower(): (name, fields)
-        for name, fields in template_roles(fetch_template(client, request.template_id)).items()
-    }
+    found = cached_template_roles(services, connection_name, client, request.template_id)
+    roles = {name.lower(): (name, fields) for name, fields in found.items()}
     out: dict[str, dict[str, Any]] = {}
     for index, role in enumerate(request.template_roles):
         owner = f"templateRoles[{index}]"
