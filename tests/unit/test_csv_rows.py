@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from docusign_connector.errors import BadRequest
-from docusign_connector.models.csv_rows import csv_records, envelope_body
+from docusign_connector.models.csv_rows import csv_records, envelope_body, spreadsheet_safe
 
 
 def parse(text: str | bytes, chunk: int = 7) -> tuple[list[str], list]:
@@ -188,3 +188,20 @@ def test_template_rows_that_do_not_fit_together(text: str, message: str) -> None
     with pytest.raises(BadRequest) as bad:
         envelope_body(header, rows[0])
     assert bad.value.code == "INVALID_CSV_ROW" and message in bad.value.message
+
+
+@pytest.mark.parametrize(
+    ("cell", "written"),
+    [
+        ('=HYPERLINK("https://evil.example")', '\'=HYPERLINK("https://evil.example")'),
+        ("+1-555", "'+1-555"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("'=1' is not a valid e-mail address", "'=1' is not a valid e-mail address"),
+        ("sent", "sent"),
+        (12, "12"),
+    ],
+)
+def test_result_cells_never_open_as_formulas(cell: object, written: str) -> None:
+    assert spreadsheet_safe(cell) == written

@@ -29,7 +29,7 @@ from .. import clock
 from ..container import Services, get_services
 from ..domain import Deadline
 from ..errors import BadRequest, ConnectorError, Throttled
-from ..models.csv_rows import CsvRow, csv_records, envelope_body
+from ..models.csv_rows import CsvRow, csv_records, envelope_body, spreadsheet_safe
 from ..models.requests import SendEnvelopeRequest
 from ..models.validation import validation_error
 from .inbox import Manifest, manifests_in, process_manifest
@@ -113,15 +113,15 @@ class _Results:
             self.failed += 1
         else:
             self.sent += 1
-        self.writer.writerow(
-            [
-                number,
-                answer.get("envelopeId") or "",
-                answer.get("status") or ("" if error else "sent"),
-                error.get("code") or "",
-                error.get("message") or "",
-            ]
-        )
+        cells = [
+            number,
+            answer.get("envelopeId") or "",
+            answer.get("status") or ("" if error else "sent"),
+            error.get("code") or "",
+            error.get("message") or "",
+        ]
+        # Back-office users open the result in a spreadsheet: no cell may be a formula.
+        self.writer.writerow([spreadsheet_safe(cell) for cell in cells])
         self.rows_done = number
 
     def save(self, state: str, file_error: dict[str, Any] | None = None) -> None:

@@ -74,6 +74,17 @@ LIST_SEPARATOR = ";"
 MAX_COLUMNS = 500
 
 
+# A cell starting with one of these is run as a formula by spreadsheet programs ("CSV
+# injection"): a result cell that would start with one is written after a single quote.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: object) -> str:
+    """A result CSV cell that opens in a spreadsheet as the text it is, never as a formula."""
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 @dataclass(frozen=True)
 class CsvRow:
     number: int
