@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from .adapters.aws import shared_client
 from .adapters.bucket import DocumentStore
 from .adapters.budget import RateBudget
 from .adapters.bus import EventBus
@@ -79,4 +80,5 @@ def reset_services() -> None:
 
     get_services.cache_clear()
     get_settings.cache_clear()
+    shared_client.cache_clear()
     parameters.clear_caches()

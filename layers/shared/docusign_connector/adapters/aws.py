@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -48,6 +49,14 @@ def client(service: str, **kwargs: Any) -> Any:
     import boto3
 
     return boto3.client(service, **kwargs)  # type: ignore[call-overload]
+
+
+@cache
+def shared_client(service: str) -> Any:
+    """The container's one client of `service`, for every adapter that uses it: boto3 clients
+    are thread-safe, and each one made costs a cold start its own ~10 ms.
+    `container.reset_services` forgets them."""
+    return client(service)
 
 
 @contextmanager

@@ -32,7 +32,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from ..errors import Throttled
-from .aws import client
+from .aws import shared_client
 from .call_metrics import emit_call_metrics
 
 logger = Logger(child=True)
@@ -97,7 +97,7 @@ class RateBudget:
     @property
     def dynamodb(self) -> Any:
         if self._dynamodb is None:
-            self._dynamodb = client("dynamodb")
+            self._dynamodb = shared_client("dynamodb")
         return self._dynamodb
 
     # ------------------------------------------------------------------------------ take

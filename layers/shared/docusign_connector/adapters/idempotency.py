@@ -8,7 +8,7 @@ from typing import Any
 
 from ..domain import Deadline
 from ..errors import Conflict
-from .aws import client
+from .aws import shared_client
 
 # As long as DocuSign keeps a transactionId: a retry within it finds the first answer.
 IDEMPOTENCY_SECONDS = 7 * 24 * 3600
@@ -39,7 +39,7 @@ class IdempotentCalls:
             self._persistence = DynamoDBPersistenceLayer(
                 table_name=self._table_name,
                 # The container's boto3 session, not one of its own (cheaper to start).
-                boto3_client=client("dynamodb"),
+                boto3_client=shared_client("dynamodb"),
                 key_attr="pk",
                 sort_key_attr="sk",
                 static_pk_value="IDEMPOTENCY",

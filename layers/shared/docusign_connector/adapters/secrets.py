@@ -24,7 +24,7 @@ from ..connections import (
 )
 from ..errors import AwsUnavailable, ConnectionMisconfigured, NotFound
 from ..ids import is_connection_name, validate_connection_name
-from .aws import RETRYABLE_CODES, aws_errors, client, error_code
+from .aws import RETRYABLE_CODES, aws_errors, error_code, shared_client
 
 SECRET_MAX_AGE_SECONDS = 300
 CONNECT_SECRET_SUFFIX = "connect"
@@ -97,7 +97,7 @@ class ConnectionRepository:
     @property
     def client(self) -> Any:
         if self._client is None:
-            self._client = client("secretsmanager")
+            self._client = shared_client("secretsmanager")
         return self._client
 
     def names(self) -> list[str]:

@@ -23,7 +23,8 @@ from ..domain import (
     event_rank,
 )
 from ..errors import BadRequest
-from .aws import aws_errors, error_code
+from .aws import aws_errors, error_code, shared_client
+from .dynamo import Table
 from .items import (
     HISTORY_PREFIX,
     RECORD_FIELDS,
@@ -70,9 +71,8 @@ class EnvelopePage:
 
 
 class EnvelopeStore:
-    def __init__(self, table_name: str, resource: Any = None) -> None:
+    def __init__(self, table_name: str) -> None:
         self._table_name = table_name
-        self._resource = resource
         self._table: Any = None
 
     @property
@@ -82,11 +82,7 @@ class EnvelopeStore:
     @property
     def table(self) -> Any:
         if self._table is None:
-            if self._resource is None:
-                import boto3
-
-                self._resource = boto3.resource("dynamodb")
-            self._table = self._resource.Table(self._table_name)
+            self._table = Table(self._table_name, shared_client("dynamodb"))
         return self._table
 
     def _put_new(self, item: dict[str, Any], condition: str, **kwargs: Any) -> bool:
