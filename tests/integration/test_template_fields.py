@@ -197,3 +197,26 @@ def test_template_without_values_is_not_read(prefill: Any, emulator: Any, templa
     assert result.status == 201, result.body
     gets = [r for r in emulator.state.requests if "/templates/" in r["path"]]
     assert gets == []
+
+
+@pytest.mark.parametrize("method", [{"sms": "+15551234567"}, {"phone": "+15551234567"}])
+def test_a_template_role_takes_an_access_code_only(
+    prefill: Any, emulator: Any, template_id: str, method: dict[str, str]
+) -> None:
+    """DocuSign's templateRole has `accessCode` and no ID check properties: SMS or phone sent
+    on a role would be dropped and the recipient would sign without the check."""
+    emulator.state.clear_requests()
+    body = role_body(template_id, [{"label": "orderNo", "value": "1"}])
+    body["templateRoles"][0]["authentication"] = method
+    result = send("prefill", body)
+    assert result.status == 400, result.body
+    assert result.body["error"]["code"] == "TEMPLATE_ROLE_AUTHENTICATION"
+    assert emulator.state.requests == []
+
+    body["templateRoles"][0]["authentication"] = {"accessCode": "4711"}
+    result = send("prefill", body)
+    assert result.status == 201, result.body
+    (create,) = envelope_creates(emulator)
+    role = create["json"]["templateRoles"][0]
+    assert role["accessCode"] == "4711"
+    assert not {"idCheckConfigurationName", "smsAuthentication", "requireIdLookup"} & set(role)

@@ -205,3 +205,17 @@ def test_template_rows_that_do_not_fit_together(text: str, message: str) -> None
 )
 def test_result_cells_never_open_as_formulas(cell: object, written: str) -> None:
     assert spreadsheet_safe(cell) == written
+
+
+def test_a_template_row_with_sms_authentication_is_refused_by_the_send_model() -> None:
+    from pydantic import ValidationError
+
+    from docusign_connector.models.requests import SendEnvelopeRequest
+
+    header, rows = parse(
+        "emailSubject,templateId,roleNames,signersEmails,signersNames,signersSmsNumbers\n"
+        "S,t,R,a@example.com,A,+15551234567\n"
+    )
+    with pytest.raises(ValidationError) as refused:
+        SendEnvelopeRequest.model_validate(envelope_body(header, rows[0]))
+    assert "TEMPLATE_ROLE_AUTHENTICATION" in str(refused.value)

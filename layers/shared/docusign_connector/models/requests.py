@@ -157,6 +157,18 @@ class TemplateRole(ApiModel):
     authentication: Authentication | None = None
     email_notification: EmailNotification | None = None
 
+    @model_validator(mode="after")
+    def _access_code_only(self) -> TemplateRole:
+        # DocuSign's templateRole has `accessCode` but no ID check (SMS, phone) properties:
+        # sent anyway they would be dropped, and the recipient would sign without the check.
+        if self.authentication is not None and self.authentication.method != "accessCode":
+            raise PydanticCustomError(
+                "TEMPLATE_ROLE_AUTHENTICATION",
+                "a template role takes an access code only; SMS and phone authentication "
+                "need signers (send the documents instead of a templateId)",
+            )
+        return self
+
 
 class DocumentIn(ApiModel):
     name: Annotated[Line, Field(min_length=1, max_length=255)]
