@@ -122,8 +122,37 @@ def emulator() -> Iterator[Any]:
     server = EmulatorServer(host="127.0.0.1", port=0)
     server.start()
     _EMULATORS.append(server)
+    _watch_ignored_properties(server.state)
     yield server
     server.stop()
+
+
+# Requests that carried properties DocuSign's schema does not know (DocuSign ignores them
+# silently, so a setting sent that way never takes effect); see `no_property_docusign_ignores`.
+IGNORED_PROPERTIES: list[tuple[str, str, list[str]]] = []
+
+
+def _watch_ignored_properties(state: Any) -> None:
+    log_request = state.log_request
+
+    def log_and_watch(entry: dict[str, Any]) -> None:
+        if entry.get("ignoredProperties"):
+            IGNORED_PROPERTIES.append(
+                (entry["method"], entry["path"], list(entry["ignoredProperties"]))
+            )
+        log_request(entry)
+
+    state.log_request = log_and_watch
+
+
+@pytest.fixture(autouse=True)
+def no_property_docusign_ignores(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every request a test makes the connector send to the emulator uses only properties of
+    DocuSign's published schema: one it does not know would be dropped without a word."""
+    IGNORED_PROPERTIES.clear()
+    yield
+    if "emulator" in request.fixturenames:
+        assert IGNORED_PROPERTIES == [], "DocuSign would ignore these properties"
 
 
 @dataclass

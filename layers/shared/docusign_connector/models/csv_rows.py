@@ -14,7 +14,8 @@ are skipped. An empty cell is an absent value. Columns:
   connection's inbox; a document's name defaults to the key's file name;
 - `customField.<name>`: the envelope custom field `<name>`;
 - per signer, parallel to `signersEmails`: `signersAccessCodes`, `signersSmsNumbers`,
-  `signersPhoneNumbers` (one authentication method per signer at most);
+  `signersPhoneNumbers` (one authentication method per signer at most; template rows take
+  access codes only);
 - a template send: `templateId`, with `roleNames` parallel to `signersEmails` (each signer takes
   the template role of that name; no documents, no CCs), and `field.<label>` (signer 1's role)
   or `field<N>.<label>` (signer N's role): the value of the role's template field `<label>`.
