@@ -11,7 +11,6 @@ here: DocuSign's SDK reaches the OAuth host over https only.
 
 from __future__ import annotations
 
-import datetime
 import json
 import os
 import statistics
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.services import ROOT, BenchServices, bench_services
+from local.keys import loopback_certificate
 
 BAR = 0.5  # DESIGN §9: the first request at most half of the SDK's
 
@@ -78,45 +78,6 @@ SDK = START + STARTED + SDK_IMPORT + SDK_WORK
 SDK_CALLS_ONLY = START + SDK_IMPORT + STARTED + SDK_WORK
 
 
-def _certificate(folder: Path) -> tuple[Path, Path]:
-    """A self-signed certificate for 127.0.0.1, trusted by both sides for this run only."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.x509.oid import NameOID
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.datetime.now(datetime.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.IPAddress(__import__("ipaddress").ip_address("127.0.0.1"))]
-            ),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
-    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_path, key_path
-
-
 def _run(code: str, argument: str, environment: dict[str, str]) -> float:
     out = subprocess.run(
         [sys.executable, "-c", code, argument],
@@ -135,7 +96,7 @@ def _run(code: str, argument: str, environment: dict[str, str]) -> float:
 def measure_first_request(runs: int = 5) -> dict[str, Any]:
     saved = dict(os.environ)
     with tempfile.TemporaryDirectory(prefix="bench-first-request-") as folder:
-        cert, key = _certificate(Path(folder))
+        cert, key = loopback_certificate(Path(folder))
         try:
             with bench_services("GetEnvelopeFunction", tls=(cert, key)) as services:
                 return _measure(services, cert, runs)
