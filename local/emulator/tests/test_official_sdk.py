@@ -274,3 +274,110 @@ def test_docusign_s_error_body_reaches_the_sdk(sdk: Any) -> None:
     with pytest.raises(ApiException) as missing:
         EnvelopesApi(client).get_envelope(account_id, str(uuid.uuid4()))
     assert missing.value.status in (400, 404)
+
+
+def test_after_the_send_through_the_sdk(sdk: Any) -> None:
+    """What the connector does after a send, made with the SDK's calls: correct a recipient,
+    resend, read the notification settings, custom fields and audit events, download the
+    combined PDF and the archive, a sender view of a draft, and paging status changes."""
+    import io
+    import zipfile
+
+    from docusign_esign import (
+        Envelope,
+        EnvelopesApi,
+        EnvelopeViewRequest,
+        Recipients,
+        Signer,
+    )
+
+    client, account_id, server, _ = sdk
+    envelopes = EnvelopesApi(client)
+    started = (datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=1)).isoformat()
+    envelope_id = envelopes.create_envelope(
+        account_id, envelope_definition=envelope_definition()
+    ).envelope_id
+
+    corrected = envelopes.update_recipients(
+        account_id,
+        envelope_id,
+        recipients=Recipients(
+            signers=[Signer(recipient_id="1", email="bo.new@example.com", name="Bo Signer")]
+        ),
+        resend_envelope="true",
+    )
+    assert corrected.recipient_update_results[0].recipient_id == "1"
+    recipients = envelopes.list_recipients(account_id, envelope_id)
+    assert recipients.signers[0].email == "bo.new@example.com"
+
+    resent = envelopes.update(account_id, envelope_id, resend_envelope="true", envelope=Envelope())
+    assert resent.envelope_id == envelope_id
+
+    notification = envelopes.get_notification_settings(account_id, envelope_id)
+    assert notification.reminders is not None and notification.expirations is not None
+    fields = envelopes.list_custom_fields(account_id, envelope_id)
+    assert [(f.name, f.value) for f in fields.text_custom_fields] == [("caseId", "C-1")]
+    audit = envelopes.list_audit_events(account_id, envelope_id)
+    assert audit.audit_events and audit.audit_events[0].event_fields
+
+    combined = envelopes.get_document(account_id, "combined", envelope_id)
+    assert combined.startswith(b"%PDF")
+    archive = envelopes.get_document(account_id, "archive", envelope_id)
+    with zipfile.ZipFile(io.BytesIO(archive)) as bundle:
+        assert any(name.lower().endswith(".pdf") for name in bundle.namelist())
+
+    draft_id = envelopes.create_envelope(
+        account_id, envelope_definition=envelope_definition(status="created")
+    ).envelope_id
+    view = envelopes.create_sender_view(
+        account_id,
+        draft_id,
+        envelope_view_request=EnvelopeViewRequest(return_url="https://workflow.example.com/sent"),
+    )
+    assert view.url.startswith(server.url)
+
+    first = envelopes.list_status_changes(account_id, from_date=started, count="1")
+    assert len(first.envelopes) == 1 and int(first.total_set_size) >= 2
+    second = envelopes.list_status_changes(
+        account_id, from_date=started, count="1", start_position="1"
+    )
+    assert second.envelopes[0].envelope_id != first.envelopes[0].envelope_id
+
+
+def test_connect_and_account_settings_through_the_sdk(sdk: Any) -> None:
+    from docusign_esign import AccountsApi, ConnectApi, ConnectCustomConfiguration
+
+    client, account_id, server, cert = sdk
+    # DocuSign signs Connect messages only once the account has an HMAC key (Settings >
+    # Connect > Connect Keys): the emulator's control route stands for that screen.
+    keys = requests.post(
+        f"{server.url}/_emulator/connect/keys",
+        json={"accountId": account_id, "keys": ["hmac-key-1"]},
+        verify=str(cert),
+        timeout=10,
+    )
+    assert keys.status_code == 200, keys.text
+    connect = ConnectApi(client)
+    created = connect.create_configuration(
+        account_id,
+        connect_custom_configuration=ConnectCustomConfiguration(
+            name="connector",
+            url_to_publish_to="https://hooks.example.com/docusign",
+            configuration_type="custom",
+            allow_envelope_publish="true",
+            event_data={"version": "restv2.1", "format": "json"},
+            events=["envelope-sent", "envelope-completed"],
+            include_hmac="true",
+            all_users="true",
+            delivery_mode="SIM",
+        ),
+    )
+    listed = connect.list_configurations(account_id)
+    assert created.connect_id in [c.connect_id for c in listed.configurations]
+    mine = next(c for c in listed.configurations if c.connect_id == created.connect_id)
+    assert mine.url_to_publish_to == "https://hooks.example.com/docusign"
+    assert mine.include_hmac == "true"
+    assert set(mine.events) == {"envelope-sent", "envelope-completed"}
+
+    settings = AccountsApi(client).list_settings(account_id)
+    assert settings.allow_envelope_custom_fields is not None
