@@ -471,3 +471,25 @@ def test_flat_form_per_signer_authentication(fields_conn: Any, emulator: Any, st
     assert refused.status == 400
     assert refused.body["error"]["code"] == "SIGNER_AUTHENTICATION_LENGTH_MISMATCH"
     assert envelope_creates(emulator) == []
+
+
+def test_flat_form_places_each_signature_at_its_anchor(fields_conn: Any, emulator: Any) -> None:
+    flat = {
+        "emailSubject": "Flat with anchors",
+        "documents": [{"name": "agreement.pdf", "contentBase64": b64(PDF)}],
+        "signersEmails": ["a@example.com", "b@example.com"],
+        "signersNames": ["A", "B"],
+        "signersAnchors": ["/sig1/", None],
+    }
+    result = send("fields", flat)
+    assert result.status == 201, result.body
+    first, second = envelope_creates(emulator)[0]["json"]["recipients"]["signers"]
+    [tab] = first["tabs"]["signHereTabs"]
+    assert tab["anchorString"] == "/sig1/" and tab["anchorIgnoreIfNotPresent"] == "false"
+    assert "tabs" not in second
+    # An anchor in none of the documents is the caller's 400, before DocuSign is called.
+    emulator.state.clear_requests()
+    refused = send("fields", dict(flat, signersAnchors=["/nowhere/", None]))
+    assert refused.status == 400
+    assert refused.body["error"]["code"] == "ANCHOR_NOT_FOUND"
+    assert envelope_creates(emulator) == []

@@ -219,3 +219,19 @@ def test_a_template_row_with_sms_authentication_is_refused_by_the_send_model() -
     with pytest.raises(ValidationError) as refused:
         SendEnvelopeRequest.model_validate(envelope_body(header, rows[0]))
     assert "TEMPLATE_ROLE_AUTHENTICATION" in str(refused.value)
+
+
+def test_signature_anchors_per_signer_and_not_on_template_rows() -> None:
+    header, rows = parse(
+        "emailSubject,signersEmails1,signersNames1,signersAnchors1,"
+        "signersEmails2,signersNames2,signersAnchors2,documentS3Keys\n"
+        "S,a@example.com,A,/sig1/,b@example.com,B,,inbox/c/x.pdf\n"
+    )
+    assert envelope_body(header, rows[0])["signersAnchors"] == ["/sig1/", None]
+    header, rows = parse(
+        "emailSubject,templateId,roleNames,signersEmails,signersNames,signersAnchors\n"
+        "S,t,R,a@example.com,A,/sig1/\n"
+    )
+    with pytest.raises(BadRequest) as bad:
+        envelope_body(header, rows[0])
+    assert bad.value.code == "INVALID_CSV_ROW" and "signersAnchors" in bad.value.message

@@ -324,3 +324,27 @@ def test_dates() -> None:
     assert clock.normalize("2016-10-05T03:04:58+02:00") == "2016-10-05T01:04:58.000Z"
     assert clock.normalize("garbage") is None
     assert clock.normalize(None) is None
+
+
+def test_flat_form_signature_anchors_become_sign_here_fields() -> None:
+    request = SendEnvelopeRequest.model_validate(
+        base_request(
+            signers=None,
+            signersEmails=["a@example.com", "b@example.com", "c@example.com"],
+            signersNames=["A", "B", "C"],
+            signersAnchors=["/sig1/", None, ""],
+        )
+    )
+    first, second, third = request.signers
+    assert [(f.type, f.anchor.text if f.anchor else None) for f in first.fields] == [
+        ("signHere", "/sig1/")
+    ]
+    assert second.fields == [] and third.fields == []
+    assert error_types(
+        base_request(
+            signers=None,
+            signersEmails=["a@example.com"],
+            signersNames=["A"],
+            signersAnchors=["/sig1/", "/sig2/"],
+        )
+    ) == ["SIGNER_ANCHORS_LENGTH_MISMATCH"]

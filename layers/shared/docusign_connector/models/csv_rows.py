@@ -15,7 +15,7 @@ are skipped. An empty cell is an absent value. Columns:
 - `customField.<name>`: the envelope custom field `<name>`;
 - per signer, parallel to `signersEmails`: `signersAccessCodes`, `signersSmsNumbers`,
   `signersPhoneNumbers` (one authentication method per signer at most; template rows take
-  access codes only);
+  access codes only), and `signersAnchors`, the text in the documents where that signer signs;
 - a template send: `templateId`, with `roleNames` parallel to `signersEmails` (each signer takes
   the template role of that name; no documents, no CCs), and `field.<label>` (signer 1's role)
   or `field<N>.<label>` (signer N's role): the value of the role's template field `<label>`.
@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import BadRequest
-from .flat_form import FLAT_AUTH_LISTS
+from .flat_form import FLAT_ANCHOR_LIST, FLAT_AUTH_LISTS
 
 SCALAR_COLUMNS = frozenset(
     {
@@ -58,6 +58,7 @@ SIGNER_COLUMNS = (
     "signatureOrder",
     "roleNames",
     *FLAT_AUTH_LISTS,
+    FLAT_ANCHOR_LIST,
 )
 LIST_COLUMNS = (
     "signersEmails",
@@ -225,7 +226,7 @@ def envelope_body(header: list[str], row: CsvRow) -> dict[str, Any]:
         else:
             # Numbered columns may skip a number for one row: the list keeps its order.
             values = [positions[i] for i in sorted(positions)]
-        if column == "signatureOrder" or column in FLAT_AUTH_LISTS:
+        if column in ("signatureOrder", FLAT_ANCHOR_LIST) or column in FLAT_AUTH_LISTS:
             if any(values):
                 body[column] = [v or None for v in values]
         elif column not in ("documentS3Keys", "documentNames"):
@@ -269,6 +270,12 @@ def _template_roles(
         raise BadRequest(
             f"row {number}: a template send needs signersEmails, signersNames and roleNames "
             "for each signer",
+            code="INVALID_CSV_ROW",
+        )
+    if any(columns[FLAT_ANCHOR_LIST]):
+        raise BadRequest(
+            f"row {number}: signersAnchors places signatures in documents; a template send "
+            "takes its fields from the template",
             code="INVALID_CSV_ROW",
         )
     if None in columns["roleNames"]:

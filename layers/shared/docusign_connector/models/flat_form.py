@@ -3,6 +3,10 @@
 `signersEmails`, `signersNames`, `signatureOrder` (may hold nulls), `ccEmails`, `ccNames`,
 `enableExpiration`, `validityDays`, `expirationNoticeDays`, `enableReminder`,
 `firstReminderDays`, `reminderIntervalDays` mean the same as the nested fields.
+`signersAccessCodes`, `signersSmsNumbers`, `signersPhoneNumbers` are each signer's
+`authentication`, and `signersAnchors` the text where each signer signs: a `signHere` field at
+every place that text appears in the documents (`fields: [{"type": "signHere", "anchor":
+{"text": …}}]`). Null or "" in any of these means none for that signer.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ FLAT_AUTH_LISTS = {
     "signersSmsNumbers": "sms",
     "signersPhoneNumbers": "phone",
 }
+# Where each signer signs, parallel to signersEmails.
+FLAT_ANCHOR_LIST = "signersAnchors"
 FLAT_CC_LISTS = ("ccEmails", "ccNames")
 FLAT_SCALARS = (
     "enableExpiration",
@@ -57,7 +63,13 @@ def from_flat_form(data: dict[str, Any]) -> dict[str, Any]:
     """Turn the flat form used by BPM tools into the nested form (same meaning)."""
     flat_keys = [
         k
-        for k in (*FLAT_SIGNER_LISTS, *FLAT_AUTH_LISTS, *FLAT_CC_LISTS, *FLAT_SCALARS)
+        for k in (
+            *FLAT_SIGNER_LISTS,
+            *FLAT_AUTH_LISTS,
+            FLAT_ANCHOR_LIST,
+            *FLAT_CC_LISTS,
+            *FLAT_SCALARS,
+        )
         if k in data
     ]
     if not flat_keys:
@@ -80,6 +92,8 @@ def from_flat_form(data: dict[str, Any]) -> dict[str, Any]:
     for key in FLAT_AUTH_LISTS:
         if _present(data.get(key)):
             _check_lengths(data, "signersEmails", key, "SIGNER_AUTHENTICATION_LENGTH_MISMATCH")
+    if _present(data.get(FLAT_ANCHOR_LIST)):
+        _check_lengths(data, "signersEmails", FLAT_ANCHOR_LIST, "SIGNER_ANCHORS_LENGTH_MISMATCH")
 
     emails, names = _as_list(data, "signersEmails"), _as_list(data, "signersNames")
     orders = _as_list(data, "signatureOrder") or [None] * len(emails)
@@ -99,6 +113,9 @@ def from_flat_form(data: dict[str, Any]) -> dict[str, Any]:
                         {"email": str(signer["email"])[:100]},
                     )
                 signer["authentication"] = {method: value}
+        for signer, text in zip(data["signers"], _as_list(data, FLAT_ANCHOR_LIST), strict=False):
+            if text not in (None, ""):
+                signer["fields"] = [{"type": "signHere", "anchor": {"text": text}}]
     cc_emails, cc_names = _as_list(data, "ccEmails"), _as_list(data, "ccNames")
     if cc_emails:
         data["carbonCopies"] = [
