@@ -220,3 +220,23 @@ def test_a_template_role_takes_an_access_code_only(
     role = create["json"]["templateRoles"][0]
     assert role["accessCode"] == "4711"
     assert not {"idCheckConfigurationName", "smsAuthentication", "requireIdLookup"} & set(role)
+
+
+@pytest.mark.parametrize(
+    "template", ["../envelopes/8c5b2b0e-5d5c-4e0b-9d59-0f8f2f1e6a11", "tpl?x=1", "a%2Fb"]
+)
+def test_a_template_id_that_is_not_a_guid_never_reaches_docusign(
+    prefill: Any, emulator: Any, template: str
+) -> None:
+    emulator.state.clear_requests()
+    result = send("prefill", role_body(template, [{"label": "orderNo", "value": "1"}]))
+    assert result.status == 400, result.body
+    assert result.body["error"]["code"] == "INVALID_TEMPLATE_ID"
+    assert emulator.state.requests == []
+
+
+def test_identifiers_are_one_path_segment_in_docusign_urls() -> None:
+    from docusign_connector.adapters.docusign.transport import segment
+
+    assert segment("../envelopes/x") == "..%2Fenvelopes%2Fx"
+    assert segment("a?b#c d") == "a%3Fb%23c%20d"

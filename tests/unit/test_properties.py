@@ -177,7 +177,7 @@ def valid_template(draw: st.DrawFn) -> dict[str, Any]:
         role["roleName"] = f"Role {index}"
     return {
         "emailSubject": draw(visible_text),
-        "templateId": draw(st.uuids()).hex,
+        "templateId": str(draw(st.uuids())),
         "templateRoles": roles,
     }
 

@@ -33,6 +33,8 @@ from docusign_connector.errors import (
 from docusign_connector.models.requests import SendEnvelopeRequest
 from docusign_connector.models.validation import error_code_for
 
+TEMPLATE_ID = "8c5b2b0e-5d5c-4e0b-9d59-0f8f2f1e6a11"
+
 
 @pytest.mark.parametrize(
     ("orders", "expected"),
@@ -107,7 +109,8 @@ def test_flat_expiration_and_reminders() -> None:
     [
         ({"expiration": {"enabled": True}}, "EXPIRATION_DAYS_REQUIRED"),
         ({"reminders": {"enabled": True}}, "REMINDER_DAYS_REQUIRED"),
-        ({"templateId": "t-1"}, "TEMPLATE_WITH_DOCUMENTS"),
+        ({"templateId": TEMPLATE_ID}, "TEMPLATE_WITH_DOCUMENTS"),
+        ({"templateId": "../envelopes/x"}, "INVALID_TEMPLATE_ID"),
         (
             {"templateRoles": [{"roleName": "r", "email": "a@example.com", "name": "A"}]},
             "TEMPLATE_ID_REQUIRED",
@@ -132,7 +135,7 @@ def test_template_send() -> None:
     request = SendEnvelopeRequest.model_validate(
         {
             "emailSubject": "Sign",
-            "templateId": "tpl-1",
+            "templateId": TEMPLATE_ID,
             "templateRoles": [{"roleName": "Client", "email": "a@example.com", "name": "A"}],
         }
     )
@@ -140,7 +143,7 @@ def test_template_send() -> None:
     assert definition == {
         "emailSubject": "Sign",
         "status": "sent",
-        "templateId": "tpl-1",
+        "templateId": TEMPLATE_ID,
         "templateRoles": [
             {"roleName": "Client", "name": "A", "email": "a@example.com", "routingOrder": "1"}
         ],

@@ -32,9 +32,13 @@ def validate_connection_name(name: object) -> str:
     return name
 
 
-def validate_template_id(value: object) -> str:
+def is_template_id(value: object) -> bool:
     """DocuSign template ids are GUIDs, like envelope ids."""
-    if not isinstance(value, str) or ENVELOPE_ID.fullmatch(value) is None:
+    return is_envelope_id(value)
+
+
+def validate_template_id(value: object) -> str:
+    if not isinstance(value, str) or not is_template_id(value):
         raise BadRequest(
             "templateId must be a DocuSign template id (a GUID)", code="INVALID_TEMPLATE_ID"
         )

@@ -20,6 +20,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
+from ..ids import is_template_id
 from .fields import (
     Authentication,
     EmailNotification,
@@ -145,6 +146,14 @@ class CertifiedDelivery(ApiModel):
     @classmethod
     def _no_fields(cls, data: Any) -> Any:
         return refuse_fields(data, "certified deliveries")
+
+
+def _template_id(value: str | None) -> str | None:
+    if value is not None and not is_template_id(value):
+        raise PydanticCustomError(
+            "INVALID_TEMPLATE_ID", "templateId must be a DocuSign template id (a GUID)"
+        )
+    return value
 
 
 class TemplateRole(ApiModel):
@@ -279,7 +288,10 @@ class SendEnvelopeRequest(ApiModel):
     expiration: Expiration | None = None
     reminders: Reminders | None = None
     custom_fields: CustomFields = Field(default_factory=dict)
-    template_id: Annotated[Line | None, Field(max_length=100)] = None
+    # DocuSign's template ids are GUIDs; anything else never reaches a DocuSign URL.
+    template_id: Annotated[
+        str | None, AfterValidator(_template_id), Field(json_schema_extra={"format": "uuid"})
+    ] = None
     template_roles: list[TemplateRole] = Field(default_factory=list)
     status: Literal["sent", "created"] = "sent"
     # Told of every status change and bounce (https; see README, Callbacks).

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ...errors import Conflict, UpstreamError
 from .client import DocuSignClient
 from .errors import json_body
+from .transport import segment
 
 if TYPE_CHECKING:
     import requests
@@ -29,7 +30,7 @@ def update_recipients(
     """
     response = client.transport.send(
         "PUT",
-        f"/envelopes/{envelope_id}/recipients",
+        f"/envelopes/{segment(envelope_id)}/recipients",
         params={"resend_envelope": "true"},
         json_body=recipients,
     )
@@ -51,21 +52,24 @@ def resend_envelope(client: DocuSignClient, envelope_id: str) -> None:
     """`PUT …/envelopes/{id}?resend_envelope=true` with an empty envelope: every current
     recipient is mailed again."""
     client.transport.send(
-        "PUT", f"/envelopes/{envelope_id}", params={"resend_envelope": "true"}, json_body={}
+        "PUT",
+        f"/envelopes/{segment(envelope_id)}",
+        params={"resend_envelope": "true"},
+        json_body={},
     )
 
 
 def list_recipients_with_tabs(client: DocuSignClient, envelope_id: str) -> dict[str, Any]:
     """`GET …/recipients?include_tabs=true`: each recipient's fields and their kinds."""
     response = client.transport.send(
-        "GET", f"/envelopes/{envelope_id}/recipients", params={"include_tabs": "true"}
+        "GET", f"/envelopes/{segment(envelope_id)}/recipients", params={"include_tabs": "true"}
     )
     return json_body(response)
 
 
 def get_form_data(client: DocuSignClient, envelope_id: str) -> dict[str, Any]:
     """`GET …/form_data` (FormData_GetFormData): every field's name and value, by recipient."""
-    body = json_body(client.transport.send("GET", f"/envelopes/{envelope_id}/form_data"))
+    body = json_body(client.transport.send("GET", f"/envelopes/{segment(envelope_id)}/form_data"))
     if not isinstance(body.get("recipientFormData", []), list):
         raise UpstreamError("DocuSign's form data has no recipient list")
     return body
@@ -77,7 +81,10 @@ def open_download(
 ) -> Iterator[requests.Response]:
     """Stream one of DocuSign's download keywords (`combined`, `archive`, `certificate`)."""
     response = client.transport.send(
-        "GET", f"/envelopes/{envelope_id}/documents/{keyword}", params=params, stream=True
+        "GET",
+        f"/envelopes/{segment(envelope_id)}/documents/{segment(keyword)}",
+        params=params,
+        stream=True,
     )
     try:
         yield response

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from ... import clock
 from ...errors import Conflict, ConnectorError, OutcomeUnknown, Throttled
 from .body import DocumentSource, StreamingEnvelopeBody
 from .errors import json_body
-from .transport import AttemptFailed, Transport
+from .transport import AttemptFailed, Transport, segment
 
 if TYPE_CHECKING:
     import requests
@@ -194,7 +194,7 @@ class DocuSignClient:
 
     def get_envelope(self, envelope_id: str, include: str = "recipients,custom_fields") -> dict:
         response = self.transport.send(
-            "GET", f"/envelopes/{envelope_id}", params={"include": include}
+            "GET", f"/envelopes/{segment(envelope_id)}", params={"include": include}
         )
         return json_body(response)
 
@@ -202,7 +202,7 @@ class DocuSignClient:
         try:
             response = self.transport.send(
                 "PUT",
-                f"/envelopes/{envelope_id}",
+                f"/envelopes/{segment(envelope_id)}",
                 json_body={"status": "voided", "voidedReason": reason},
             )
         except Conflict:
@@ -220,7 +220,7 @@ class DocuSignClient:
         return json_body(response)
 
     def list_documents(self, envelope_id: str) -> list[dict[str, Any]]:
-        response = self.transport.send("GET", f"/envelopes/{envelope_id}/documents")
+        response = self.transport.send("GET", f"/envelopes/{segment(envelope_id)}/documents")
         documents = json_body(response).get("envelopeDocuments") or []
         return [d for d in documents if isinstance(d, dict)]
 
@@ -231,7 +231,7 @@ class DocuSignClient:
         accept = "application/zip" if document_id == "archive" else "application/pdf"
         response = self.transport.send(
             "GET",
-            f"/envelopes/{envelope_id}/documents/{quote(document_id)}",
+            f"/envelopes/{segment(envelope_id)}/documents/{segment(document_id)}",
             stream=True,
             accept=accept,
         )
@@ -243,14 +243,14 @@ class DocuSignClient:
     def create_recipient_view(self, envelope_id: str, request: dict[str, Any]) -> dict[str, Any]:
         """Embedded signing URL (`recipientViewRequest`); each call makes a new one-time URL."""
         response = self.transport.send(
-            "POST", f"/envelopes/{envelope_id}/views/recipient", json_body=request
+            "POST", f"/envelopes/{segment(envelope_id)}/views/recipient", json_body=request
         )
         return json_body(response)
 
     def create_sender_view(self, envelope_id: str, request: dict[str, Any]) -> dict[str, Any]:
         """Embedded sending / edit URL (`returnUrlRequest`)."""
         response = self.transport.send(
-            "POST", f"/envelopes/{envelope_id}/views/sender", json_body=request
+            "POST", f"/envelopes/{segment(envelope_id)}/views/sender", json_body=request
         )
         return json_body(response)
 
@@ -261,7 +261,7 @@ class DocuSignClient:
     def get_template(self, template_id: str, include: str = "tabs") -> dict[str, Any]:
         """One template (`envelopeTemplate`) with its recipients; `include` adds tabs etc."""
         response = self.transport.send(
-            "GET", f"/templates/{quote(template_id)}", params={"include": include}
+            "GET", f"/templates/{segment(template_id)}", params={"include": include}
         )
         return json_body(response)
 

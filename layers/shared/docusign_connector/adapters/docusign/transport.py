@@ -66,6 +66,12 @@ class AttemptFailed(Exception):
         self.timed_out = timed_out
 
 
+def segment(value: str) -> str:
+    """One path segment of a DocuSign URL: every reserved character encoded, `/` included, so
+    no identifier can step into another resource's path."""
+    return quote(str(value), safe="")
+
+
 def pause(seconds: float) -> None:
     time.sleep(seconds)
 
@@ -110,7 +116,7 @@ class Transport:
 
     def url(self, path: str) -> str:
         account = self.account
-        return f"{account.base_uri}{API_PREFIX}/{quote(account.account_id)}{path}"
+        return f"{account.base_uri}{API_PREFIX}/{segment(account.account_id)}{path}"
 
     def remaining(self) -> float | None:
         return None if self._deadline is None else float(self._deadline())
