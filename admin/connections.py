@@ -90,6 +90,8 @@ def cmd_put(args: argparse.Namespace) -> dict[str, Any]:
     keys = list(args.hmac_key or data.pop("connectHmacKeys", None) or [])
     data.pop("connectHmacKeys", None)
     callback_secret = data.pop("callbackSecret", None)
+    if callback_secret is not None and has_callback_secret(client, args.prefix, args.name):
+        callback_secret = None  # the callback secret of its own wins over an older copy
     if args.callback_secret_file:
         callback_secret = Path(args.callback_secret_file).read_text().strip()
     parse_connection(args.name, data)  # refuse to store a connection that cannot work
