@@ -500,6 +500,35 @@ def test_each_format_is_one_docusign_call(
         assert data.startswith(b"%PDF")
 
 
+@pytest.mark.parametrize("query", [{"format": "combined"}, {"format": "archive"}])
+def test_a_finished_envelope_s_package_is_taken_from_docusign_once(
+    later: Any, emulator: Any, query: dict[str, str]
+) -> None:
+    envelope_id = sent()
+    # While the envelope is out, each request takes the package from DocuSign: it changes.
+    for _ in range(2):
+        assert documents("after-send", envelope_id, query).status == 200
+    keyword = query["format"]
+    downloads = [r for r in docusign_requests(emulator) if r["path"].endswith(f"/{keyword}")]
+    assert len(downloads) == 2
+
+    emulator.state.complete(envelope_id)
+    apply_batch([connect_message(later, envelope_id, "envelope-completed", None)])
+    emulator.state.clear_requests()
+    first = documents("after-send", envelope_id, query)
+    again = documents("after-send", envelope_id, query)
+    assert first.status == again.status == 200, (first.body, again.body)
+    # Finished, it never changes again: one download, then S3 answers alone.
+    assert [r["path"].rsplit("/", 1)[-1] for r in docusign_requests(emulator)] == [keyword]
+    [kept], [served] = first.body["documents"], again.body["documents"]
+    assert (served["sha256"], served["sizeBytes"], served["s3Key"]) == (
+        kept["sha256"],
+        kept["sizeBytes"],
+        kept["s3Key"],
+    )
+    assert again.body["status"] == "completed"
+
+
 def test_a_refused_format_falls_back_to_separate_and_says_so(later: Any, emulator: Any) -> None:
     envelope_id = sent()
     control(

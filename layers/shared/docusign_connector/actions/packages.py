@@ -8,12 +8,15 @@ memory stays bounded whatever the size of the documents. Where DocuSign refuses 
 
 The other formats of GET …/documents: `combined` (one PDF, with or without the certificate)
 and `archive` (the ZIP itself), each one call, each falling back to `separate` when DocuSign
-refuses it.
+refuses it. A finished envelope's package never changes again: once stored, its size and
+SHA-256 are kept beside it (`….json`) and later requests are answered from S3 without a
+DocuSign call.
 """
 
 from __future__ import annotations
 
 import base64
+import json
 import posixpath
 import tempfile
 import zipfile
@@ -174,6 +177,36 @@ def package_key(record: EnvelopeRecord, file_format: str, certificate: bool) -> 
     return signed_prefix(record.connection, record.envelope_id) + name
 
 
+def _package(key: str, file_format: str, size: int, digest: str) -> StoredDocument:
+    return StoredDocument(
+        document_id=file_format,
+        name=posixpath.basename(key),
+        s3_key=key,
+        size_bytes=size,
+        sha256=digest,
+        content_type=CONTENT_TYPES[file_format],
+        kind=file_format,
+    )
+
+
+def kept_package(
+    services: Services, record: EnvelopeRecord, file_format: str, certificate: bool
+) -> StoredDocument | None:
+    """The package stored for this finished envelope earlier, if any (None while it may still
+    change: an unfinished envelope's package is taken from DocuSign each time)."""
+    if not record.terminal:
+        return None
+    key = package_key(record, file_format, certificate)
+    raw = services.documents.read_if_present(key + ".json")
+    if not raw:
+        return None
+    try:
+        kept = json.loads(raw)
+        return _package(key, file_format, int(kept["sizeBytes"]), str(kept["sha256"]))
+    except (ValueError, TypeError, KeyError):
+        return None  # unreadable: taken from DocuSign again, and kept anew
+
+
 def store_package(
     services: Services,
     client: DocuSignClient,
@@ -206,15 +239,10 @@ def store_package(
             },
         )
         return None
-    return StoredDocument(
-        document_id=file_format,
-        name=posixpath.basename(key),
-        s3_key=key,
-        size_bytes=size,
-        sha256=digest,
-        content_type=CONTENT_TYPES[file_format],
-        kind=file_format,
-    )
+    if record.terminal:
+        kept = json.dumps({"sizeBytes": size, "sha256": digest}).encode()
+        services.documents.put_bytes(key + ".json", kept, "application/json")
+    return _package(key, file_format, size, digest)
 
 
 def fetch_package(
@@ -227,11 +255,13 @@ def fetch_package(
 ) -> DocumentsResponse | None:
     """GET …/documents?format=combined|archive: the one file, or None when DocuSign refused
     the format (the caller serves the separate documents and says so)."""
-    connection = services.connections.get(connection_name)
-    client = services.client(connection, deadline)
-    if record is None:
-        record = sync_envelope(services, client, connection_name, envelope_id.lower(), None)[0]
-    stored = store_package(services, client, record, query.format, query.certificate)
+    stored = kept_package(services, record, query.format, query.certificate) if record else None
+    if record is None or stored is None:
+        connection = services.connections.get(connection_name)
+        client = services.client(connection, deadline)
+        if record is None:
+            record = sync_envelope(services, client, connection_name, envelope_id.lower(), None)[0]
+        stored = store_package(services, client, record, query.format, query.certificate)
     if stored is None:
         return None
     content = None
