@@ -93,8 +93,17 @@ def pdf_text(content: bytes) -> str:
 
 
 def wait_for(predicate: Any, what: str, seconds: float = 15.0) -> None:
+    """Poll `predicate` until it holds. An element of the page being replaced (a form just
+    submitted) goes stale between finding and reading it: that is "not yet", not a failure."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
     deadline = time.monotonic() + seconds
-    while not predicate():
+    while True:
+        try:
+            if predicate():
+                return
+        except StaleElementReferenceException:
+            pass
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(0.1)
 
@@ -145,7 +154,7 @@ def test_a_person_signs_in_the_browser(browser, local_stack, return_page, tmp_pa
     browser.find_element(By.CSS_SELECTOR, 'button[name="action"][value="sign"]').click()
 
     assert returned_event(browser, return_page.url) == "signing_complete"
-    assert "Thank you" in browser.find_element(By.TAG_NAME, "h1").text
+    wait_for(lambda: "Thank you" in browser.find_element(By.TAG_NAME, "h1").text, "the return page")
     assert any("event=signing_complete" in visit for visit in return_page.visits)
     assert emulator_envelope(local_stack, envelope_id)["status"] == "completed"
 
