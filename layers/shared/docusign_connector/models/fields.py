@@ -139,12 +139,7 @@ class FieldIn(FieldsModel):
     @model_validator(mode="before")
     @classmethod
     def _value_as_text(cls, data: Any) -> Any:
-        # Workflows map numbers and booleans straight into `value`; DocuSign takes strings.
-        if isinstance(data, dict) and isinstance(data.get("value"), bool | int | float):
-            data = dict(data)
-            value = data["value"]
-            data["value"] = str(value).lower() if isinstance(value, bool) else str(value)
-        return data
+        return value_as_text(data)
 
     @model_validator(mode="after")
     def _rules(self) -> FieldIn:
@@ -314,11 +309,17 @@ class TemplateFieldValue(FieldsModel):
     @model_validator(mode="before")
     @classmethod
     def _value_as_text(cls, data: Any) -> Any:
-        if isinstance(data, dict) and isinstance(data.get("value"), bool | int | float):
-            data = dict(data)
-            value = data["value"]
-            data["value"] = str(value).lower() if isinstance(value, bool) else str(value)
-        return data
+        return value_as_text(data)
+
+
+def value_as_text(data: Any) -> Any:
+    """Workflows map numbers and booleans straight into a field's `value`; DocuSign takes
+    strings (`true`/`false` for booleans)."""
+    if isinstance(data, dict) and isinstance(data.get("value"), bool | int | float):
+        data = dict(data)
+        value = data["value"]
+        data["value"] = str(value).lower() if isinstance(value, bool) else str(value)
+    return data
 
 
 def refuse_fields(data: Any, kind: str) -> Any:
