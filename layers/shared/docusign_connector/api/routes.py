@@ -30,6 +30,9 @@ class Route:
     body: str | None = None  # a model of models.requests
     query: tuple[Query, ...] = ()
     headers: tuple[str, ...] = ()
+    # What a caller must be granted on the route's connection (see DESIGN §11): "send",
+    # "read", "manage" or "admin"; None for routes of no connection (any known caller).
+    permission: str | None = None
     authorization: str = "AWS_IAM"
     in_openapi: bool = True
 
@@ -48,6 +51,7 @@ ROUTES: tuple[Route, ...] = (
         response="SendEnvelopeResponse",
         body="SendEnvelopeRequest",
         headers=("Idempotency-Key",),
+        permission="send",
     ),
     Route(
         "listEnvelopes",
@@ -63,6 +67,7 @@ ROUTES: tuple[Route, ...] = (
             Query("limit", "1-100, default 50"),
             Query("nextToken", "from the previous page"),
         ),
+        permission="read",
     ),
     Route(
         "getEnvelope",
@@ -72,6 +77,7 @@ ROUTES: tuple[Route, ...] = (
         "Status of an envelope",
         response="EnvelopeStatusResponse",
         query=(Query("include", "'history' adds the status history"),),
+        permission="read",
     ),
     Route(
         "getDocuments",
@@ -95,6 +101,7 @@ ROUTES: tuple[Route, ...] = (
                 ("true", "false"),
             ),
         ),
+        permission="read",
     ),
     Route(
         "correctRecipient",
@@ -104,6 +111,7 @@ ROUTES: tuple[Route, ...] = (
         "Correct the e-mail, name or authentication of a recipient who has not signed",
         response="EnvelopeStatusResponse",
         body="CorrectRecipientRequest",
+        permission="manage",
     ),
     Route(
         "resendEnvelope",
@@ -113,6 +121,7 @@ ROUTES: tuple[Route, ...] = (
         "Resend the notifications now (every current recipient, or the ones named)",
         response="EnvelopeStatusResponse",
         body="ResendEnvelopeRequest",
+        permission="manage",
     ),
     Route(
         "getFormData",
@@ -121,6 +130,7 @@ ROUTES: tuple[Route, ...] = (
         "GetFormDataFunction",
         "Every field's recipient, label, type and value",
         response="FormDataResponse",
+        permission="read",
     ),
     Route(
         "voidEnvelope",
@@ -130,6 +140,7 @@ ROUTES: tuple[Route, ...] = (
         "Void an envelope",
         response="VoidEnvelopeResponse",
         body="VoidEnvelopeRequest",
+        permission="manage",
     ),
     Route(
         "createRecipientView",
@@ -140,6 +151,7 @@ ROUTES: tuple[Route, ...] = (
         status=201,
         response="ViewResponse",
         body="RecipientViewRequest",
+        permission="manage",
     ),
     Route(
         "createSenderView",
@@ -150,6 +162,7 @@ ROUTES: tuple[Route, ...] = (
         status=201,
         response="ViewResponse",
         body="SenderViewRequest",
+        permission="manage",
     ),
     Route(
         "listTemplates",
@@ -163,6 +176,7 @@ ROUTES: tuple[Route, ...] = (
             Query("count", "1-100, default 50"),
             Query("start", "position to start at, default 0"),
         ),
+        permission="read",
     ),
     Route(
         "getTemplate",
@@ -171,6 +185,7 @@ ROUTES: tuple[Route, ...] = (
         "GetTemplateFunction",
         "One DocuSign template: each role with its fields (label, type, required, options)",
         response="TemplateResponse",
+        permission="read",
     ),
     Route(
         "getConsent",
@@ -179,6 +194,7 @@ ROUTES: tuple[Route, ...] = (
         "GetConsentFunction",
         "The consent URL",
         response="ConsentResponse",
+        permission="admin",
     ),
     Route(
         "verifyConnection",
@@ -187,6 +203,7 @@ ROUTES: tuple[Route, ...] = (
         "VerifyConnectionFunction",
         "Check the credentials now",
         response="VerifyResponse",
+        permission="admin",
     ),
     Route(
         "receiveConnectMessage",
@@ -208,6 +225,9 @@ ROUTES: tuple[Route, ...] = (
 )
 
 BY_OPERATION = {route.operation_id: route for route in ROUTES}
+
+# What each permission lets a caller do on a connection (DESIGN §11).
+PERMISSIONS = ("send", "read", "manage", "admin")
 
 
 def path_parameters(path: str) -> list[str]:
