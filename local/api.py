@@ -26,6 +26,14 @@ from local.apigateway import (
     build_event,
     gateway_error,
     proxy_response,
+    resource_path,
+)
+from local.authorizers import (
+    AuthorizerRunner,
+    Refusal,
+    TokenAuthorizer,
+    method_arn,
+    token_authorizers,
 )
 from local.function_specs import api_routes
 from local.invoker import FunctionInvoker, HandlerError
@@ -69,7 +77,10 @@ class LocalApi(BackgroundServer):
         stack_name: str = "docusign-connector-local",
         log: Callable[[str], None] | None = None,
         reload_roots: Iterable[str | Path] = (),
+        api_id: str | None = None,
     ) -> None:
+        """`api_id`: serve that API of the template only (the others' routes may be the
+        same paths); every API when None."""
         super().__init__(host, port)
         self.template = template
         self.region = region
@@ -84,8 +95,12 @@ class LocalApi(BackgroundServer):
             reload_roots=reload_roots,
             log=log,
         )
-        self.routes = api_routes(template)
+        self.routes = [
+            route for route in api_routes(template) if api_id is None or route.api_id == api_id
+        ]
         resolver = Resolver(template, stack_name=stack_name, region=region, account_id=account_id)
+        self.authorizers: dict[tuple[str | None, str], TokenAuthorizer] = {}
+        self.authorizer_runner = AuthorizerRunner(self.invoker.invoke, _failure_message)
         resources = template.get("Resources") or {}
         stages: dict[str | None, str] = {}
         binary_types: list[str] = list(DEFAULT_BINARY_MEDIA_TYPES)
@@ -107,6 +122,8 @@ class LocalApi(BackgroundServer):
             self.gateway_responses[route.api_id] = resolver.resolve(
                 api_props.get("GatewayResponses") or {}
             )
+            for name, authorizer in token_authorizers(api_props, resolver.resolve).items():
+                self.authorizers[(route.api_id, name)] = authorizer
         self.binary_media_types = tuple(binary_types)
         self.router = Router(self.routes, stages)
         self._log = log or (lambda line: print(line, file=sys.stderr, flush=True))
@@ -166,14 +183,34 @@ class LocalApi(BackgroundServer):
         if len(body) > MAX_REQUEST_BYTES:
             return self._error(route.api_id, "REQUEST_TOO_LARGE", 413, "Request Too Long"), None
 
+        api_id = self.api_ids.get(route.api_id, "local")
+        authorizer_context = None
+        authorizer = self.authorizers.get((route.api_id, route.authorizer))
+        if authorizer is not None:
+            arn = method_arn(
+                self.region,
+                self.account_id,
+                api_id,
+                match.stage,
+                request.method,
+                resource_path(request, match),
+            )
+            outcome = self.authorizer_runner.authorize(authorizer, request.headers, arn)
+            if isinstance(outcome, Refusal):
+                refusal = self._error(
+                    route.api_id, outcome.response_type, outcome.status, outcome.message
+                )
+                return refusal, authorizer.function_id
+            authorizer_context = outcome
         event = build_event(
             request,
             match,
             body,
-            api_id=self.api_ids.get(route.api_id, "local"),
+            api_id=api_id,
             region=self.region,
             account_id=self.account_id,
             binary_media_types=self.binary_media_types,
+            authorizer=authorizer_context,
         )
         timeout = self.invoker.specs[route.function_id].timeout
         started = time.monotonic()
@@ -200,3 +237,12 @@ class LocalApi(BackgroundServer):
             return self._error(
                 route.api_id, "INTEGRATION_FAILURE", 502, "Internal server error"
             ), route.function_id
+
+
+def _failure_message(error: Exception) -> str | None:
+    """The message a function failed with (Lambda's errorMessage)."""
+    cause = error.__cause__ if isinstance(error, HandlerError) else error
+    message = getattr(error, "error_message", None)
+    if isinstance(message, str):
+        return message
+    return str(cause) if cause is not None else None

@@ -138,6 +138,15 @@ def _access_key(authorization: str | None) -> str | None:
     return authorization.split("Credential=", 1)[1].split("/", 1)[0].strip() or None
 
 
+def resource_path(request: Request, match: RouteMatch) -> str:
+    """The request's path as API Gateway passes it: percent-decoded, without the stage of the
+    deployed URL when it was called with it."""
+    path = request.path
+    if path.startswith(f"/{match.stage}/") and not _match_template(match.route.path, path):
+        path = path[len(match.stage) + 1 :]
+    return path
+
+
 def build_event(
     request: Request,
     match: RouteMatch,
@@ -147,6 +156,7 @@ def build_event(
     region: str = DEFAULT_REGION,
     account_id: str = DEFAULT_ACCOUNT_ID,
     binary_media_types: tuple[str, ...] = DEFAULT_BINARY_MEDIA_TYPES,
+    authorizer: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """An API Gateway REST proxy event (payload format 1.0) for `request`."""
     now = datetime.now(UTC)
@@ -186,13 +196,15 @@ def build_event(
             text = base64.b64encode(body).decode("ascii")
 
     route = match.route
-    path = request.path  # percent-decoded, as API Gateway passes it
-    if path.startswith(f"/{match.stage}/") and not _match_template(route.path, path):
-        path = path[len(match.stage) + 1 :]  # called with the deployed URL's stage prefix
+    path = resource_path(request, match)
     # IAM-authorised routes carry the caller; SigV4 is not verified locally.
     iam = route.authorizer == "AWS_IAM"
     access_key = _access_key(request.headers.get("Authorization"))
     user = access_key or "local-caller"
+    context: dict[str, Any] = {}
+    if authorizer is not None:
+        # what a Lambda authorizer's answer gives the function: principalId and its context
+        context["authorizer"] = authorizer
     return {
         "resource": route.path,
         "path": path,
@@ -236,6 +248,7 @@ def build_event(
             },
             "domainName": host or f"{api_id}.execute-api.{region}.amazonaws.com",
             "apiId": api_id,
+            **context,
         },
         "body": text,
         "isBase64Encoded": is_base64,
@@ -248,6 +261,10 @@ def build_event(
 # API Gateway's own error types, with the x-amzn-ErrorType header each one carries.
 _ERROR_TYPES = {
     "MISSING_AUTHENTICATION_TOKEN": "MissingAuthenticationTokenException",
+    "UNAUTHORIZED": "UnauthorizedException",
+    "ACCESS_DENIED": "AccessDeniedException",
+    "AUTHORIZER_FAILURE": "AuthorizerFailureException",
+    "AUTHORIZER_CONFIGURATION_ERROR": "AuthorizerConfigurationException",
     "METHOD_NOT_ALLOWED": "MethodNotAllowedException",  # locally only: AWS answers 403
     "REQUEST_TOO_LARGE": "RequestTooLargeException",
     "INTEGRATION_FAILURE": "InternalServerErrorException",

@@ -1,8 +1,8 @@
 """Intrinsic functions evaluated locally, and the physical names `Ref` returns.
 
-Only what template.yaml uses is evaluated: `Ref`, `Fn::Sub`, `Fn::GetAtt`, and `Fn::Equals`
-in its Conditions. Any other intrinsic raises UnresolvableError naming it, so that a template
-change needing more fails loudly instead of running with a wrong value.
+Only what template.yaml uses is evaluated: `Ref`, `Fn::Sub`, `Fn::GetAtt`, `Fn::If`, and
+`Fn::Equals` in its Conditions. Any other intrinsic raises UnresolvableError naming it, so that
+a template change needing more fails loudly instead of running with a wrong value.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from local.template import (
     parameter_values,
 )
 
-SUPPORTED_INTRINSICS = ("Ref", "Fn::Sub", "Fn::GetAtt", "Fn::Equals")
+SUPPORTED_INTRINSICS = ("Ref", "Fn::Sub", "Fn::GetAtt", "Fn::If", "Fn::Equals")
 
 
 class UnresolvableError(ValueError):
@@ -101,6 +101,7 @@ class Resolver:
             "Fn::Sub": self._sub,
             "Fn::GetAtt": self._get_att,
             "Fn::Equals": self._equals,
+            "Fn::If": self._if,
         }.get(key)
         if handler is None:
             raise UnresolvableError(
@@ -193,6 +194,10 @@ class Resolver:
             return cfn_string(self._ref(expression))
 
         return _SUB_VARIABLE.sub(replace, self.resolve_string(text))
+
+    def _if(self, argument: Any) -> Any:
+        name, when_true, when_false = argument
+        return self.resolve(when_true if self.condition(str(name)) else when_false)
 
     def _equals(self, argument: Any) -> bool:
         left, right = (self.resolve(item) for item in argument)

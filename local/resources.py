@@ -32,6 +32,10 @@ EVENT_BUS_TYPE = "AWS::Events::EventBus"
 TOPIC_TYPE = "AWS::SNS::Topic"
 QUEUE_POLICY_TYPE = "AWS::SQS::QueuePolicy"
 RULE_TYPE = "AWS::Events::Rule"
+USER_POOL_TYPE = "AWS::Cognito::UserPool"
+RESOURCE_SERVER_TYPE = "AWS::Cognito::UserPoolResourceServer"
+# The pool's domain (its /oauth2/token) is played by local.oauth_issuer.
+USER_POOL_DOMAIN_TYPE = "AWS::Cognito::UserPoolDomain"
 
 CREATED_TYPES = (
     TABLE_TYPE,
@@ -41,9 +45,16 @@ CREATED_TYPES = (
     TOPIC_TYPE,
     QUEUE_POLICY_TYPE,
     RULE_TYPE,
+    USER_POOL_TYPE,
+    RESOURCE_SERVER_TYPE,
 )
-# Run by the local API and pollers rather than created as resources.
-SERVED_TYPES = (FUNCTION_TYPE, "AWS::Serverless::LayerVersion", *API_TYPES)
+# Run by the local API, the pollers and the local OAuth issuer rather than created.
+SERVED_TYPES = (
+    FUNCTION_TYPE,
+    "AWS::Serverless::LayerVersion",
+    *API_TYPES,
+    USER_POOL_DOMAIN_TYPE,
+)
 
 # CloudFormation property -> SQS attribute
 _QUEUE_ATTRIBUTES = (
@@ -206,6 +217,10 @@ def create_resources(
             _create_event_bus(aws("events"), name)
         elif kind == RULE_TYPE:
             _create_rule(aws("events"), name, properties)
+        elif kind == USER_POOL_TYPE:
+            name = _create_user_pool(aws("cognito-idp"), name, properties)
+        elif kind == RESOURCE_SERVER_TYPE:
+            _create_resource_server(aws("cognito-idp"), properties)
         created[logical_id] = name
         # Later resources (a source queue's redrive policy, a bucket notification) refer
         # to this one by its real name or URL.
@@ -214,6 +229,35 @@ def create_resources(
     if skipped:
         say(f"local stack: skipped, no local effect: {', '.join(skipped)}")
     return created
+
+
+# ---------------------------------------------------------------------------- Cognito
+
+
+def _create_user_pool(cognito: Any, name: str, properties: Mapping[str, Any]) -> str:
+    """The pool's id (what Ref returns); an existing pool of that name is kept."""
+    pool_name = str(properties.get("UserPoolName") or name)
+    for page in cognito.get_paginator("list_user_pools").paginate(MaxResults=60):
+        for pool in page.get("UserPools", []):
+            if pool.get("Name") == pool_name:
+                return str(pool["Id"])
+    created = cognito.create_user_pool(PoolName=pool_name)
+    return str(created["UserPool"]["Id"])
+
+
+def _create_resource_server(cognito: Any, properties: Mapping[str, Any]) -> None:
+    arguments = {
+        "UserPoolId": properties["UserPoolId"],
+        "Identifier": properties["Identifier"],
+        "Name": properties.get("Name") or properties["Identifier"],
+        "Scopes": list(properties.get("Scopes") or []),
+    }
+    try:
+        cognito.create_resource_server(**arguments)
+    except ClientError as error:
+        if error_code(error) not in ("ResourceExistsException", "InvalidParameterException"):
+            raise
+        cognito.update_resource_server(**arguments)
 
 
 # ---------------------------------------------------------------------------- DynamoDB

@@ -27,7 +27,7 @@ from typing import Any
 
 from moto.server import ThreadedMotoServer
 
-from local.function_specs import api_routes, function_environment
+from local.function_specs import function_environment
 from local.keys import rsa_key_pair
 from local.lambda_api import DEFAULT_LAMBDA_PORT
 from local.resolver import physical_names
@@ -55,6 +55,12 @@ HOST = "127.0.0.1"  # loopback only, always
 DEFAULT_API_PORT = 3000  # the port `sam local start-api` uses
 DEFAULT_AWS_PORT = 5000
 DEFAULT_EMULATOR_PORT = 8400
+
+# The caller `make run` creates, allowed everything on every connection; its key is new at
+# each start and written to .local/stack.json (api.apiKey).
+LOCAL_CALLER = "local"
+# The front door the local API serves (the IAM-authorised API beside it has the same routes).
+FRONT_DOOR_API = "CallerApi"
 
 # The demo connection: fixed ids so that examples and saved requests keep working.
 DEMO_CONNECTION = "demo"
@@ -197,10 +203,18 @@ class LocalStack:
         self.demo_secret: dict[str, Any] = {}
         self.connect_webhook_url: str | None = None
         self.connect_configuration_id: int | None = None
+        self.oauth_issuer: Any = None
+        self.api_key: str | None = None
+
+    @property
+    def parameters(self) -> dict[str, str]:
+        """The template parameters of this stack: the user pool exists locally unless the
+        stack was told otherwise (its token endpoint is the local OAuth issuer)."""
+        return {"CreateUserPool": "true", **self.config.parameters}
 
     @property
     def connections_secret_prefix(self) -> str:
-        values = parameter_values(self.template, self.config.parameters)
+        values = parameter_values(self.template, self.parameters)
         return str(values.get("ConnectionsSecretPrefix", "docusign-connector/connections"))
 
     def start(self) -> LocalStack:
@@ -236,8 +250,10 @@ class LocalStack:
             aws_url,
             region=config.region,
             stack_name=config.stack_name,
-            parameters=config.parameters,
+            parameters=self.parameters,
         )
+        self._start_oauth_issuer(aws_url)
+        self._create_local_caller(aws_url)
 
         try:
             self.emulator = EmulatorServer(host=HOST, port=config.emulator_port)
@@ -253,7 +269,7 @@ class LocalStack:
             stack_name=config.stack_name,
             region=config.region,
             account_id=DEFAULT_ACCOUNT_ID,
-            parameters=config.parameters,
+            parameters=self.parameters,
             known=self.resources,
         )
         resources = self.template.get("Resources") or {}
@@ -267,12 +283,15 @@ class LocalStack:
                 self.template,
                 logical_id,
                 names,
-                config.parameters,
+                self.parameters,
                 stack_name=config.stack_name,
                 region=config.region,
             )
             for logical_id in self.function_names
         }
+        if self.oauth_issuer is not None and "AuthorizerFunction" in environments:
+            # the pool's tokens come from the local issuer, not cognito-idp.amazonaws.com
+            environments["AuthorizerFunction"]["COGNITO_ISSUER"] = self.oauth_issuer.issuer
         try:
             self.api = LocalApi(
                 self.template,
@@ -282,6 +301,7 @@ class LocalStack:
                 function_names=self.function_names,
                 region=config.region,
                 stack_name=config.stack_name,
+                api_id=FRONT_DOOR_API if FRONT_DOOR_API in resources else None,
                 reload_roots=(
                     [PROJECT_ROOT / "functions", PROJECT_ROOT / "layers" / "shared"]
                     if config.reload_code
@@ -317,8 +337,34 @@ class LocalStack:
             aws_url,
             region=config.region,
             stack_name=config.stack_name,
-            parameters=config.parameters,
+            parameters=self.parameters,
         ).start()
+
+    def _start_oauth_issuer(self, aws_url: str) -> None:
+        from local.clients import client
+        from local.oauth_issuer import LocalOAuthIssuer
+
+        pool_id = self.resources.get("CallerUserPool")
+        if not pool_id:
+            return
+        region = self.config.region
+        self.oauth_issuer = LocalOAuthIssuer(
+            pool_id, lambda: client("cognito-idp", aws_url, region), host=HOST, port=0
+        )
+        self.oauth_issuer.start()
+
+    def _create_local_caller(self, aws_url: str) -> None:
+        from docusign_connector.adapters.callers import CallerStore
+        from docusign_connector.callers import EVERY_CONNECTION, PERMISSIONS, Caller, new_api_key
+        from local.clients import client
+
+        table = self.resources.get("CallersTable")
+        if not table:
+            return
+        key = new_api_key()
+        store = CallerStore(table, client("dynamodb", aws_url, self.config.region))
+        store.create(Caller(LOCAL_CALLER, (EVERY_CONNECTION,), PERMISSIONS), key)
+        self.api_key = key.key
 
     def _register_demo_connection(self, put_connection_secret: Any, aws_url: str) -> None:
         private_pem, public_pem = rsa_key_pair()
@@ -379,7 +425,7 @@ class LocalStack:
     def stop(self) -> None:
         """Stop whatever is running, API first so no request meets a stopped back end."""
         _forget_cached_clients()
-        for component in ("pollers", "lambda_api", "api", "emulator", "moto"):
+        for component in ("pollers", "lambda_api", "api", "oauth_issuer", "emulator", "moto"):
             server = getattr(self, component)
             if server is None:
                 continue
@@ -400,11 +446,15 @@ class LocalStack:
             "api": {
                 "url": self.api.url,
                 "stageUrls": sorted(stage_urls),
+                # Authorization: Bearer <apiKey>; the caller may do everything everywhere
+                "apiKey": self.api_key,
+                "caller": LOCAL_CALLER,
                 "routes": [
                     {"method": route.method, "path": route.path, "function": route.function_id}
-                    for route in api_routes(self.template)
+                    for route in self.api.routes
                 ],
             },
+            "oauth": self._oauth_description(),
             "lambda": {"endpointUrl": self.lambda_api.url if self.lambda_api else None},
             "aws": {"endpointUrl": self.moto.url, "region": self.config.region},
             "docusign": {
@@ -436,6 +486,18 @@ class LocalStack:
             ],
             "pid": os.getpid(),
             "startedAt": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        }
+
+    def _oauth_description(self) -> dict[str, Any] | None:
+        issuer = self.oauth_issuer
+        if issuer is None:
+            return None
+        return {
+            "issuer": issuer.issuer,
+            "tokenUrl": issuer.token_url,
+            "jwksUrl": issuer.jwks_url,
+            "userPoolId": issuer.user_pool_id,
+            "scopePrefix": "docusign-connector/",
         }
 
     def __enter__(self) -> LocalStack:

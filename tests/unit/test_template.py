@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from docusign_connector.api.routes import ROUTES
+from docusign_connector.api.routes import PERMISSIONS, ROUTES
 from local.function_specs import (
     api_routes,
     function_environment,
@@ -255,8 +255,8 @@ def test_every_function_reads_only_connection_secrets(function_id):
     if function_id == "CallbackFunction":
         # It POSTs to callers' URLs: the signing keys, never the DocuSign credentials.
         expected = {("secretsmanager:GetSecretValue", CALLBACK_SECRETS_ARN)}
-    if function_id in ("ListEnvelopesFunction", "GetOpenApiFunction"):
-        expected = set()  # the table, or nothing at all, answers these
+    if function_id in ("ListEnvelopesFunction", "GetOpenApiFunction", "AuthorizerFunction"):
+        expected = set()  # the table, the callers table or nothing at all answers these
     if function_id == "ReconcileFunction":
         # It finds the connections by listing the secrets under the prefix.
         expected.add(("secretsmanager:ListSecrets", "*"))
@@ -341,6 +341,10 @@ def test_table_access_only_where_envelopes_are_stored_and_only_what_is_used():
         if function_id == "ListEnvelopesFunction":
             assert table == {("dynamodb:Query", BY_CONNECTION)}
             continue
+        if function_id == "AuthorizerFunction":
+            # it reads callers and keys, and nothing of the envelopes
+            assert table == {("dynamodb:GetItem", "!GetAtt CallersTable.Arn")}
+            continue
         expected = {(f"dynamodb:{action}", TABLE) for action in TABLE_ACCESS.get(function_id, ())}
         assert table == expected, function_id
 
@@ -348,21 +352,48 @@ def test_table_access_only_where_envelopes_are_stored_and_only_what_is_used():
 # ---------------------------------------------------------------------------- API
 
 
-def test_routes_are_the_designed_ones():
-    routes = api_routes(TEMPLATE)
+@pytest.mark.parametrize("api_id", ["CallerApi", "ConnectorApi"])
+def test_routes_are_the_designed_ones(api_id):
+    """Both APIs, the front door and the IAM-authorised one beside it, serve every route."""
+    routes = [route for route in api_routes(TEMPLATE) if route.api_id == api_id]
     assert {(route.method, route.path): route.function_id for route in routes} == EXPECTED_ROUTES
-    assert {route.api_id for route in routes} == {"ConnectorApi"}
+    assert len(routes) == len(EXPECTED_ROUTES)
+    assert {route.api_id for route in api_routes(TEMPLATE)} == {"CallerApi", "ConnectorApi"}
 
 
-def test_every_route_is_iam_authorised():
-    designed = {(route.method, route.path): route.authorization for route in ROUTES}
+def test_every_route_but_the_listener_is_behind_the_callers_authorizer_or_iam():
+    designed = {(route.method, route.path): route for route in ROUTES}
     for route in api_routes(TEMPLATE):
+        table_route = designed[(route.method, route.path)]
         if route.path.startswith("/webhooks/"):
-            # DocuSign Connect cannot sign with SigV4; the listener checks HMAC instead.
-            assert route.authorizer == "NONE", route
+            # DocuSign Connect presents neither a key nor SigV4; the listener checks HMAC.
+            assert route.authorizer == table_route.authorization == "NONE", route
+        elif route.api_id == "CallerApi":
+            assert route.authorizer == "CallerAuthorizer", route
+            assert table_route.permission in (*PERMISSIONS, None), route
         else:
-            assert route.authorizer == "AWS_IAM", route
-        assert designed[(route.method, route.path)] == route.authorizer, route
+            assert route.authorizer == "AWS_IAM" == table_route.authorization, route
+    assert {r.permission for r in ROUTES if r.authorization != "NONE"} == {*PERMISSIONS, None}
+
+
+def test_the_front_door_s_authorizer_reads_the_authorization_header_and_caches_briefly():
+    api = RESOURCES["CallerApi"]["Properties"]
+    authorizer = api["Auth"]["Authorizers"]["CallerAuthorizer"]
+    assert api["Auth"]["DefaultAuthorizer"] == "CallerAuthorizer"
+    assert authorizer["FunctionArn"] == {"Fn::GetAtt": ["AuthorizerFunction", "Arn"]}
+    assert authorizer["FunctionPayloadType"] == "TOKEN"
+    assert authorizer["Identity"]["Header"] == "Authorization"
+    assert authorizer["Identity"]["ReauthorizeEvery"] == {"Ref": "AuthorizerCacheSeconds"}
+    cache = TEMPLATE["Parameters"]["AuthorizerCacheSeconds"]
+    assert (cache["MinValue"], cache["MaxValue"]) == (0, 3600)  # API Gateway's bounds
+    pattern = re.compile(authorizer["Identity"]["ValidationExpression"])
+    assert pattern.fullmatch("Bearer dsc_0123456789abcdef_" + "a" * 43)
+    assert pattern.fullmatch("Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln")
+    for refused in ("dsc_x", "Basic dXNlcjpwYXNz", "Bearer ", "AWS4-HMAC-SHA256 Credential=A/x"):
+        assert not pattern.fullmatch(refused), refused
+    responses = api["GatewayResponses"]
+    assert responses["UNAUTHORIZED"]["StatusCode"] == "401"
+    assert responses["ACCESS_DENIED"]["StatusCode"] == "403"
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=lambda route: route.operation_id)
@@ -380,29 +411,39 @@ def test_each_route_is_served_by_its_function_s_handler(route):
     assert routers[0].serves(route.method, route.path), route
 
 
-def test_api_stage_tracing_and_access_logs():
-    api = RESOURCES["ConnectorApi"]["Properties"]
+@pytest.mark.parametrize(
+    ("api_id", "authorizer", "log_group"),
+    [
+        ("ConnectorApi", "AWS_IAM", "ApiAccessLogGroup"),
+        ("CallerApi", "CallerAuthorizer", "CallerApiAccessLogGroup"),
+    ],
+)
+def test_api_stage_tracing_and_access_logs(api_id, authorizer, log_group):
+    api = RESOURCES[api_id]["Properties"]
     assert api["StageName"] == "v1"
     assert api["TracingEnabled"] is True
-    assert api["Auth"]["DefaultAuthorizer"] == "AWS_IAM"
-    assert api["AccessLogSetting"]["DestinationArn"] == {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]}
-    assert RESOURCES["ApiAccessLogGroup"]["Properties"]["RetentionInDays"] == {
-        "Ref": "LogRetentionDays"
-    }
+    assert api["Auth"]["DefaultAuthorizer"] == authorizer
+    assert api["AccessLogSetting"]["DestinationArn"] == {"Fn::GetAtt": [log_group, "Arn"]}
+    assert RESOURCES[log_group]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
     assert api["MethodSettings"][0]["MetricsEnabled"] is True
 
 
-def test_api_gateway_errors_have_the_connectors_error_shape():
-    responses = RESOURCES["ConnectorApi"]["Properties"]["GatewayResponses"]
+@pytest.mark.parametrize("api_id", ["ConnectorApi", "CallerApi"])
+def test_api_gateway_errors_have_the_connectors_error_shape(api_id):
+    responses = RESOURCES[api_id]["Properties"]["GatewayResponses"]
     assert {"DEFAULT_4XX", "DEFAULT_5XX"} <= set(responses)
     for response_type, response in responses.items():
         body = response["ResponseTemplates"]["application/json"]
         rendered = body.replace("$context.error.messageString", '"Forbidden"').replace(
             "$context.error.responseType", response_type
         )
-        assert json.loads(rendered) == {
-            "error": {"code": response_type, "message": "Forbidden", "details": []}
-        }
+        error = json.loads(rendered)["error"]
+        assert error["code"] == response_type and error["details"] == []
+        if response_type in ("UNAUTHORIZED", "ACCESS_DENIED"):
+            # they say what to do instead of API Gateway's bare "Unauthorized"
+            assert "Authorization: Bearer" in error["message"] or "caller" in error["message"]
+        else:
+            assert error["message"] == "Forbidden"
     assert responses["THROTTLED"]["StatusCode"] == "429"
     assert responses["THROTTLED"]["ResponseParameters"]["Headers"]["Retry-After"] == "'1'"
 
@@ -488,6 +529,8 @@ def test_globals_environment():
 def test_outputs():
     expected = {
         "ApiUrl",
+        "IamApiUrl",
+        "CallersTableName",
         "DocumentsBucketName",
         "EnvelopeTableName",
         "ConnectionsSecretPrefix",
@@ -508,8 +551,11 @@ def test_every_reference_points_at_something_that_exists():
                     yield argument[0]
                 elif key == "Fn::Sub":
                     text = argument if isinstance(argument, str) else argument[0]
+                    variables = {} if isinstance(argument, str) else argument[1]
                     for name in re.findall(r"\$\{([^!}][^}]*)\}", text):
-                        yield name.split(".")[0]
+                        if name not in variables:
+                            yield name.split(".")[0]
+                    yield from walk(variables)
                 else:
                     yield from walk(argument)
         elif isinstance(value, list):
@@ -602,7 +648,6 @@ def test_resolver_evaluates_intrinsics():
     "value",
     [
         {"Fn::Join": [":", ["a", {"Ref": "Env"}]]},
-        {"Fn::If": ["IsProd", 1, 2]},
         {"Fn::FindInMap": ["Sizes", {"Ref": "Env"}, "Memory"]},
         {"Fn::Select": [1, {"Fn::Split": [",", "a,b,c"]}]},
         {"a": {"Fn::Base64": "hi"}, "b": 1},

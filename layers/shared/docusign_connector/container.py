@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from .adapters.access_tokens import TokenVerifier, issuers_from_environment
 from .adapters.aws import shared_client
 from .adapters.bucket import DocumentStore
 from .adapters.budget import RateBudget
 from .adapters.bus import EventBus
 from .adapters.callbacks import CallbackSender
+from .adapters.callers import CallerStore
 from .adapters.docusign.auth import TokenProvider
 from .adapters.docusign.client import DocuSignClient
 from .adapters.docusign.transport import Transport
@@ -24,7 +26,7 @@ from .adapters.idempotency import IdempotentCalls
 from .adapters.queue import Queue
 from .adapters.secrets import ConnectionRepository
 from .adapters.table import EnvelopeStore
-from .config import Settings, calls_in_background, get_settings
+from .config import Settings, calls_in_background, get_settings, require
 from .connections import Connection
 from .domain import Deadline
 
@@ -74,11 +76,29 @@ def get_services() -> Services:
     return Services.build(get_settings())
 
 
+@dataclass
+class CallerServices:
+    """What the front door's authorizer uses: the callers table and the token verifier. Its
+    function has no envelope table, bucket or DocuSign secret, so it builds none of them."""
+
+    callers: CallerStore
+    token_verifier: TokenVerifier
+
+
+@lru_cache(maxsize=1)
+def get_caller_services() -> CallerServices:
+    return CallerServices(
+        callers=CallerStore(require("CALLERS_TABLE_NAME")),
+        token_verifier=TokenVerifier(issuers_from_environment()),
+    )
+
+
 def reset_services() -> None:
     """Start over as a new container would: no cached client, token, setting or secret."""
     from aws_lambda_powertools.utilities import parameters
 
     get_services.cache_clear()
+    get_caller_services.cache_clear()
     get_settings.cache_clear()
     shared_client.cache_clear()
     parameters.clear_caches()

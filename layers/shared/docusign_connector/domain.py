@@ -130,6 +130,7 @@ class EnvelopeRecord:
     documents_archived: bool = False
     documents_fetched_at: str | None = None
     callback_url: str | None = None  # the caller's, told of every status change and bounce
+    created_by: str | None = None  # the API caller who sent it (DESIGN §11), if one did
 
     @property
     def terminal(self) -> bool:
@@ -147,6 +148,7 @@ class HistoryItem:
     recipient_id: str | None = None
     recipient_name: str | None = None
     recipient_email: str | None = None
+    by: str | None = None  # the API caller whose request caused it, if one did
 
 
 # The order in which DocuSign generates the events of one moment: an envelope is delivered

@@ -75,4 +75,5 @@ def record_from_envelope(
         documents_archived=previous.documents_archived if previous else False,
         documents_fetched_at=previous.documents_fetched_at if previous else None,
         callback_url=previous.callback_url if previous else None,
+        created_by=previous.created_by if previous else None,
     )

@@ -38,6 +38,7 @@ def list_tracked_envelopes(
                 email_subject=r.email_subject,
                 custom_fields=r.custom_fields,
                 last_synced_date_time=r.last_synced_at,
+                created_by=r.created_by,
             )
             for r in page.records
         ],

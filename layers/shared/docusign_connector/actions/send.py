@@ -13,6 +13,7 @@ from .. import clock
 from ..adapters.callbacks import check_callback_target
 from ..adapters.docusign.body import MAX_REQUEST_BYTES, DocumentSource, request_size
 from ..adapters.docusign.client import DocuSignClient
+from ..audit import current_caller
 from ..container import Services, get_services
 from ..documents import InlineDocument
 from ..domain import Deadline, EnvelopeStatus
@@ -215,6 +216,7 @@ def _send(
         "connector",
     )
     record.callback_url = request.callback_url
+    record.created_by = current_caller()
     services.store.create(record)
     services.store.add_history(
         record.envelope_id, f"envelope-{status}", status, status_time, "connector"

@@ -102,6 +102,7 @@ def status_response(
         recipients=[RecipientOut.model_validate(r) for r in recipients],
         last_synced_date_time=record.last_synced_at,
         source=record.source,
+        created_by=record.created_by,
         history=[HistoryEntry.model_validate(h) for h in history] if history is not None else None,
     )
 

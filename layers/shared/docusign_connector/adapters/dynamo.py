@@ -47,6 +47,18 @@ class Table:
     def query(self, **kwargs: Any) -> dict[str, Any]:
         return self._call("query", kwargs)
 
+    def scan(self, **kwargs: Any) -> dict[str, Any]:
+        return self._call("scan", kwargs)
+
+    def transact_write(self, writes: list[tuple[str, dict[str, Any]]]) -> None:
+        """`transact_write_items` of (kind, arguments) pairs — kind Put, Update, Delete or
+        ConditionCheck, arguments as the other calls take them — on this table."""
+        items = [
+            {kind: {"TableName": self.name, **self._request(arguments)}}
+            for kind, arguments in writes
+        ]
+        self.client.transact_write_items(TransactItems=items)
+
     def _call(self, operation: str, kwargs: dict[str, Any]) -> dict[str, Any]:
         answer = getattr(self.client, operation)(TableName=self.name, **self._request(kwargs))
         return self._answer(answer)

@@ -71,6 +71,7 @@ def history_item(
     recipient_id: str | None = None,
     recipient_name: str | None = None,
     recipient_email: str | None = None,
+    by: str | None = None,
 ) -> dict[str, Any]:
     suffix = f"#{recipient_id}" if recipient_id else ""
     return drop_none(
@@ -84,6 +85,7 @@ def history_item(
             "recipientId": recipient_id,
             "recipientName": recipient_name,
             "recipientEmail": recipient_email,
+            "by": by,
         }
     )
 
@@ -97,6 +99,7 @@ def from_history_item(item: dict[str, Any]) -> HistoryItem:
         recipient_id=item.get("recipientId"),
         recipient_name=item.get("recipientName"),
         recipient_email=item.get("recipientEmail"),
+        by=item.get("by"),
     )
 
 

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .. import clock
+from ..audit import current_caller
 from ..domain import (
     TERMINAL_STATUSES,
     EnvelopeRecord,
@@ -285,6 +286,7 @@ class EnvelopeStore:
             recipient_id,
             recipient_name,
             recipient_email,
+            by=current_caller(),
         )
         return self._put_new(item, "attribute_not_exists(sk)")
 

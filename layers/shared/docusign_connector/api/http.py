@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from aws_lambda_powertools import Logger
 
+from ..audit import acting_as, caller_of
 from ..errors import BadRequest, ConnectorError, MethodNotAllowed, NotFound, PayloadTooLarge
 from .routes import BY_OPERATION
 
@@ -44,6 +45,7 @@ class Request:
     headers: dict[str, str]  # lower-cased names
     raw_body: bytes | None
     context: Any = None
+    caller: str | None = None  # who is calling (the authorizer's answer, or the IAM principal)
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
@@ -156,6 +158,7 @@ class Router:
                         f"{method} is not allowed here", headers={"Allow": ", ".join(sorted(known))}
                     )
                 raise NotFound("no such route", code="ROUTE_NOT_FOUND")
+            caller = caller_of(event)
             request = Request(
                 method=method,
                 resource=resource,
@@ -164,8 +167,12 @@ class Router:
                 headers={str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()},
                 raw_body=_event_body(event),
                 context=context,
+                caller=caller,
             )
-            result = handler(request)
+            if caller:
+                logger.append_keys(caller=caller)
+            with acting_as(caller):
+                result = handler(request)
             return _response(result.status_code, result.body, result.headers)
         except ConnectorError as exc:
             level = logger.warning if exc.status_code >= 500 else logger.info
@@ -186,7 +193,10 @@ def api_handler(router: Router) -> LambdaHandler:
     function_logger = Logger()
     metrics = Metrics()
 
-    @function_logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+    # clear_state: the caller named in one request's logs is not named in the next one's
+    @function_logger.inject_lambda_context(
+        correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True
+    )
     @metrics.log_metrics
     def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return router.resolve(event, context)

@@ -46,6 +46,7 @@ class HistoryEntry(OutModel):
     recipient_id: str | None = None
     recipient_name: str | None = None
     recipient_email: str | None = None
+    by: str | None = None  # the API caller whose request caused it
 
 
 class EnvelopeStatusResponse(OutModel):
@@ -60,6 +61,7 @@ class EnvelopeStatusResponse(OutModel):
     recipients: list[RecipientOut] = Field(default_factory=list)
     last_synced_date_time: str | None = None
     source: str
+    created_by: str | None = None  # the API caller who sent it
     history: list[HistoryEntry] | None = None
 
     def dump(self) -> dict[str, Any]:
@@ -78,6 +80,7 @@ class EnvelopeSummaryOut(OutModel):
     email_subject: str | None = None
     custom_fields: dict[str, str] = Field(default_factory=dict)
     last_synced_date_time: str | None = None
+    created_by: str | None = None
 
 
 class ListEnvelopesResponse(OutModel):
