@@ -155,6 +155,7 @@ class Demo:
         self,
         api_url: str,
         emulator_url: str,
+        api_key: str | None = None,
         out_dir: Path = OUT_DIR,
         wait_seconds: float = DEFAULT_WAIT,
         say: Callable[[str], None] = print,
@@ -165,6 +166,8 @@ class Demo:
         self.wait_seconds = wait_seconds
         self.say = say
         self.http = requests.Session()
+        # the API key goes to the connector's API only, never to DocuSign's pages
+        self.api_headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self.step = 0
 
     def heading(self, text: str) -> None:
@@ -176,7 +179,8 @@ class Demo:
 
     def call(self, method: str, path: str, expect: int = 200, **kwargs: Any) -> dict[str, Any]:
         url = path if path.startswith("http") else f"{self.base}{path}"
-        response = self.http.request(method, url, timeout=TIMEOUT, **kwargs)
+        headers = {**self.api_headers, **kwargs.pop("headers", {})}
+        response = self.http.request(method, url, timeout=TIMEOUT, headers=headers, **kwargs)
         if response.status_code != expect:
             raise DemoFailed(
                 f"{method} {urlsplit(url).path} answered {response.status_code}: "
@@ -364,6 +368,7 @@ def main(argv: list[str] | None = None) -> int:
     demo = Demo(
         state["api"]["url"],
         state["docusign"]["emulatorUrl"],
+        api_key=state["api"].get("apiKey"),
         out_dir=args.out_dir,
         wait_seconds=args.wait,
     )

@@ -252,12 +252,11 @@ def _create_resource_server(cognito: Any, properties: Mapping[str, Any]) -> None
         "Name": properties.get("Name") or properties["Identifier"],
         "Scopes": list(properties.get("Scopes") or []),
     }
-    try:
-        cognito.create_resource_server(**arguments)
-    except ClientError as error:
-        if error_code(error) not in ("ResourceExistsException", "InvalidParameterException"):
-            raise
-        cognito.update_resource_server(**arguments)
+    existing = cognito.list_resource_servers(UserPoolId=arguments["UserPoolId"], MaxResults=50)
+    for server in existing.get("ResourceServers", []):
+        if server.get("Identifier") == arguments["Identifier"]:
+            return  # kept from an earlier start in this process, with the same scopes
+    cognito.create_resource_server(**arguments)
 
 
 # ---------------------------------------------------------------------------- DynamoDB

@@ -363,6 +363,9 @@ class LocalStack:
             return
         key = new_api_key()
         store = CallerStore(table, client("dynamodb", aws_url, self.config.region))
+        earlier = store.caller(LOCAL_CALLER)  # a stack started before in this process
+        if earlier is not None:
+            store.delete(earlier)
         store.create(Caller(LOCAL_CALLER, (EVERY_CONNECTION,), PERMISSIONS), key)
         self.api_key = key.key
 
@@ -487,6 +490,11 @@ class LocalStack:
             "pid": os.getpid(),
             "startedAt": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         }
+
+    @property
+    def api_headers(self) -> dict[str, str]:
+        """What a caller of the local API sends: the local caller's API key."""
+        return {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
 
     def _oauth_description(self) -> dict[str, Any] | None:
         issuer = self.oauth_issuer

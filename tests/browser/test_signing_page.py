@@ -31,6 +31,13 @@ def api(stack: Any) -> str:
     return f"{stack.api.url}/connections/{DEMO_CONNECTION}"
 
 
+def caller(stack: Any) -> requests.Session:
+    """A session of the local stack's caller: its API key on every request."""
+    session = requests.Session()
+    session.headers.update(stack.api_headers)
+    return session
+
+
 def send_embedded(stack: Any, signer: dict[str, str], documents: list[str]) -> str:
     body = {
         "emailSubject": f"Browser check {uuid.uuid4().hex[:8]}",
@@ -45,14 +52,14 @@ def send_embedded(stack: Any, signer: dict[str, str], documents: list[str]) -> s
         ],
         "signers": [signer],
     }
-    sent = requests.post(f"{api(stack)}/envelopes", json=body, timeout=TIMEOUT)
+    sent = caller(stack).post(f"{api(stack)}/envelopes", json=body, timeout=TIMEOUT)
     assert sent.status_code == 201, sent.text
     return str(sent.json()["envelopeId"])
 
 
 def signing_url(stack: Any, envelope_id: str, request: dict[str, str]) -> str:
     """The signing URL from the connector's `POST …/views/recipient`."""
-    response = requests.post(
+    response = caller(stack).post(
         f"{api(stack)}/envelopes/{envelope_id}/views/recipient", json=request, timeout=TIMEOUT
     )
     assert response.status_code == 201, response.text
@@ -71,7 +78,7 @@ def status_after_connect(stack: Any, envelope_id: str, expected: str) -> str:
     """The connector's status, polled for up to CONNECT_WAIT seconds when Connect is on."""
     deadline = time.monotonic() + (CONNECT_WAIT if connect_configured(stack) else 0)
     while True:
-        answer = requests.get(f"{api(stack)}/envelopes/{envelope_id}", timeout=TIMEOUT)
+        answer = caller(stack).get(f"{api(stack)}/envelopes/{envelope_id}", timeout=TIMEOUT)
         assert answer.status_code == 200, answer.text
         status = str(answer.json()["status"])
         if status == expected or time.monotonic() >= deadline:
@@ -164,7 +171,7 @@ def test_a_person_signs_in_the_browser(browser, local_stack, return_page, tmp_pa
         "completed" if connect_configured(local_stack) else "sent"
     )
 
-    listing = requests.get(f"{api(local_stack)}/envelopes/{envelope_id}/documents", timeout=30)
+    listing = caller(local_stack).get(f"{api(local_stack)}/envelopes/{envelope_id}/documents", timeout=30)
     assert listing.status_code == 200, listing.text
     listed = listing.json()
     assert listed["status"] == "completed"  # the documents come from DocuSign: fresh status
@@ -179,7 +186,7 @@ def test_a_person_signs_in_the_browser(browser, local_stack, return_page, tmp_pa
     assert summary.status_code == 200 and summary.content.startswith(b"%PDF")
     assert signer["name"] in pdf_text(summary.content)
 
-    final = requests.get(f"{api(local_stack)}/envelopes/{envelope_id}", timeout=TIMEOUT).json()
+    final = caller(local_stack).get(f"{api(local_stack)}/envelopes/{envelope_id}", timeout=TIMEOUT).json()
     assert final["status"] == "completed"
     assert final["completedDateTime"]
 
@@ -285,5 +292,5 @@ def test_a_signer_enters_an_access_code_and_fills_fields(browser, local_stack, r
     assert tabs["checkboxTabs"][0]["selected"] == "true"
     assert tabs["listTabs"][0]["value"] == "pro"
     # The access code is never handed back by the connector.
-    status = requests.get(f"{api(local_stack)}/envelopes/{envelope_id}", timeout=TIMEOUT)
+    status = caller(local_stack).get(f"{api(local_stack)}/envelopes/{envelope_id}", timeout=TIMEOUT)
     assert code not in status.text

@@ -826,7 +826,9 @@ def test_local_stack_a_signature_shows_up_in_the_status_within_seconds(
             f"{description['api']['url']}/v1/webhooks/docusign/{DEMO_CONNECTION}"
         )
         base = f"{description['api']['url']}/v1/connections/{DEMO_CONNECTION}"
-        sent = requests.post(
+        caller = requests.Session()
+        caller.headers.update(local.api_headers)
+        sent = caller.post(
             f"{base}/envelopes",
             json={
                 "emailSubject": "Connect end to end",
@@ -841,7 +843,7 @@ def test_local_stack_a_signature_shows_up_in_the_status_within_seconds(
 
         deadline = time.monotonic() + 20
         while True:
-            status = requests.get(
+            status = caller.get(
                 f"{base}/envelopes/{envelope_id}", params={"include": "history"}, timeout=30
             ).json()
             if status["status"] == "completed" and any(
@@ -874,7 +876,7 @@ def test_local_stack_a_signature_shows_up_in_the_status_within_seconds(
             assert time.monotonic() < deadline + 10
             time.sleep(0.2)
         local.emulator.state.clear_requests()
-        documents = requests.get(f"{base}/envelopes/{envelope_id}/documents", timeout=30)
+        documents = caller.get(f"{base}/envelopes/{envelope_id}/documents", timeout=30)
         assert documents.status_code == 200, documents.text
         assert [r for r in local.emulator.state.requests if "/restapi/" in r["path"]] == []
 

@@ -214,6 +214,8 @@ def test_local_stack_starts_everything_and_stops_cleanly(restore_environment):
             "AWS::SQS::Queue",
             "AWS::Events::EventBus",
             "AWS::Events::Rule",  # the callback rule: bus → callback queue
+            "AWS::Cognito::UserPool",  # the callers' OAuth clients (its domain is local)
+            "AWS::Cognito::UserPoolResourceServer",
         )
         assert set(description["resources"]) == {
             logical_id
@@ -269,13 +271,15 @@ def test_the_real_handlers_answer_through_the_local_api(restore_environment):
     """The demo connection works end to end: API -> handlers -> moto and the emulator."""
     with LocalStack(StackConfig(api_port=0, aws_port=0, emulator_port=0, lambda_port=0)) as stack:
         base = f"{stack.describe()['api']['url']}/v1/connections/{DEMO_CONNECTION}"
-        consent = requests.get(f"{base}/consent", timeout=30)
+        caller = requests.Session()  # the local caller's API key on every request
+        caller.headers.update(stack.api_headers)
+        consent = caller.get(f"{base}/consent", timeout=30)
         assert consent.status_code == 200, consent.text
         assert consent.json()["consentUrl"].startswith(stack.emulator.url)
-        verify = requests.post(f"{base}/verify", timeout=30)
+        verify = caller.post(f"{base}/verify", timeout=30)
         assert verify.status_code == 200, verify.text
 
-        send = requests.post(
+        send = caller.post(
             f"{base}/envelopes",
             json={
                 "emailSubject": "Local stack check",
@@ -288,10 +292,11 @@ def test_the_real_handlers_answer_through_the_local_api(restore_environment):
         )
         assert send.status_code == 201, send.text
         envelope_id = send.json()["envelopeId"]
-        status = requests.get(f"{base}/envelopes/{envelope_id}", timeout=30)
+        status = caller.get(f"{base}/envelopes/{envelope_id}", timeout=30)
         assert status.status_code == 200, status.text
         assert status.json()["status"] == "sent"
-        void = requests.post(
+        assert status.json()["createdBy"] == "local"  # the caller who sent it
+        void = caller.post(
             f"{base}/envelopes/{envelope_id}/void", json={"reason": "checked"}, timeout=30
         )
         assert void.status_code == 200, void.text

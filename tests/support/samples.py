@@ -9,6 +9,7 @@ from typing import Any
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 
 SAMPLE_EVENT = {
+    "AuthorizerFunction": "authorize_caller_api_key",
     "SendEnvelopeFunction": "send_envelope_nested",
     "GetEnvelopeFunction": "get_envelope",
     "GetDocumentsFunction": "get_documents",
