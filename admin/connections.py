@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from admin.callers import add_parser as add_caller_parser
 from admin.preflight import checklist, preflight
 from admin.stored import (
     callback_secret_id,
@@ -283,7 +284,7 @@ def cmd_preflight(args: argparse.Namespace) -> dict[str, Any]:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m admin", description="Manage DocuSign connections."
+        prog="python -m admin", description="Manage DocuSign connections and the API's callers."
     )
     parser.add_argument(
         "--prefix", default=os.environ.get("CONNECTIONS_SECRET_PREFIX", DEFAULT_PREFIX)
@@ -341,6 +342,7 @@ def build_parser() -> argparse.ArgumentParser:
     delete.set_defaults(run=cmd_delete)
     listing = commands.add_parser("list", help="list connections")
     listing.set_defaults(run=cmd_list)
+    add_caller_parser(commands)
     return parser
 
 

@@ -132,7 +132,7 @@ class AuthorizerRunner:
     ) -> None:
         self._invoke = invoke
         self._failure_message = failure_message
-        self._clock = clock
+        self.clock = clock  # tests move time on
         self._cache: dict[tuple[str, str], _Answer] = {}
         self._lock = threading.Lock()
         self.invocations = 0
@@ -165,7 +165,7 @@ class AuthorizerRunner:
     def _cached(self, authorizer: TokenAuthorizer, token: str) -> _Answer | None:
         with self._lock:
             answer = self._cache.get((authorizer.name, token))
-            if answer is not None and answer.expires_at > self._clock():
+            if answer is not None and answer.expires_at > self.clock():
                 return answer
             self._cache.pop((authorizer.name, token), None)
             return None
@@ -187,7 +187,7 @@ class AuthorizerRunner:
         )
         if not isinstance(policy, Mapping) or not isinstance(principal, str) or not valid_context:
             return Refusal("AUTHORIZER_CONFIGURATION_ERROR", 500, "Internal server error")
-        answer = _Answer(self._clock() + authorizer.ttl_seconds, principal, policy, dict(context))
+        answer = _Answer(self.clock() + authorizer.ttl_seconds, principal, policy, dict(context))
         if authorizer.ttl_seconds > 0:
             with self._lock:
                 self._cache[(authorizer.name, token)] = answer

@@ -171,7 +171,9 @@ def test_a_person_signs_in_the_browser(browser, local_stack, return_page, tmp_pa
         "completed" if connect_configured(local_stack) else "sent"
     )
 
-    listing = caller(local_stack).get(f"{api(local_stack)}/envelopes/{envelope_id}/documents", timeout=30)
+    listing = caller(local_stack).get(
+        f"{api(local_stack)}/envelopes/{envelope_id}/documents", timeout=30
+    )
     assert listing.status_code == 200, listing.text
     listed = listing.json()
     assert listed["status"] == "completed"  # the documents come from DocuSign: fresh status
@@ -186,7 +188,11 @@ def test_a_person_signs_in_the_browser(browser, local_stack, return_page, tmp_pa
     assert summary.status_code == 200 and summary.content.startswith(b"%PDF")
     assert signer["name"] in pdf_text(summary.content)
 
-    final = caller(local_stack).get(f"{api(local_stack)}/envelopes/{envelope_id}", timeout=TIMEOUT).json()
+    final = (
+        caller(local_stack)
+        .get(f"{api(local_stack)}/envelopes/{envelope_id}", timeout=TIMEOUT)
+        .json()
+    )
     assert final["status"] == "completed"
     assert final["completedDateTime"]
 

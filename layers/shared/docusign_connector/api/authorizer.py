@@ -144,9 +144,12 @@ def handle(event: dict[str, Any], services: Any) -> dict[str, Any]:
     if not header.startswith(BEARER) or not method_arn.startswith("arn:"):
         raise Unauthorized()
     authorized = authorize(header[len(BEARER) :].strip(), services)
-    logger.append_keys(caller=authorized.caller)
     logger.info(
         "authorized",
-        extra={"authenticatedBy": authorized.method, "grants": authorized.grants.as_scopes()},
+        extra={
+            "caller": authorized.caller,
+            "authenticatedBy": authorized.method,
+            "grants": authorized.grants.as_scopes(),
+        },
     )
     return policy(method_arn, authorized)
