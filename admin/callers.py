@@ -72,8 +72,8 @@ def find_stack(args: argparse.Namespace) -> Stack:
 def _local_stack() -> Stack:
     from local.state_file import read_state
 
-    state = read_state(LOCAL_STATE)
-    table = (state or {}).get("resources", {}).get("CallersTable")
+    state = read_state(LOCAL_STATE) or {}
+    table = state.get("resources", {}).get("CallersTable")
     if not table:
         raise BadRequest(
             "which stack? give --stack NAME or --table TABLE (or start the local stack)",

@@ -91,6 +91,9 @@ def table(report: dict[str, Any]) -> str:
             ]
     else:
         lines += ["Not measured in this run.", ""]
+    from benchmarks.authorizer import section as authorizer_section
+
+    lines += authorizer_section(report.get("authorizer"))
     if memory:
         lines += ["## Memory", "", "```", *_flat(memory), "```", ""]
     return "\n".join(lines)

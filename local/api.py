@@ -195,7 +195,7 @@ class LocalApi(BackgroundServer):
                 request.method,
                 resource_path(request, match),
             )
-            outcome = self.authorizer_runner.authorize(authorizer, request.headers, arn)
+            outcome = self.authorizer_runner.authorize(authorizer, dict(request.headers), arn)
             if isinstance(outcome, Refusal):
                 refusal = self._error(
                     route.api_id, outcome.response_type, outcome.status, outcome.message

@@ -64,6 +64,7 @@ class LocalOAuthIssuer(BackgroundServer):
         port: int = 0,
     ) -> None:
         super().__init__(host, port)
+        from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
         from cryptography.hazmat.primitives.serialization import load_pem_public_key
         from jwt.algorithms import RSAAlgorithm
 
@@ -72,7 +73,9 @@ class LocalOAuthIssuer(BackgroundServer):
         private_pem, public_pem = rsa_key_pair()
         self._private_key = private_pem
         self.key_id = uuid.uuid4().hex
-        jwk = RSAAlgorithm.to_jwk(load_pem_public_key(public_pem.encode()), as_dict=True)
+        public_key = load_pem_public_key(public_pem.encode())
+        assert isinstance(public_key, RSAPublicKey)
+        jwk = RSAAlgorithm.to_jwk(public_key, as_dict=True)
         self.jwk = {**jwk, "kid": self.key_id, "alg": "RS256", "use": "sig"}
         self.tokens_issued = 0
 

@@ -48,6 +48,14 @@ def test_api_functions_load_their_router_alone() -> None:
     assert loaded_after_import(modules, ("pydantic", "requests", "jwt")) == set()
 
 
+def test_the_authorizer_loads_no_model_no_http_client_and_no_jwt_library() -> None:
+    """API keys, the usual credential, are checked with hashlib and two DynamoDB reads; the
+    JWT library loads with the first access token."""
+    authorizer = functions(TEMPLATE)["AuthorizerFunction"].module
+    watched = ("pydantic", "requests", "jwt", "cryptography", "docusign_connector.actions")
+    assert loaded_after_import([authorizer], watched) == set()
+
+
 def test_the_inbox_function_loads_the_send_models_with_its_first_message() -> None:
     inbox = functions(TEMPLATE)["ProcessInboxFunction"].module
     assert loaded_after_import([inbox], ("pydantic", "docusign_connector.actions.bulk")) == set()
