@@ -112,7 +112,11 @@ def stack(aws_endpoint: str) -> Stack:
         template, "SendEnvelopeFunction", resources, stack_name=STACK_NAME, region=REGION
     )
     os.environ.update(environment)
-    return Stack(aws_endpoint, resources, environment)
+    from tests.support.samples import register_sample_caller
+
+    created = Stack(aws_endpoint, resources, environment)
+    register_sample_caller(resources["CallersTable"], created.client("dynamodb"))
+    return created
 
 
 @pytest.fixture(scope="session")

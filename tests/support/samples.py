@@ -38,6 +38,21 @@ def sample_event(function_id: str) -> dict[str, Any]:
     return event
 
 
+def register_sample_caller(table_name: str, dynamodb: Any) -> str:
+    """Make the authorizer sample's API key a caller's (`sample`, reading `demo`), so that the
+    sample is a request the authorizer answers with a policy; the caller's name."""
+    from docusign_connector.adapters.callers import CallerStore
+    from docusign_connector.callers import Caller, NewKey, hash_key, key_id_of
+
+    key = sample_event("AuthorizerFunction")["authorizationToken"].removeprefix("Bearer ")
+    key_id = key_id_of(key)
+    assert key_id is not None, key
+    store = CallerStore(table_name, dynamodb)
+    if store.caller("sample") is None:
+        store.create(Caller("sample", ("demo",), ("read",)), NewKey(key_id, key, hash_key(key)))
+    return "sample"
+
+
 def check_answer(function_id: str, payload: Any) -> None:
     """What a function's answer to its sample event must look like: an API function's proxy
     response below 500 (errors in the one shape), a batch report, or the reconciler's run."""
@@ -45,6 +60,14 @@ def check_answer(function_id: str, payload: Any) -> None:
         assert payload["statusCode"] < 500, payload
         body = json.loads(payload["body"])
         assert payload["statusCode"] < 400 or set(body) == {"error"}, body
+    elif function_id == "AuthorizerFunction":
+        assert payload["principalId"] == payload["context"]["caller"] == "sample", payload
+        (statement,) = payload["policyDocument"]["Statement"]
+        assert statement["Effect"] == "Allow" and statement["Action"] == "execute-api:Invoke"
+        assert all(
+            "/connections/demo/" in r or r.endswith("/GET/openapi.json")
+            for r in statement["Resource"]
+        ), statement
     elif function_id in ("ProcessInboxFunction", "EventsFunction", "CallbackFunction"):
         assert set(payload) == {"batchItemFailures"}, payload
     else:
