@@ -270,17 +270,25 @@ def client_credentials(stack: Any, client_id: str, secret: str, scope: str | Non
     )
 
 
+def pool_options(stack: Any) -> list[str]:
+    """What `--stack` would read from a deployed stack's outputs: its user pool."""
+    issuer = stack.oauth_issuer
+    return [
+        "--user-pool-id",
+        issuer.user_pool_id,
+        "--cognito-issuer",
+        issuer.issuer,
+        "--token-url",
+        issuer.token_url,
+    ]
+
+
 def oauth_caller(capsys: Any, stack: Any, connections: str, permissions: str) -> dict[str, Any]:
     name = f"oauth-{uuid.uuid4().hex[:8]}"
     answer = tool(
         capsys,
         stack,
-        "--user-pool-id",
-        stack.oauth_issuer.user_pool_id,
-        "--cognito-issuer",
-        stack.oauth_issuer.issuer,
-        "--token-url",
-        stack.oauth_issuer.token_url,
+        *pool_options(stack),
         "add",
         name,
         "--connections",
@@ -402,16 +410,7 @@ def test_a_revoked_oauth_caller_s_tokens_stop_working(
     tool(capsys, stack, "revoke", caller["name"])
     cache_expires(stack, clock)
     assert requests.get(f"{base(stack)}/envelopes", headers=bearer(token)).status_code == 401
-    deleted = tool(
-        capsys,
-        stack,
-        "--user-pool-id",
-        stack.oauth_issuer.user_pool_id,
-        "--cognito-issuer",
-        stack.oauth_issuer.issuer,
-        "delete",
-        caller["name"],
-    )
+    deleted = tool(capsys, stack, *pool_options(stack), "delete", caller["name"])
     assert deleted["deletedAppClients"] == [caller["clientId"]]
     # the app client is gone from the pool: no new token
     again = client_credentials(stack, caller["clientId"], caller["clientSecret"])

@@ -17,7 +17,6 @@ once a minute, so forged key ids cannot make the authorizer hammer the issuer.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import os
 import threading
@@ -26,6 +25,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
+
+from ..connections import is_loopback
 
 ALGORITHMS = ("RS256", "ES256")
 _KEY_TYPES = {"RS256": "RSA", "ES256": "EC"}
@@ -57,20 +58,11 @@ class VerifiedToken:
     scopes: tuple[str, ...]
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def check_jwks_url(url: str) -> str:
     parts = urlsplit(url)
     if parts.scheme == "https" and parts.hostname:
         return url
-    if parts.scheme == "http" and parts.hostname and _is_loopback(parts.hostname):
+    if parts.scheme == "http" and parts.hostname and is_loopback(parts.hostname):
         return url
     raise ValueError(f"a JWKS URL must be https (http only on loopback): {url!r}")
 
