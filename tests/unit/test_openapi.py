@@ -39,7 +39,7 @@ def test_references_resolve_and_errors_have_the_one_shape() -> None:
     schemas = document["components"]["schemas"]
     for name in {part.split('"')[0] for part in text.split("#/components/schemas/")[1:]}:
         assert name in schemas, name
-    error = schemas["Error"]["properties"]["error"]
+    error = schemas["ErrorBody"]
     assert error["required"] == ["code", "message", "details"]
     send = schemas["SendEnvelopeRequest"]
     assert "signersEmails" in send["properties"] and send["required"] == ["emailSubject"]

@@ -44,6 +44,8 @@ class Request:
     headers: dict[str, str]  # lower-cased names
     raw_body: bytes | None
     context: Any = None
+    # API Gateway's requestContext: domainName, stage and the path as the caller sent it.
+    request_context: dict[str, Any] = field(default_factory=dict)
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
@@ -164,6 +166,7 @@ class Router:
                 headers={str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()},
                 raw_body=_event_body(event),
                 context=context,
+                request_context=dict(event.get("requestContext") or {}),
             )
             result = handler(request)
             return _response(result.status_code, result.body, result.headers)
