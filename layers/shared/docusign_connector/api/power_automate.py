@@ -74,8 +74,11 @@ def _label_schema(schema: dict[str, Any], name: str, visibility: str | None) -> 
     if visibility:
         schema["x-ms-visibility"] = visibility
     items = schema.get("items")
-    if isinstance(items, dict) and "$ref" not in items:
-        items["x-ms-summary"] = title_of(name)
+    if isinstance(items, dict):
+        _label_schema(items, name, None)
+    values = schema.get("additionalProperties")
+    if isinstance(values, dict):
+        _label_schema(values, f"{name} Value", None)
 
 
 def _label_definitions(document: dict[str, Any]) -> None:

@@ -139,7 +139,8 @@ class _Converter:
             elif key in _DROPPED:
                 continue
             elif key == "type":
-                kind, nullable = _one_type(value, where)
+                kind, allows_null = _one_type(value, where)
+                nullable = nullable or allows_null
                 if kind is not None:
                     result["type"] = kind
             elif key == "enum":
