@@ -147,6 +147,7 @@ def test_every_route_is_in_every_document_as_the_table_says(name: str) -> None:
                 "$ref": f"#/definitions/{route.response}"
             }
         else:
+            assert operation["x-permission"] == route.permission
             assert ("requestBody" in operation) == (route.body is not None)
             content = operation["responses"][str(route.status)]["content"]
             assert content["application/json"]["schema"] == {
