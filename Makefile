@@ -124,7 +124,7 @@ checkov: $(TOOLS_STAMP)
 	$(TOOLS)/bin/checkov --config-file .checkov.yaml --skip-download -f template.yaml
 
 openapi: install
-	PYTHONPATH=layers/shared $(PY) -m docusign_connector.api.openapi > docs/openapi.json
+	PYTHONPATH=layers/shared $(PY) -m docusign_connector.api.descriptions --out docs
 
 clean:
 	rm -rf .aws-sam .local .pytest_cache .ruff_cache .mypy_cache .coverage

@@ -289,9 +289,10 @@ class LocalStack:
             )
             for logical_id in self.function_names
         }
-        if self.oauth_issuer is not None and "AuthorizerFunction" in environments:
+        if self.oauth_issuer is not None:
             # the pool's tokens come from the local issuer, not cognito-idp.amazonaws.com
             environments["AuthorizerFunction"]["COGNITO_ISSUER"] = self.oauth_issuer.issuer
+            environments["GetOpenApiFunction"]["OAUTH_TOKEN_URL"] = self.oauth_issuer.token_url
         try:
             self.api = LocalApi(
                 self.template,

@@ -6,31 +6,31 @@ import json
 from pathlib import Path
 from typing import Any
 
-EVENTS = Path(__file__).resolve().parents[2] / "events"
+ROOT = Path(__file__).resolve().parents[2]
+EVENTS = ROOT / "events"
 
-SAMPLE_EVENT = {
-    "AuthorizerFunction": "authorize_caller_api_key",
-    "SendEnvelopeFunction": "send_envelope_nested",
-    "GetEnvelopeFunction": "get_envelope",
-    "GetDocumentsFunction": "get_documents",
-    "VoidEnvelopeFunction": "void_envelope",
-    "GetConsentFunction": "get_consent",
-    "VerifyConnectionFunction": "verify_connection",
-    "ProcessInboxFunction": "process_inbox_manifest",
-    "DocuSignWebhookFunction": "docusign_webhook_envelope_completed",
-    "EventsFunction": "process_events_envelope_completed",
-    "ReconcileFunction": "reconcile_schedule",
-    "ListEnvelopesFunction": "list_envelopes",
-    "RecipientViewFunction": "recipient_view",
-    "SenderViewFunction": "sender_view",
-    "ListTemplatesFunction": "list_templates",
-    "GetTemplateFunction": "get_template",
-    "GetOpenApiFunction": "get_openapi",
-    "CorrectRecipientFunction": "correct_recipient",
-    "ResendEnvelopeFunction": "resend_envelope",
-    "GetFormDataFunction": "get_form_data",
-    "CallbackFunction": "deliver_callbacks_status_changed",
-}
+
+def _sample_events() -> dict[str, str]:
+    """Each function's sample event, found by its folder's name: `events/<folder>.json`, or the
+    first of `events/<folder>_*.json` (a function with several cases). Nothing to list by hand:
+    a new function's sample is found as soon as it is in events/."""
+    from local.function_specs import function_properties
+    from local.template import FUNCTION_TYPE, load_template
+
+    template = load_template(ROOT / "template.yaml")
+    found: dict[str, str] = {}
+    for function_id, resource in template["Resources"].items():
+        if resource["Type"] != FUNCTION_TYPE:
+            continue
+        folder = function_properties(template, function_id)["CodeUri"].strip("/").split("/")[-1]
+        exact = EVENTS / f"{folder}.json"
+        candidates = [exact] if exact.exists() else sorted(EVENTS.glob(f"{folder}_*.json"))
+        if candidates:
+            found[function_id] = candidates[0].stem
+    return found
+
+
+SAMPLE_EVENT = _sample_events()
 
 
 def sample_event(function_id: str) -> dict[str, Any]:

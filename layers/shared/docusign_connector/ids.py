@@ -11,6 +11,10 @@ CONNECTION_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 ENVELOPE_ID = re.compile(
     r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 )
+# DocuSign template ids are GUIDs, like envelope ids.
+TEMPLATE_ID = ENVELOPE_ID
+# DocuSign's recipientId: a positive number (the connector numbers recipients from 1).
+RECIPIENT_ID = re.compile(r"[1-9][0-9]{0,8}")
 
 
 def is_connection_name(value: object) -> bool:
@@ -33,8 +37,7 @@ def validate_connection_name(name: object) -> str:
 
 
 def is_template_id(value: object) -> bool:
-    """DocuSign template ids are GUIDs, like envelope ids."""
-    return is_envelope_id(value)
+    return isinstance(value, str) and TEMPLATE_ID.fullmatch(value) is not None
 
 
 def validate_template_id(value: object) -> str:

@@ -46,6 +46,8 @@ class Request:
     raw_body: bytes | None
     context: Any = None
     caller: str | None = None  # who is calling (the authorizer's answer, or the IAM principal)
+    # API Gateway's requestContext: domainName, stage and the path as the caller sent it.
+    request_context: dict[str, Any] = field(default_factory=dict)
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
@@ -168,6 +170,7 @@ class Router:
                 raw_body=_event_body(event),
                 context=context,
                 caller=caller,
+                request_context=dict(event.get("requestContext") or {}),
             )
             if caller:
                 logger.append_keys(caller=caller)

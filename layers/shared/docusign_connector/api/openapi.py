@@ -1,68 +1,46 @@
-"""The API's OpenAPI document, built from the route table and the same pydantic models that
+"""The API's OpenAPI 3.1 document, built from the route table and the same pydantic models that
 validate requests.
 
-`python -m docusign_connector.api.openapi > docs/openapi.json` writes it; GET /openapi.json
-serves it.
+`python -m docusign_connector.api.descriptions` writes it (with the Swagger 2.0 documents);
+GET /openapi.json serves it with the deployment's own address.
 """
 
 from __future__ import annotations
 
-import json
+import copy
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlsplit
 
-from pydantic.json_schema import models_json_schema
+from . import schemas
+from .parameters import HEADERS, PATH_PARAMETERS
+from .routes import Route, path_parameters
 
-from ..ids import CONNECTION_NAME
-from ..models import after_send, requests, responses, views
-from .routes import ROUTES, Route, path_parameters
-
-API_VERSION = "1.0.0"
-_REF = "#/components/schemas/{model}"
-_ERRORS = {
-    "400": "Bad input: the code says which rule failed; nothing was sent",
-    "403": "Forbidden (consent required, s3Key outside the inbox)",
-    "404": "Unknown connection or envelope (another connection's envelope included)",
-    "409": "Conflict (state does not allow it; Idempotency-Key reused with another body)",
-    "413": "Too large",
-    "422": "The connection is misconfigured, or DocuSign refused the request",
-    "429": "DocuSign is throttling; see Retry-After",
-    "502": "DocuSign answered with an error",
-    "503": "DocuSign is unavailable; retry later",
-}
-_FLAT_FORM = {
-    "signersEmails": {"type": "array", "items": {"type": "string"}},
-    "signersNames": {"type": "array", "items": {"type": "string"}},
-    "signatureOrder": {"type": "array", "items": {"type": ["integer", "null"]}},
-    "signersAccessCodes": {"type": "array", "items": {"type": ["string", "null"]}},
-    "signersSmsNumbers": {"type": "array", "items": {"type": ["string", "null"]}},
-    "signersPhoneNumbers": {"type": "array", "items": {"type": ["string", "null"]}},
-    "signersAnchors": {"type": "array", "items": {"type": ["string", "null"]}},
-    "ccEmails": {"type": "array", "items": {"type": "string"}},
-    "ccNames": {"type": "array", "items": {"type": "string"}},
-    "enableExpiration": {"type": "boolean"},
-    "validityDays": {"type": "integer"},
-    "expirationNoticeDays": {"type": "integer"},
-    "enableReminder": {"type": "boolean"},
-    "firstReminderDays": {"type": "integer"},
-    "reminderIntervalDays": {"type": "integer"},
-}
-_CONNECTION = {
-    "name": "connection",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "string", "pattern": f"^{CONNECTION_NAME.pattern}$"},
-}
-_ENVELOPE = {"name": "envelopeId", "in": "path", "required": True, "schema": {"type": "string"}}
+_REF = schemas.REF
 
 
 def _parameters(route: Route) -> list[dict[str, Any]]:
     parameters: list[dict[str, Any]] = []
     for name in path_parameters(route.path):
-        parameters.append(_CONNECTION if name == "connection" else _ENVELOPE)
-    for header in route.headers:
+        path_parameter = PATH_PARAMETERS[name]
         parameters.append(
-            {"name": header, "in": "header", "required": False, "schema": {"type": "string"}}
+            {
+                "name": name,
+                "in": "path",
+                "required": True,
+                "description": path_parameter.description,
+                "schema": {"type": "string", "pattern": path_parameter.anchored},
+            }
+        )
+    for name in route.headers:
+        parameters.append(
+            {
+                "name": name,
+                "in": "header",
+                "required": False,
+                "description": HEADERS[name].description,
+                "schema": {"type": "string"},
+            }
         )
     for query in route.query:
         schema: dict[str, Any] = {"type": "string"}
@@ -80,95 +58,109 @@ def _parameters(route: Route) -> list[dict[str, Any]]:
     return parameters
 
 
-def _operation(route: Route) -> dict[str, Any]:
+def _json(model: str) -> dict[str, Any]:
+    return {"application/json": {"schema": {"$ref": _REF.format(model=model)}}}
+
+
+def _responses(route: Route) -> dict[str, Any]:
     assert route.response is not None, route.operation_id
-    responses_: dict[str, Any] = {
-        str(route.status): {
-            "description": "Success",
-            "content": {
-                "application/json": {"schema": {"$ref": _REF.format(model=route.response)}}
-            },
-        },
+    answers: dict[str, Any] = {
+        str(route.status): {"description": "Success", "content": _json(route.response)}
     }
-    for status, description in _ERRORS.items():
-        responses_[status] = {
-            "description": description,
-            "content": {"application/json": {"schema": {"$ref": _REF.format(model="Error")}}},
-        }
+    for status, description in schemas.ERRORS.items():
+        answers[status] = {"description": description, "content": _json("Error")}
+        if status in schemas.RETRY_AFTER_STATUSES:
+            answers[status]["headers"] = {
+                "Retry-After": {
+                    "description": "Seconds to wait before retrying",
+                    "schema": {"type": "integer"},
+                }
+            }
+    return answers
+
+
+def _operation(route: Route, scope_prefix: str) -> dict[str, Any]:
     operation: dict[str, Any] = {
         "summary": route.summary,
+        "description": f"{route.description} {schemas.permission_sentence(route)}",
         "operationId": route.operation_id,
         "parameters": _parameters(route),
-        "responses": responses_,
+        "responses": _responses(route),
+        # Either credential; the token's scope names the permission the route needs.
+        "security": [{"bearer": []}, {"oauth2": schemas.scope_of(route, scope_prefix)}],
+        "x-permission": route.permission,
     }
     if route.body is not None:
-        operation["requestBody"] = {
-            "required": True,
-            "content": {"application/json": {"schema": {"$ref": _REF.format(model=route.body)}}},
-        }
+        operation["requestBody"] = {"required": True, "content": _json(route.body)}
     return operation
 
 
-def _error_schema() -> dict[str, Any]:
+def _security_schemes(token_url: str, scope_prefix: str) -> dict[str, Any]:
     return {
-        "type": "object",
-        "required": ["error"],
-        "properties": {
-            "error": {
-                "type": "object",
-                "required": ["code", "message", "details"],
-                "properties": {
-                    "code": {"type": "string"},
-                    "message": {"type": "string"},
-                    "details": {"type": "array", "items": {"type": "object"}},
-                },
-            }
+        "bearer": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": schemas.BEARER_DESCRIPTION,
+        },
+        "oauth2": {
+            "type": "oauth2",
+            "description": "OAuth 2.0 client credentials: scopes name the connection and the "
+            "permission ({connection}:{permission}, * for every connection).",
+            "flows": {
+                "clientCredentials": {
+                    "tokenUrl": token_url,
+                    "scopes": schemas.scopes(scope_prefix),
+                }
+            },
         },
     }
 
 
-def _model(module: Any, name: str) -> Any:
-    """A model named by the route table: in `module`, or in the models of views and of the
-    actions after the send."""
-    for candidate in (module, views, after_send):
-        if hasattr(candidate, name):
-            return getattr(candidate, name)
-    raise LookupError(f"no model {name}")
-
-
-@lru_cache(maxsize=1)
-def build_document() -> dict[str, Any]:
-    documented = [route for route in ROUTES if route.in_openapi]
-    inputs = sorted({route.body for route in documented if route.body})
-    outputs = sorted({route.response for route in documented if route.response})
-    wanted: Any = [(_model(requests, name), "validation") for name in inputs] + [
-        (_model(responses, name), "serialization") for name in outputs
+def _servers(api_url: str | None) -> list[dict[str, Any]]:
+    if api_url is not None:
+        return [{"url": api_url.rstrip("/")}]
+    placeholder = urlsplit(schemas.PLACEHOLDER_API_URL)
+    return [
+        {
+            "url": "https://{apiId}.execute-api.{region}.amazonaws.com/{stage}",
+            "description": "The deployed stack (its ApiUrl output)",
+            "variables": {
+                "apiId": {"default": (placeholder.hostname or "").split(".")[0]},
+                "region": {"default": "YOUR-REGION"},
+                "stage": {"default": placeholder.path.strip("/")},
+            },
+        }
     ]
-    _, schemas = models_json_schema(wanted, by_alias=True, ref_template=_REF)
-    components = dict(schemas.get("$defs", {}))
-    send = components["SendEnvelopeRequest"]
-    send["properties"].update(_FLAT_FORM)
-    send["description"] = (
-        "Nested form, or the flat form of BPM tools (signersEmails, signersNames, "
-        "signatureOrder, ccEmails, ccNames, enableExpiration, validityDays, "
-        "expirationNoticeDays, enableReminder, firstReminderDays, reminderIntervalDays)."
-    )
-    components["Error"] = _error_schema()
+
+
+@lru_cache(maxsize=8)
+def _document(api_url: str | None, token_url: str, scope_prefix: str) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
-    for route in documented:
-        paths.setdefault(route.path, {})[route.method.lower()] = _operation(route)
+    for route in schemas.documented_routes():
+        paths.setdefault(route.path, {})[route.method.lower()] = _operation(route, scope_prefix)
     return {
         "openapi": "3.1.0",
         "info": {
-            "title": "DocuSign Serverless Connector",
-            "version": API_VERSION,
+            "title": schemas.TITLE,
+            "version": schemas.API_VERSION,
             "description": "Send documents for signature with DocuSign, follow them, fetch "
-            "the signed PDFs and cancel them. Every route is authorised with AWS IAM (SigV4).",
+            "the signed PDFs and cancel them. " + schemas.BEARER_DESCRIPTION,
         },
+        "servers": _servers(api_url),
         "paths": paths,
-        "components": {"schemas": components},
+        "components": {
+            "schemas": schemas.components(),
+            "securitySchemes": _security_schemes(token_url, scope_prefix),
+        },
     }
 
 
-if __name__ == "__main__":
-    print(json.dumps(build_document(), indent=2))
+def build_document(
+    api_url: str | None = None,
+    token_url: str | None = None,
+    scope_prefix: str = schemas.COGNITO_SCOPE_PREFIX,
+) -> dict[str, Any]:
+    """The OpenAPI 3.1 document; `api_url` is the deployment's base URL (with its stage),
+    `token_url` its OAuth 2.0 token endpoint (placeholders when not given)."""
+    document = _document(api_url, token_url or schemas.PLACEHOLDER_TOKEN_URL, scope_prefix)
+    return copy.deepcopy(document)

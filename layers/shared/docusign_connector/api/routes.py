@@ -25,6 +25,8 @@ class Route:
     path: str
     function: str  # logical id of the function in template.yaml
     summary: str
+    # What an engine shows beside the summary (Power Automate wants it to differ from it).
+    description: str = ""
     status: int = 200
     response: str | None = None  # a model of models.responses
     body: str | None = None  # a model of models.requests
@@ -46,7 +48,10 @@ ROUTES: tuple[Route, ...] = (
         "POST",
         f"{CONNECTION}/envelopes",
         "SendEnvelopeFunction",
-        "Send documents to sign (or save a draft)",
+        "Send documents to sign or save a draft",
+        description="Creates a DocuSign envelope from documents or a template and sends it to "
+        "its signers in their signing order, or saves it as a draft with status created. The "
+        "same Idempotency-Key and body never create a second envelope.",
         status=201,
         response="SendEnvelopeResponse",
         body="SendEnvelopeRequest",
@@ -59,6 +64,8 @@ ROUTES: tuple[Route, ...] = (
         f"{CONNECTION}/envelopes",
         "ListEnvelopesFunction",
         "List tracked envelopes, newest change first",
+        description="The envelopes of this connection the connector tracks, filtered by status "
+        "and date of their last change, one page at a time.",
         response="ListEnvelopesResponse",
         query=(
             Query("status", "comma-separated statuses"),
@@ -75,6 +82,8 @@ ROUTES: tuple[Route, ...] = (
         ENVELOPE,
         "GetEnvelopeFunction",
         "Status of an envelope",
+        description="The envelope's status and its recipients' statuses, kept current by "
+        "DocuSign Connect; with include=history, every status change too.",
         response="EnvelopeStatusResponse",
         query=(Query("include", "'history' adds the status history"),),
         permission="read",
@@ -85,6 +94,9 @@ ROUTES: tuple[Route, ...] = (
         f"{ENVELOPE}/documents",
         "GetDocumentsFunction",
         "Signed documents and Summary",
+        description="The envelope's documents and DocuSign's Summary (certificate of "
+        "completion) as download links, stored in the connector's bucket; optionally one "
+        "combined PDF or DocuSign's archive.",
         response="DocumentsResponse",
         query=(
             Query("include", "'content' adds base64 content"),
@@ -109,6 +121,8 @@ ROUTES: tuple[Route, ...] = (
         f"{ENVELOPE}/recipients/{{recipientId}}",
         "CorrectRecipientFunction",
         "Correct the e-mail, name or authentication of a recipient who has not signed",
+        description="Changes a recipient who has not signed yet; DocuSign mails the envelope "
+        "to the corrected recipient again.",
         response="EnvelopeStatusResponse",
         body="CorrectRecipientRequest",
         permission="manage",
@@ -118,7 +132,9 @@ ROUTES: tuple[Route, ...] = (
         "POST",
         f"{ENVELOPE}/resend",
         "ResendEnvelopeFunction",
-        "Resend the notifications now (every current recipient, or the ones named)",
+        "Resend the notifications to every current recipient or the ones named",
+        description="Mails the envelope again now to the recipients whose turn it is, or to "
+        "the recipients named by their recipientId.",
         response="EnvelopeStatusResponse",
         body="ResendEnvelopeRequest",
         permission="manage",
@@ -129,6 +145,7 @@ ROUTES: tuple[Route, ...] = (
         f"{ENVELOPE}/formdata",
         "GetFormDataFunction",
         "Every field's recipient, label, type and value",
+        description="The values the recipients typed or chose in the envelope's fields.",
         response="FormDataResponse",
         permission="read",
     ),
@@ -138,6 +155,8 @@ ROUTES: tuple[Route, ...] = (
         f"{ENVELOPE}/void",
         "VoidEnvelopeFunction",
         "Void an envelope",
+        description="Cancels an envelope that is not finished, with the reason its "
+        "recipients are told.",
         response="VoidEnvelopeResponse",
         body="VoidEnvelopeRequest",
         permission="manage",
@@ -148,6 +167,8 @@ ROUTES: tuple[Route, ...] = (
         f"{ENVELOPE}/views/recipient",
         "RecipientViewFunction",
         "Embedded signing URL for a signer sent with a clientUserId",
+        description="A short-lived DocuSign URL where that signer signs inside your own "
+        "application.",
         status=201,
         response="ViewResponse",
         body="RecipientViewRequest",
@@ -158,7 +179,9 @@ ROUTES: tuple[Route, ...] = (
         "POST",
         f"{ENVELOPE}/views/sender",
         "SenderViewFunction",
-        "Embedded sending / edit URL",
+        "Embedded sending or editing URL",
+        description="A short-lived DocuSign URL where a person edits the envelope before it "
+        "is sent.",
         status=201,
         response="ViewResponse",
         body="SenderViewRequest",
@@ -170,6 +193,8 @@ ROUTES: tuple[Route, ...] = (
         f"{CONNECTION}/templates",
         "ListTemplatesFunction",
         "DocuSign templates and their roles",
+        description="The templates of the connection's DocuSign account, searched by name, "
+        "one page at a time.",
         response="TemplatesResponse",
         query=(
             Query("search", "text to search for (48 max)"),
@@ -183,7 +208,9 @@ ROUTES: tuple[Route, ...] = (
         "GET",
         f"{CONNECTION}/templates/{{templateId}}",
         "GetTemplateFunction",
-        "One DocuSign template: each role with its fields (label, type, required, options)",
+        "One DocuSign template with each role and its fields",
+        description="A template's roles, each with its fields (label, type, required, "
+        "options), to fill in templateRoles at send.",
         response="TemplateResponse",
         permission="read",
     ),
@@ -193,6 +220,8 @@ ROUTES: tuple[Route, ...] = (
         f"{CONNECTION}/consent",
         "GetConsentFunction",
         "The consent URL",
+        description="The URL where a DocuSign user grants the connection's integration key "
+        "access to their account (Grant access to DocuSign).",
         response="ConsentResponse",
         permission="admin",
     ),
@@ -202,6 +231,8 @@ ROUTES: tuple[Route, ...] = (
         f"{CONNECTION}/verify",
         "VerifyConnectionFunction",
         "Check the credentials now",
+        description="Takes a fresh DocuSign token with the connection's credentials and "
+        "reports the account and base URI it reaches.",
         response="VerifyResponse",
         permission="admin",
     ),
@@ -211,6 +242,7 @@ ROUTES: tuple[Route, ...] = (
         "/webhooks/docusign/{connection}",
         "DocuSignWebhookFunction",
         "DocuSign Connect listener (HMAC-verified)",
+        description="Where DocuSign Connect posts its messages; not for callers.",
         authorization="NONE",
         in_openapi=False,
     ),
@@ -220,6 +252,16 @@ ROUTES: tuple[Route, ...] = (
         "/openapi.json",
         "GetOpenApiFunction",
         "This API's OpenAPI document",
+        description="OpenAPI 3.1, or a Swagger 2.0 document for the engines that import "
+        "only that, with this deployment's own address.",
+        query=(
+            Query(
+                "format",
+                "openapi (default: OpenAPI 3.1), swagger2 (Swagger 2.0, API key security) or "
+                "swagger2-oauth2 (Swagger 2.0, OAuth 2.0 client credentials)",
+                ("openapi", "swagger2", "swagger2-oauth2"),
+            ),
+        ),
         in_openapi=False,
     ),
 )

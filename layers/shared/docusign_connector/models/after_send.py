@@ -8,10 +8,10 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from ..ids import RECIPIENT_ID
 from .requests import ApiModel, Email, Name
 from .responses import OutModel
 
-RECIPIENT_ID = re.compile(r"[1-9][0-9]{0,8}")
 # E.164: a plus, then up to 15 digits, the first not zero.
 PHONE = re.compile(r"\+[1-9][0-9]{6,14}")
 
