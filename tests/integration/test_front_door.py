@@ -147,15 +147,31 @@ def test_a_key_works_only_on_its_connections_and_for_its_permissions(
     denied = requests.post(f"{base(stack)}/envelopes", json=send_body(), headers=bearer(key))
     assert_refused(stack, denied, 403, "ACCESS_DENIED", created)
     assert "caller" in denied.json()["error"]["message"]
-    envelope = str(uuid.uuid4())
-    for method, path in (
-        ("POST", f"/envelopes/{envelope}/void"),
-        ("POST", f"/envelopes/{envelope}/resend"),
-        ("GET", "/consent"),
-        ("POST", "/verify"),
+    # an envelope someone allowed to sent: the read-only key can neither void nor resend it
+    sent = requests.post(f"{base(stack)}/envelopes", json=send_body(), headers=stack.api_headers)
+    envelope = sent.json()["envelopeId"]
+    created = envelopes_at_docusign(stack)
+    stack.emulator.state.clear_requests()
+    for method, path, body in (
+        ("POST", f"/envelopes/{envelope}/void", {"reason": "not mine to void"}),
+        ("POST", f"/envelopes/{envelope}/resend", {}),
+        ("PATCH", f"/envelopes/{envelope}/recipients/1", {"name": "Someone Else"}),
+        ("GET", "/consent", None),
+        ("POST", "/verify", None),
     ):
-        answer = requests.request(method, f"{base(stack)}{path}", json={}, headers=bearer(key))
+        answer = requests.request(method, f"{base(stack)}{path}", json=body, headers=bearer(key))
         assert_refused(stack, answer, 403, "ACCESS_DENIED", created)
+    # nothing reached DocuSign, and the envelope is as it was, in DocuSign and in the table
+    assert [r for r in stack.emulator.state.requests if "/restapi/" in r["path"]] == []
+    assert stack.emulator.state.envelopes[envelope]["status"] == "sent"
+    status = requests.get(
+        f"{base(stack)}/envelopes/{envelope}", params={"include": "history"}, headers=bearer(key)
+    ).json()
+    assert status["status"] == "sent"
+    assert not [
+        h for h in status["history"] if h["event"] in ("envelope-voided", "recipient-corrected")
+    ]
+    assert [r["name"] for r in status["recipients"]] == ["Ana"]
     # another connection, even one that exists nowhere
     other = requests.get(f"{base(stack, 'other-connection')}/envelopes", headers=bearer(key))
     assert_refused(stack, other, 403, "ACCESS_DENIED", created)
