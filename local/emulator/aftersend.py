@@ -14,6 +14,7 @@ from flask import jsonify, request
 from . import control, rest
 from .errors import DocuSignError, invalid_request_body
 from .state import RECIPIENT_KINDS
+from .tabs import check_recipient_authentication
 
 # DocuSign: "Envelope status is not one of: Created, Sent, Delivered, Correct."
 CORRECTABLE_ENVELOPE_STATUSES = frozenset({"created", "sent", "delivered", "correct"})
@@ -72,6 +73,8 @@ def _correct(envelope: dict[str, Any], entry: dict[str, Any], resend: bool) -> d
     if recipient["status"] in ACTED_STATUSES:
         result["errorDetails"] = NOT_CORRECTABLE
         return result
+    corrected = {**recipient, **{f: entry[f] for f in CORRECTABLE_FIELDS if f in entry}}
+    check_recipient_authentication(corrected, st.accounts.get(envelope["accountId"]) or {})
     for field in CORRECTABLE_FIELDS:
         if field in entry:
             recipient[field] = entry[field]

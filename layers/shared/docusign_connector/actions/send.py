@@ -21,9 +21,10 @@ from ..mapping import record_from_envelope
 from ..models.requests import SendEnvelopeRequest
 from ..models.responses import SendEnvelopeResponse
 from .anchors import check_placements, source_bytes
+from .authentication import phone_workflow_id, refuse_unavailable_authentication, uses_phone
 from .definition import PreparedDocument, envelope_definition, file_extension
 from .tabs import without_access_codes
-from .template_fields import prefill_tabs, refuse_unavailable_authentication
+from .template_fields import prefill_tabs
 
 logger = Logger(child=True)
 
@@ -184,15 +185,18 @@ def _send(
     check_placements(request, lambda number: source_bytes(sources[number - 1]))
     client = services.client(connection, deadline)
     template_tabs = prefill_tabs(services, connection_name, client, request)
+    auths = [s.authentication for s in request.signers]
+    auths += [r.authentication for r in request.template_roles]
+    workflow = phone_workflow_id(services, connection_name, client) if uses_phone(auths) else None
     transaction_id = transaction_id_for(connection_name, idempotency_key)
-    definition = envelope_definition(request, prepared, transaction_id, template_tabs)
+    definition = envelope_definition(request, prepared, transaction_id, template_tabs, workflow)
     if sources and request_size(definition, sources) > MAX_REQUEST_BYTES:
         raise PayloadTooLarge(
             "the documents are too large for one DocuSign request (about 25 MB of files at "
             "most); send fewer or smaller documents",
             code="ENVELOPE_TOO_LARGE",
         )
-    with refuse_unavailable_authentication(request):
+    with refuse_unavailable_authentication(auths):
         if idempotency_key is None:
             summary = client.create_envelope(definition, sources)
         else:
