@@ -121,6 +121,19 @@ def _form_items(recipient: dict[str, Any]) -> list[dict[str, str]]:
         for tab in members:
             if not isinstance(tab, dict):
                 continue
+            if group == "radioGroupTabs":
+                # A radio group has no tabLabel: its name is its groupName, its value the
+                # selected radio's.
+                chosen = [
+                    r.get("value") for r in tab.get("radios") or [] if _true(r.get("selected"))
+                ]
+                items.append(
+                    {
+                        "name": str(tab.get("groupName") or ""),
+                        "value": str(chosen[0] if chosen else ""),
+                    }
+                )
+                continue
             value = tab.get("value")
             if value is None and "selected" in tab:
                 value = "X" if _true(tab.get("selected")) else ""
@@ -205,7 +218,16 @@ def fill_values(envelope_id: str, recipient_id: str):
         filled = 0
         for group, members in (recipient.get("tabs") or {}).items():
             for tab in members if isinstance(members, list) else []:
-                label = tab.get("tabLabel") if isinstance(tab, dict) else None
+                if not isinstance(tab, dict):
+                    continue
+                if group == "radioGroupTabs":
+                    if tab.get("groupName") in values:
+                        chosen = str(values[tab["groupName"]])
+                        for radio in tab.get("radios") or []:
+                            radio["selected"] = "true" if radio.get("value") == chosen else "false"
+                        filled += 1
+                    continue
+                label = tab.get("tabLabel")
                 if label in values:
                     if group == "checkboxTabs":
                         tab["selected"] = str(values[label]).lower()
