@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import BadRequest
-from .flat_form import FLAT_ANCHOR_LIST, FLAT_AUTH_LISTS
+from .flat_form import FLAT_ANCHOR_LIST, FLAT_AUTH_LISTS, given_names
 
 SCALAR_COLUMNS = frozenset(
     {
@@ -266,12 +266,15 @@ def _template_roles(
     """A template send: signer N fills role `roleNames[N]`, with the values of its fields."""
     emails: list[str] = body.pop("signersEmails", [])
     columns = {c: body.pop(c, None) or [None] * len(emails) for c in SIGNER_COLUMNS}
-    if len(columns["signersNames"]) != len(emails) or len(columns["roleNames"]) != len(emails):
-        raise BadRequest(
-            f"row {number}: a template send needs signersEmails, signersNames and roleNames "
-            "for each signer",
-            code="INVALID_CSV_ROW",
-        )
+    for column in ("signersNames", "roleNames"):
+        names = given_names(columns[column])
+        if len(names) != len(emails):
+            raise BadRequest(
+                f"row {number}: signersEmails has {len(emails)} values but {column} has "
+                f"{len(names)}; a template send needs a {column} value for each signer",
+                code="SIGNERS_LENGTH_MISMATCH" if column == "signersNames" else "INVALID_CSV_ROW",
+                details=[{"lists": ["signersEmails", column]}],
+            )
     if any(columns[FLAT_ANCHOR_LIST]):
         raise BadRequest(
             f"row {number}: signersAnchors places signatures in documents; a template send "

@@ -48,8 +48,16 @@ def _as_list(data: dict[str, Any], key: str) -> list[Any]:
     return value
 
 
-def _check_lengths(data: dict[str, Any], first: str, second: str, code: str) -> None:
-    a, b = _as_list(data, first), _as_list(data, second)
+def given_names(names: list[Any]) -> list[Any]:
+    """A list of names as given: null or "" at its end is no name at all (a BPM tool, or a
+    CSV row, that pads the list says as little as one that stops)."""
+    end = len(names)
+    while end and names[end - 1] in (None, ""):
+        end -= 1
+    return names[:end]
+
+
+def check_parallel(first: str, a: list[Any], second: str, b: list[Any], code: str) -> None:
     if len(a) != len(b):
         raise PydanticCustomError(
             code,
@@ -57,6 +65,15 @@ def _check_lengths(data: dict[str, Any], first: str, second: str, code: str) -> 
             "the same length",
             {"first": first, "a": len(a), "second": second, "b": len(b)},
         )
+
+
+def _check_lengths(data: dict[str, Any], first: str, second: str, code: str) -> None:
+    check_parallel(first, _as_list(data, first), second, _as_list(data, second), code)
+
+
+def _check_names(data: dict[str, Any], first: str, second: str, code: str) -> None:
+    emails, names = _as_list(data, first), given_names(_as_list(data, second))
+    check_parallel(first, emails, second, names, code)
 
 
 def from_flat_form(data: dict[str, Any]) -> dict[str, Any]:
@@ -85,10 +102,10 @@ def from_flat_form(data: dict[str, Any]) -> dict[str, Any]:
             "CONFLICTING_CC_FORMS",
             "give CC recipients either as carbonCopies or as ccEmails/ccNames, not both",
         )
-    _check_lengths(data, "signersEmails", "signersNames", "SIGNERS_LENGTH_MISMATCH")
+    _check_names(data, "signersEmails", "signersNames", "SIGNERS_LENGTH_MISMATCH")
     if _present(data.get("signatureOrder")):
         _check_lengths(data, "signersEmails", "signatureOrder", "SIGNATURE_ORDER_LENGTH_MISMATCH")
-    _check_lengths(data, "ccEmails", "ccNames", "CC_LENGTH_MISMATCH")
+    _check_names(data, "ccEmails", "ccNames", "CC_LENGTH_MISMATCH")
     for key in FLAT_AUTH_LISTS:
         if _present(data.get(key)):
             _check_lengths(data, "signersEmails", key, "SIGNER_AUTHENTICATION_LENGTH_MISMATCH")
@@ -98,9 +115,10 @@ def from_flat_form(data: dict[str, Any]) -> dict[str, Any]:
     emails, names = _as_list(data, "signersEmails"), _as_list(data, "signersNames")
     orders = _as_list(data, "signatureOrder") or [None] * len(emails)
     if emails:
+        # A null name amid the list is that signer's missing name (RECIPIENT_NAME_REQUIRED).
         data["signers"] = [
-            {"email": e, "name": n, "signingOrder": o}
-            for e, n, o in zip(emails, names, orders, strict=True)
+            {"email": e, "name": "" if n is None else n, "signingOrder": o}
+            for e, n, o in zip(emails, names[: len(emails)], orders, strict=True)
         ]
         for key, method in FLAT_AUTH_LISTS.items():
             for signer, value in zip(data["signers"], _as_list(data, key), strict=False):
@@ -119,7 +137,8 @@ def from_flat_form(data: dict[str, Any]) -> dict[str, Any]:
     cc_emails, cc_names = _as_list(data, "ccEmails"), _as_list(data, "ccNames")
     if cc_emails:
         data["carbonCopies"] = [
-            {"email": e, "name": n} for e, n in zip(cc_emails, cc_names, strict=True)
+            {"email": e, "name": "" if n is None else n}
+            for e, n in zip(cc_emails, cc_names[: len(cc_emails)], strict=True)
         ]
     if "enableExpiration" in data and "expiration" not in data:
         data["expiration"] = {
