@@ -89,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args(argv)
     from benchmarks.archive_memory import measure_archive, write_report
+    from benchmarks.csv_lines import measure_csv_lines
     from benchmarks.first_request import measure_first_request
     from benchmarks.memory import measure
     from benchmarks.report import table
@@ -101,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         "lifecycle": calls_per_envelope(),
         "archiveMemory": measure_archive(),
         "firstRequest": measure_first_request(),
+        "csvLines": measure_csv_lines(),
     }
     out = ROOT / "benchmarks" / "results"
     out.mkdir(exist_ok=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import math
 import uuid
 from typing import Any
@@ -17,6 +16,7 @@ from ..container import Services, get_services
 from ..documents import InlineDocument
 from ..domain import Deadline, EnvelopeStatus
 from ..errors import BadRequest, ConnectorError, OutcomeUnknown, PayloadTooLarge
+from ..idempotency_keys import IdempotencyKey
 from ..mapping import record_from_envelope
 from ..models.requests import SendEnvelopeRequest
 from ..models.responses import SendEnvelopeResponse
@@ -37,12 +37,13 @@ CREATE_SETTLE_SECONDS = 300
 SETTLE_RETRY_AFTER_SECONDS = 15
 
 
-def transaction_id_for(connection: str, idempotency_key: str | None) -> str:
-    """DocuSign's transactionId: derived from the caller's Idempotency-Key when there is one,
-    so a send whose answer was lost can be found again."""
-    if idempotency_key:
-        digest = hashlib.sha256(f"{connection}\x1f{idempotency_key}".encode()).hexdigest()
-        return digest[:32]
+def transaction_id_for(connection: str, idempotency_key: str | IdempotencyKey | None) -> str:
+    """DocuSign's transactionId: derived from the send's idempotency key when there is one (a
+    text is the caller's Idempotency-Key), so a send whose answer was lost can be found again."""
+    if isinstance(idempotency_key, str):
+        idempotency_key = IdempotencyKey.api(idempotency_key)
+    if idempotency_key is not None:
+        return idempotency_key.transaction_id(connection)
     return uuid.uuid4().hex
 
 
@@ -147,21 +148,25 @@ def send_envelope(
     connection_name: str,
     request: SendEnvelopeRequest,
     *,
-    idempotency_key: str | None = None,
+    idempotency_key: str | IdempotencyKey | None = None,
     deadline: Deadline = None,
     services: Services | None = None,
 ) -> SendEnvelopeResponse:
-    """Send once per Idempotency-Key: the same key and body return the first answer; the same
-    key with another body is a 409; a send still under way with that key is a 409 too."""
+    """Send once per idempotency key (a text is the caller's Idempotency-Key; the inbox gives
+    keys of its own namespace): the same key and body return the first answer; the same key
+    with another body is a 409; a send still under way with that key is a 409 too."""
     services = services or get_services()
     if not idempotency_key:
         return _send(connection_name, request, None, deadline, services)
+    key = (
+        IdempotencyKey.api(idempotency_key) if isinstance(idempotency_key, str) else idempotency_key
+    )
     # Access codes never reach the idempotency table, not even inside its payload.
     secret = services.connections.get(connection_name).fingerprint
     answer = services.idempotency.run_once(
-        f"{connection_name}\x1f{idempotency_key}",
+        key.text(connection_name),
         without_access_codes(request.model_dump(mode="json", by_alias=True), secret),
-        lambda: _send(connection_name, request, idempotency_key, deadline, services).dump(),
+        lambda: _send(connection_name, request, key, deadline, services).dump(),
         deadline=deadline,
     )
     return SendEnvelopeResponse.model_validate(answer)
@@ -170,7 +175,7 @@ def send_envelope(
 def _send(
     connection_name: str,
     request: SendEnvelopeRequest,
-    idempotency_key: str | None,
+    idempotency_key: IdempotencyKey | None,
     deadline: Deadline,
     services: Services,
 ) -> SendEnvelopeResponse:
