@@ -11,6 +11,7 @@ every place that text appears in the documents (`fields: [{"type": "signHere", "
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic_core import PydanticCustomError
@@ -33,6 +34,44 @@ FLAT_SCALARS = (
     "firstReminderDays",
     "reminderIntervalDays",
 )
+
+
+# The days a sender may give, as DocuSign's Reminders and Expiration settings take them
+# (eSignature Admin guide: an envelope expires after 1 to 999 days, 120 by default; reminders
+# and the expiration warning count days the same way; the REST reference types them as integer
+# strings without a range). The nested form's field each flat one means, and the least value.
+MAX_DAYS = 999
+FLAT_DAYS = {
+    "validityDays": ("validityDays", 1),
+    "expirationNoticeDays": ("noticeDaysBefore", 0),
+    "firstReminderDays": ("firstReminderDays", 0),
+    "reminderIntervalDays": ("intervalDays", 1),
+}
+_CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
+_WHOLE = re.compile(r"[+-]?[0-9]+")
+
+
+def _check_days(data: dict[str, Any]) -> None:
+    """Each day count in range, whether or not its enable flag is given (without the flag it
+    is not applied, but a number DocuSign could not take is never accepted silently). The code
+    is the nested form's (`INVALID_VALIDITY_DAYS`, …)."""
+    for key, (nested, least) in FLAT_DAYS.items():
+        value = data.get(key)
+        if value in (None, ""):
+            continue
+        whole: int | None = None
+        if isinstance(value, int) and not isinstance(value, bool):
+            whole = value
+        elif isinstance(value, float) and value.is_integer():
+            whole = int(value)
+        elif isinstance(value, str) and _WHOLE.fullmatch(value.strip()):
+            whole = int(value.strip())
+        if whole is None or not least <= whole <= MAX_DAYS:
+            raise PydanticCustomError(
+                "INVALID_" + _CAMEL.sub("_", nested).upper(),
+                "{key} must be a whole number of days from {least} to {most}",
+                {"key": key, "least": least, "most": MAX_DAYS},
+            )
 
 
 def _present(value: Any) -> bool:
@@ -102,6 +141,7 @@ def from_flat_form(data: dict[str, Any]) -> dict[str, Any]:
             "CONFLICTING_CC_FORMS",
             "give CC recipients either as carbonCopies or as ccEmails/ccNames, not both",
         )
+    _check_days(data)
     _check_names(data, "signersEmails", "signersNames", "SIGNERS_LENGTH_MISMATCH")
     if _present(data.get("signatureOrder")):
         _check_lengths(data, "signersEmails", "signatureOrder", "SIGNATURE_ORDER_LENGTH_MISMATCH")
