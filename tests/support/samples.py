@@ -37,7 +37,7 @@ def sample_event(function_id: str) -> dict[str, Any]:
     return event
 
 
-def check_answer(function_id: str, payload: Any) -> None:
+def check_answer(function_id: str, payload: Any, *, all_handled: bool = True) -> None:
     """What a function's answer to its sample event must look like: an API function's proxy
     response below 500 (errors in the one shape), a batch report without failures, or the
     reconciler's run."""
@@ -46,8 +46,9 @@ def check_answer(function_id: str, payload: Any) -> None:
         body = json.loads(payload["body"])
         assert payload["statusCode"] < 400 or set(body) == {"error"}, body
     elif function_id in ("ProcessInboxFunction", "EventsFunction", "CallbackFunction"):
-        # Every message of the sample is handled, none reported failed.
-        assert payload == {"batchItemFailures": []}, payload
+        assert set(payload) == {"batchItemFailures"}, payload
+        # Against the local stack the samples are made for, every message is handled.
+        assert not all_handled or payload["batchItemFailures"] == [], payload
     else:
         # Other tests' connections share the process's moto; the sample's is `demo`.
         assert function_id == "ReconcileFunction", function_id
