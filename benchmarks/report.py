@@ -94,6 +94,21 @@ def table(report: dict[str, Any]) -> str:
     from benchmarks.authorizer import section as authorizer_section
 
     lines += authorizer_section(report.get("authorizer"))
+    csv_lines = report.get("csvLines") or {}
+    if csv_lines:
+        lines += [
+            "## Bulk CSV: one long line ÷ short lines of the same size",
+            "",
+            f"{csv_lines['lineChars']} characters cut into lines from "
+            f"{csv_lines['chunkBytes']}-byte chunks (`benchmarks/csv_lines.py`, median of 5, "
+            "interleaved): linear work keeps the ratio near 1.",
+            "",
+            "| One line (s) | Short lines (s) | Ratio |",
+            "|---|---|---|",
+            f"| {csv_lines['longLineSeconds']} | {csv_lines['shortLinesSeconds']} | "
+            f"{csv_lines['ratio']} |",
+            "",
+        ]
     if memory:
         lines += ["## Memory", "", "```", *_flat(memory), "```", ""]
     return "\n".join(lines)

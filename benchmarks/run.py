@@ -90,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from benchmarks.archive_memory import measure_archive, write_report
     from benchmarks.authorizer import measure_authorizer
+    from benchmarks.csv_lines import measure_csv_lines
     from benchmarks.first_request import measure_first_request
     from benchmarks.memory import measure
     from benchmarks.report import table
@@ -103,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         "archiveMemory": measure_archive(),
         "firstRequest": measure_first_request(),
         "authorizer": measure_authorizer(),
+        "csvLines": measure_csv_lines(),
     }
     out = ROOT / "benchmarks" / "results"
     out.mkdir(exist_ok=True)

@@ -108,9 +108,14 @@ def stack(aws_endpoint: str) -> Stack:
     resources = create_resources(
         template, aws_endpoint, REGION, STACK_NAME, notice=lambda message: None
     )
-    environment = function_environment(
-        template, "SendEnvelopeFunction", resources, stack_name=STACK_NAME, region=REGION
-    )
+    # The API functions' variables; those that publish status changes also name the bus.
+    environment: dict[str, str] = {}
+    for function_id in ("SendEnvelopeFunction", "VoidEnvelopeFunction"):
+        environment.update(
+            function_environment(
+                template, function_id, resources, stack_name=STACK_NAME, region=REGION
+            )
+        )
     os.environ.update(environment)
     from tests.support.samples import register_sample_caller
 

@@ -21,4 +21,8 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         metrics.add_metric(name="ReconciledChanges", unit=MetricUnit.Count, value=run.applied)
         if run.error:
             metrics.add_metric(name="ReconcileFailures", unit=MetricUnit.Count, value=1)
+        if run.failed:
+            metrics.add_metric(
+                name="ReconcileEnvelopeFailures", unit=MetricUnit.Count, value=run.failed
+            )
     return result.dump()

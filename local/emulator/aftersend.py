@@ -14,6 +14,7 @@ from flask import jsonify, request
 from . import control, rest
 from .errors import DocuSignError, invalid_request_body
 from .state import RECIPIENT_KINDS
+from .tabs import check_recipient_authentication
 
 # DocuSign: "Envelope status is not one of: Created, Sent, Delivered, Correct."
 CORRECTABLE_ENVELOPE_STATUSES = frozenset({"created", "sent", "delivered", "correct"})
@@ -72,6 +73,8 @@ def _correct(envelope: dict[str, Any], entry: dict[str, Any], resend: bool) -> d
     if recipient["status"] in ACTED_STATUSES:
         result["errorDetails"] = NOT_CORRECTABLE
         return result
+    corrected = {**recipient, **{f: entry[f] for f in CORRECTABLE_FIELDS if f in entry}}
+    check_recipient_authentication(corrected, st.accounts.get(envelope["accountId"]) or {})
     for field in CORRECTABLE_FIELDS:
         if field in entry:
             recipient[field] = entry[field]
@@ -117,6 +120,19 @@ def _form_items(recipient: dict[str, Any]) -> list[dict[str, str]]:
             continue
         for tab in members:
             if not isinstance(tab, dict):
+                continue
+            if group == "radioGroupTabs":
+                # A radio group has no tabLabel: its name is its groupName, its value the
+                # selected radio's.
+                chosen = [
+                    r.get("value") for r in tab.get("radios") or [] if _true(r.get("selected"))
+                ]
+                items.append(
+                    {
+                        "name": str(tab.get("groupName") or ""),
+                        "value": str(chosen[0] if chosen else ""),
+                    }
+                )
                 continue
             value = tab.get("value")
             if value is None and "selected" in tab:
@@ -202,7 +218,16 @@ def fill_values(envelope_id: str, recipient_id: str):
         filled = 0
         for group, members in (recipient.get("tabs") or {}).items():
             for tab in members if isinstance(members, list) else []:
-                label = tab.get("tabLabel") if isinstance(tab, dict) else None
+                if not isinstance(tab, dict):
+                    continue
+                if group == "radioGroupTabs":
+                    if tab.get("groupName") in values:
+                        chosen = str(values[tab["groupName"]])
+                        for radio in tab.get("radios") or []:
+                            radio["selected"] = "true" if radio.get("value") == chosen else "false"
+                        filled += 1
+                    continue
+                label = tab.get("tabLabel")
                 if label in values:
                     if group == "checkboxTabs":
                         tab["selected"] = str(values[label]).lower()

@@ -684,3 +684,12 @@ def get_account_settings(account_id: str):
     st = state()
     with st.lock:
         return jsonify({**DEFAULT_ACCOUNT_SETTINGS, **st.account_settings.get(account_id, {})})
+
+
+@bp.get("/identity_verification")
+def list_identity_verification(account_id: str):
+    """IdentityVerifications:list (`accountIdentityVerificationResponse`)."""
+    st = state()
+    with st.lock:
+        workflows = st.accounts[account_id].get("identityVerification") or []
+        return jsonify({"identityVerification": [dict(w) for w in workflows]})

@@ -1,9 +1,16 @@
 """The parts of the signing page that depend on the recipient: proving who they are (access
 code, SMS or phone) before the documents open, and the fields placed on the documents.
 
+SMS and phone come two ways, as at DocuSign: the account's "Phone Authentication" ID
+verification workflow (`identityVerification`, the recipient chooses a text or a call), or the
+older ID check (`idCheckConfigurationName` `SMS Auth $` / `Phone Auth $`), which runs only with
+`requireIdLookup` "true" ("When true, the recipient is required to use the specified ID check
+method (including Phone and SMS authentication)", spec, `signer.requireIdLookup`).
+
 Each authentication attempt is recorded on the recipient as DocuSign reports it,
-`recipientAuthenticationStatus` (`accessCodeResult`, `smsAuthResult`, `phoneAuthResult`, each
-with `status` and `eventTimestamp`).
+`recipientAuthenticationStatus` (`accessCodeResult`, `smsAuthResult`, `phoneAuthResult`,
+`identityVerificationResult` — "the result of an Identity Verification workflow" — each with
+`status` and `eventTimestamp`).
 """
 
 from __future__ import annotations
@@ -13,14 +20,20 @@ from typing import Any
 
 from markupsafe import escape
 
-from .tabs import fillable_tabs
+from .state import PHONE_AUTHENTICATION
+from .tabs import fillable_tabs, phone_numbers
 
 RESULT_KEYS = {
     "accessCode": "accessCodeResult",
     "SMS Auth $": "smsAuthResult",
     "Phone Auth $": "phoneAuthResult",
+    PHONE_AUTHENTICATION: "identityVerificationResult",
 }
 NUMBER_KEYS = {"SMS Auth $": "smsAuthentication", "Phone Auth $": "phoneAuthentication"}
+
+
+def _true(value: Any) -> bool:
+    return str(value).strip().lower() == "true"
 
 
 def checks_needed(recipient: dict[str, Any]) -> list[str]:
@@ -28,7 +41,13 @@ def checks_needed(recipient: dict[str, Any]) -> list[str]:
     needed = []
     if recipient.get("accessCode"):
         needed.append("accessCode")
-    if recipient.get("idCheckConfigurationName") in NUMBER_KEYS:
+    verification = recipient.get("identityVerification") or {}
+    if isinstance(verification, dict) and verification.get("workflowId"):
+        # Only the phone workflow is emulated (the account lists no other).
+        needed.append(PHONE_AUTHENTICATION)
+    elif recipient.get("idCheckConfigurationName") in NUMBER_KEYS and _true(
+        recipient.get("requireIdLookup")
+    ):
         needed.append(str(recipient["idCheckConfigurationName"]))
     return needed
 
@@ -66,6 +85,16 @@ def identity_form(recipient: dict[str, Any], check: str, action: str, error: str
             "to open these documents.</p>"
             '<p><label>Access code <input name="code" id="access-code" type="password" '
             'autocomplete="off"></label></p>'
+        )
+    elif check == PHONE_AUTHENTICATION:
+        numbers = phone_numbers(recipient)
+        prompt = (
+            "<h1>Verify your identity</h1><p>Choose how to receive your code at "
+            f"{escape(_masked(numbers[0] if numbers else ''))}:</p>"
+            '<p><label><input type="radio" name="via" value="sms" checked> Text message</label> '
+            '<label><input type="radio" name="via" value="voice"> Phone call</label></p>'
+            f'<p class="hint">Emulator: the code is <code>{one_time_code(recipient)}</code>.</p>'
+            '<p><label>Code <input name="code" id="otp-code" autocomplete="off"></label></p>'
         )
     else:
         numbers = (recipient.get(NUMBER_KEYS[check]) or {}).get("senderProvidedNumbers") or []

@@ -71,6 +71,23 @@ def new_guid() -> str:
     return str(uuid.uuid4())
 
 
+PHONE_AUTHENTICATION = "Phone Authentication"
+
+
+def phone_authentication_workflow() -> dict[str, Any]:
+    """The account's phone authentication workflow as IdentityVerifications:list shows it
+    (`accountIdentityVerificationWorkflow`); DocuSign's code examples find it by this
+    `defaultName`."""
+    return {
+        "workflowId": new_guid(),
+        "defaultName": PHONE_AUTHENTICATION,
+        "defaultDescription": "The recipient receives a one-time code by text message or call",
+        "inputOptions": [
+            {"optionName": "phone_number_list", "valueType": "PhoneNumberList", "isRequired": True}
+        ],
+    }
+
+
 def routing_order_of(recipient: dict[str, Any]) -> int:
     return int(recipient.get("routingOrder") or 1)
 
@@ -218,6 +235,9 @@ class EmulatorState:
                             account.get("account_number")
                             or secrets.randbelow(90_000_000) + 10_000_000
                         ),
+                        # IdentityVerifications:list. Phone authentication is enabled in
+                        # DocuSign's developer environment, ID verification is not.
+                        "identityVerification": [phone_authentication_workflow()],
                     }
                     memberships.append(
                         {"account_id": account_id, "is_default": bool(account.get("is_default"))}

@@ -17,7 +17,7 @@ from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
 from .errors import DocuSignError, invalid_parameter
-from .state import new_guid
+from .state import PHONE_AUTHENTICATION, new_guid
 
 TAB_TYPES = {
     "signHereTabs": "signhere",
@@ -200,28 +200,76 @@ def place_tabs(recipients: dict[str, Any], documents: list[dict[str, Any]]) -> N
 
 
 def check_authentication(recipients: dict[str, Any], account: dict[str, Any]) -> None:
-    """An ID check must be one the account has, with the numbers it needs."""
-    available = account.get("idCheckConfigurations", DEFAULT_ID_CHECKS)
+    """Each recipient's ID check or ID verification must be one the account has, with the
+    numbers it needs."""
     for members in recipients.values():
         if not isinstance(members, list):
             continue
         for recipient in members:
-            name = recipient.get("idCheckConfigurationName")
-            if not name:
-                continue
-            if name not in ID_CHECKS or name not in available:
-                raise DocuSignError(
-                    400,
-                    "ACCOUNT_LACKS_PERMISSIONS",
-                    "This Account lacks sufficient permissions. The authentication "
-                    f"'{name}' is not enabled for this account.",
-                )
-            numbers = (recipient.get(ID_CHECKS[name]) or {}).get("senderProvidedNumbers")
-            if not numbers:
-                raise invalid_parameter(
-                    f"'{name}' needs {ID_CHECKS[name]}.senderProvidedNumbers. Recipient ID: "
-                    f"{recipient.get('recipientId')}"
-                )
+            check_recipient_authentication(recipient, account)
+
+
+def check_recipient_authentication(recipient: dict[str, Any], account: dict[str, Any]) -> None:
+    code = recipient.get("accessCode")
+    if isinstance(code, str) and (len(code) > 50 or set(code) & set("<>&#")):
+        raise invalid_parameter(
+            "The access code is longer than 50 characters or holds < > & or #. Recipient ID: "
+            f"{recipient.get('recipientId')}"
+        )
+    name = recipient.get("idCheckConfigurationName")
+    if name:
+        available = account.get("idCheckConfigurations", DEFAULT_ID_CHECKS)
+        if name not in ID_CHECKS or name not in available:
+            raise DocuSignError(
+                400,
+                "ACCOUNT_LACKS_PERMISSIONS",
+                "This Account lacks sufficient permissions. The authentication "
+                f"'{name}' is not enabled for this account.",
+            )
+        numbers = (recipient.get(ID_CHECKS[name]) or {}).get("senderProvidedNumbers")
+        if not numbers:
+            raise invalid_parameter(
+                f"'{name}' needs {ID_CHECKS[name]}.senderProvidedNumbers. Recipient ID: "
+                f"{recipient.get('recipientId')}"
+            )
+    verification = recipient.get("identityVerification")
+    if isinstance(verification, dict) and verification.get("workflowId"):
+        workflow = identity_workflow(account, str(verification["workflowId"]))
+        if workflow is None:
+            # The code and message DocuSign's own code examples show for it.
+            raise DocuSignError(
+                400,
+                "IDENTITY_WORKFLOW_INVALID_ID",
+                "The identity workflow ID specified is not valid.",
+            )
+        if workflow.get("defaultName") == PHONE_AUTHENTICATION and not phone_numbers(recipient):
+            raise invalid_parameter(
+                "The phone authentication workflow needs inputOptions 'phone_number_list' with "
+                f"a countryCode and number. Recipient ID: {recipient.get('recipientId')}"
+            )
+
+
+def identity_workflow(account: dict[str, Any], workflow_id: str) -> dict[str, Any] | None:
+    return next(
+        (w for w in account.get("identityVerification") or [] if w["workflowId"] == workflow_id),
+        None,
+    )
+
+
+def phone_numbers(recipient: dict[str, Any]) -> list[str]:
+    """The numbers (`+` country code and number) of a recipient's phone authentication
+    workflow, from `identityVerification.inputOptions[phone_number_list]`."""
+    verification = recipient.get("identityVerification") or {}
+    numbers = []
+    for option in verification.get("inputOptions") or []:
+        if not isinstance(option, dict) or option.get("name") != "phone_number_list":
+            continue
+        for phone in option.get("phoneNumberList") or []:
+            country = str((phone or {}).get("countryCode") or "")
+            number = str((phone or {}).get("number") or "")
+            if country.isdigit() and number.isdigit():
+                numbers.append(f"+{country}{number}")
+    return numbers
 
 
 def fillable_tabs(recipient: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:

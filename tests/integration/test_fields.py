@@ -319,39 +319,6 @@ def test_access_code_signs_and_never_leaks(
 
 
 @pytest.mark.parametrize(
-    ("auth", "expected"),
-    [
-        (
-            {"sms": "+15551234567"},
-            {
-                "requireIdLookup": "true",
-                "idCheckConfigurationName": "SMS Auth $",
-                "smsAuthentication": {"senderProvidedNumbers": ["+15551234567"]},
-            },
-        ),
-        (
-            {"phone": "+447700900123"},
-            {
-                "requireIdLookup": "true",
-                "idCheckConfigurationName": "Phone Auth $",
-                "phoneAuthentication": {
-                    "recipMayProvideNumber": "false",
-                    "senderProvidedNumbers": ["+447700900123"],
-                },
-            },
-        ),
-    ],
-)
-def test_sms_and_phone_authentication(
-    fields_conn: Any, emulator: Any, auth: dict[str, str], expected: dict[str, Any]
-) -> None:
-    result = send("fields", body(authentication=auth))
-    assert result.status == 201, result.body
-    signer = sent_signer(emulator)
-    assert {k: signer[k] for k in expected} == expected
-
-
-@pytest.mark.parametrize(
     "auth",
     [{"sms": "5551234567"}, {"phone": "+1 555 123 4567"}, {"sms": "+0123"}, {}],
 )
@@ -363,18 +330,6 @@ def test_bad_authentication_is_refused(fields_conn: Any, emulator: Any, auth: An
         "AUTHENTICATION_METHOD_REQUIRED",
     )
     assert envelope_creates(emulator) == []
-
-
-def test_account_without_sms_authentication(fields_conn: Any, emulator: Any) -> None:
-    account_id = next(iter(emulator.state.user_accounts(fields_conn.user_id)))["account_id"]
-    emulator.state.accounts[account_id]["idCheckConfigurations"] = set()
-    try:
-        result = send("fields", body(authentication={"sms": "+15551234567"}))
-    finally:
-        del emulator.state.accounts[account_id]["idCheckConfigurations"]
-    assert result.status == 400
-    assert result.body["error"]["code"] == "AUTHENTICATION_NOT_AVAILABLE"
-    assert result.body["error"]["details"][0]["docusignErrorCode"] == "ACCOUNT_LACKS_PERMISSIONS"
 
 
 def test_in_person_signer_and_certified_delivery(fields_conn: Any, emulator: Any) -> None:
@@ -463,8 +418,11 @@ def test_flat_form_per_signer_authentication(fields_conn: Any, emulator: Any, st
     assert result.status == 201, result.body
     signers = envelope_creates(emulator)[0]["json"]["recipients"]["signers"]
     assert signers[0]["accessCode"] == "1234"
-    assert signers[1]["idCheckConfigurationName"] == "SMS Auth $"
-    assert "accessCode" not in signers[2] and "idCheckConfigurationName" not in signers[2]
+    # SMS goes through the account's phone authentication workflow (test_recipient_authentication)
+    assert signers[1]["identityVerification"]["inputOptions"][0]["phoneNumberList"] == [
+        {"countryCode": "1", "number": "5551234567"}
+    ]
+    assert not {"accessCode", "identityVerification", "idCheckConfigurationName"} & set(signers[2])
     emulator.state.clear_requests()
     short = dict(flat, signersPhoneNumbers=["+15551234567"])
     refused = send("fields", short)

@@ -35,7 +35,33 @@ def local_stack() -> Iterator[Any]:
         register_sample_caller(
             stack.resources["CallersTable"], boto3.client("dynamodb", region_name="us-east-1")
         )
+        upload_as_the_readme_does(stack)
         yield stack
+
+
+# The README's inbox example: a PDF and the manifest of events/inbox/…, uploaded to the keys
+# the sample event (events/process_inbox_manifest.json) names, in the local stack's bucket.
+MANIFEST_KEY = "inbox/demo/contracts/qf-1042.json"
+
+
+def upload_as_the_readme_does(stack: Any) -> None:
+    from local.emulator.pdf import make_pdf
+
+    described = stack.describe()
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=described["aws"]["endpointUrl"],
+        region_name=described["aws"]["region"],
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    bucket = described["resources"]["DocumentsBucket"]
+    manifest = json.loads((ROOT / "events" / MANIFEST_KEY).read_text())
+    (document,) = manifest["documents"]
+    s3.put_object(Bucket=bucket, Key=document["s3Key"], Body=make_pdf("QF-1042", ["Sign here."]))
+    s3.put_object(
+        Bucket=bucket, Key=MANIFEST_KEY, Body=(ROOT / "events" / MANIFEST_KEY).read_bytes()
+    )
 
 
 @pytest.fixture(scope="module")
@@ -113,3 +139,37 @@ def test_event_and_dry_run_invocations(lambda_client: Any) -> None:
         FunctionName="ReconcileFunction", InvocationType="DryRun", Payload=b"{}"
     )
     assert dry["StatusCode"] == 204
+
+
+def test_the_readme_s_inbox_example_sends_its_envelope(
+    lambda_client: Any, local_stack: Any
+) -> None:
+    """`ProcessInboxFunction` with events/process_inbox_manifest.json, exactly as the README
+    invokes it, after the README's two uploads: the message is handled, the result file names
+    the envelope, which DocuSign (the emulator) has."""
+    described = local_stack.describe()
+    event = sample_event("ProcessInboxFunction")
+    notified = json.loads(event["Records"][0]["body"])["Records"][0]["s3"]
+    assert notified["bucket"]["name"] == described["resources"]["DocumentsBucket"]
+    assert notified["object"]["key"] == MANIFEST_KEY
+
+    answer = lambda_client.invoke(
+        FunctionName="ProcessInboxFunction",
+        Payload=(ROOT / "events" / "process_inbox_manifest.json").read_bytes(),
+    )
+
+    assert json.loads(answer["Payload"].read()) == {"batchItemFailures": []}
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=described["aws"]["endpointUrl"],
+        region_name=described["aws"]["region"],
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    result = json.loads(
+        s3.get_object(
+            Bucket=described["resources"]["DocumentsBucket"],
+            Key="outbox/demo/contracts/qf-1042.json.result.json",
+        )["Body"].read()
+    )
+    assert result["envelopeId"] in local_stack.emulator.state.envelopes, result

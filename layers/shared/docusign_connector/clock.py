@@ -42,6 +42,13 @@ def normalize(value: str | None) -> str | None:
     return iso(moment) if moment else None
 
 
+def sortable(value: str | None) -> str | None:
+    """A date as fixed-width UTC text with microseconds, so that text order is time order
+    (DocuSign writes 7 fractional digits, our records 3)."""
+    moment = parse(value)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ") if moment else None
+
+
 def age_seconds(value: str | None) -> float | None:
     moment = parse(value)
     return (now() - moment).total_seconds() if moment else None

@@ -1,10 +1,13 @@
 """Bulk sends from the S3 inbox, and inbox work that waits for the DocuSign rate budget.
 
 `inbox/{connection}/….csv` sends one envelope per row (`models.csv_rows` describes the file).
-Rows go out in order, each with its own idempotency key (the file's content identity — its
-ETag — and the row number), so a notification delivered twice, a chunk run again or the same
-bytes uploaded again never send a row twice. A bad
-row gets an error in the result and the others go on.
+Rows go out in order, each with its own idempotency key: the file's content identity (the
+SHA-256 of its bytes, never its S3 ETag, which is the MD5 only of a single-part upload) and the
+row number, in the inbox's namespace. A notification delivered twice, a chunk run again, the
+same bytes uploaded again in any way (multipart, any part size, SSE-KMS) or copied under
+another key of the connection never send a row twice: the copy's result lists the envelopes
+the rows already have. A bad row gets an error in the result and the others go on. A file over
+MAX_CSV_BYTES is refused by its size, before a byte of it is read.
 
 The outbox gets `….csv.result.csv` (row, envelopeId, status, errorCode, errorMessage) and
 `….csv.progress.json`, both rewritten every few rows: the progress file says how far the file
@@ -17,6 +20,7 @@ limit; only a message that fails for another reason reaches the dead-letter queu
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 from dataclasses import dataclass
@@ -29,6 +33,7 @@ from .. import clock
 from ..container import Services, get_services
 from ..domain import Deadline
 from ..errors import BadRequest, ConnectorError, Throttled
+from ..idempotency_keys import IdempotencyKey, content_identity
 from ..models.csv_rows import CsvRow, csv_records, envelope_body, spreadsheet_safe
 from ..models.requests import SendEnvelopeRequest
 from ..models.validation import validation_error
@@ -76,9 +81,15 @@ def _is_transient(error: ConnectorError) -> bool:
 class _Results:
     """The result CSV as it grows, and the progress file beside it."""
 
-    def __init__(self, manifest: Manifest, version: str, services: Services) -> None:
+    def __init__(
+        self, manifest: Manifest, version: str, services: Services, legacy_version: str = ""
+    ) -> None:
         self.manifest = manifest
         self.version = version
+        # The ETag an earlier release keyed this file's rows on: a run it began continues
+        # with its keys, so no row it sent is sent again.
+        self.legacy_version = legacy_version
+        self.legacy = False
         self.services = services
         self.result_key, self.progress_key = _keys(manifest)
         self.rows_done = 0
@@ -93,7 +104,10 @@ class _Results:
         """Pick up an earlier run of this version; True when it had finished."""
         raw = self.services.documents.read_if_present(self.progress_key)
         progress = json.loads(raw) if raw else None
-        if not isinstance(progress, dict) or progress.get("version") != self.version:
+        earlier = progress.get("version") if isinstance(progress, dict) else None
+        if self.legacy_version and earlier == self.legacy_version:
+            self.version, self.legacy = self.legacy_version, True
+        if not isinstance(progress, dict) or earlier != self.version:
             self.writer.writerow(RESULT_COLUMNS)
             return False
         previous = self.services.documents.read_if_present(self.result_key) or b""
@@ -143,9 +157,15 @@ class _Results:
         documents.put_json(self.progress_key, json.dumps(progress, indent=2).encode())
 
 
+def row_key(manifest: Manifest, version: str, number: int, *, legacy: bool) -> IdempotencyKey:
+    if legacy:
+        return IdempotencyKey.api(f"s3:{manifest.key}:{version}:row{number}")
+    return IdempotencyKey.inbox(f"csv:{version}:row{number}")
+
+
 def _send_row(
     manifest: Manifest,
-    version: str,
+    results: _Results,
     header: list[str],
     row: CsvRow,
     services: Services,
@@ -160,7 +180,7 @@ def _send_row(
         result = send_envelope(
             manifest.connection,
             request,
-            idempotency_key=f"s3:{manifest.key}:{version}:row{row.number}",
+            idempotency_key=row_key(manifest, results.version, row.number, legacy=results.legacy),
             deadline=deadline,
             services=services,
         )
@@ -181,19 +201,37 @@ def process_csv(
     services = services or get_services()
     if manifest.bucket != services.settings.documents_bucket_name:
         raise BadRequest("manifest in an unexpected bucket", code="UNKNOWN_BUCKET")
-    body, version_id, etag = services.documents.open_version(manifest.key, manifest.version_id)
-    # The file's content identity: its ETag (the MD5 of the bytes of a single-part upload), so
-    # the same bytes uploaded again are the same sends; the version when S3 gives no ETag.
-    version = str(etag or manifest.etag or manifest.version_id or version_id or "").strip('"')
-    results = _Results(manifest, version, services)
-    outcome = _run_csv(manifest, version, body, results, services, deadline)
+    documents = services.documents
+    body, version_id, etag, size = documents.open_version(manifest.key, manifest.version_id)
+    legacy_version = str(etag or manifest.etag or "").strip('"')
+    if size > MAX_CSV_BYTES:
+        body.close()
+        results = _Results(manifest, f"size:{size}", services)
+        results.writer.writerow(RESULT_COLUMNS)
+        too_large = BadRequest(
+            f"the CSV file is {size} bytes; at most {MAX_CSV_BYTES} bytes are read (split it "
+            "into several files)",
+            code="CSV_TOO_LARGE",
+        )
+        results.save("done", too_large.to_body()["error"])
+        _tag(manifest, "error", services)
+        return CsvOutcome(0, 0, 0, finished=True)
+    try:
+        digest = hashlib.sha256()
+        for chunk in body.iter_chunks(READ_CHUNK):
+            digest.update(chunk)
+    finally:
+        body.close()
+    # The rows are read from the very version that was hashed.
+    body, _, _, _ = documents.open_version(manifest.key, version_id, if_match=etag)
+    results = _Results(manifest, content_identity(digest.hexdigest()), services, legacy_version)
+    outcome = _run_csv(manifest, body, results, services, deadline)
     outcome.sent_now = outcome.sent - results.sent_before
     return outcome
 
 
 def _run_csv(
     manifest: Manifest,
-    version: str,
     body: Any,
     results: _Results,
     services: Services,
@@ -211,7 +249,7 @@ def _run_csv(
                     results.save("in-progress")
                     return CsvOutcome(results.rows_done, results.sent, results.failed, False, 0.0)
                 try:
-                    answer = _send_row(manifest, version, header, row, services, deadline)
+                    answer = _send_row(manifest, results, header, row, services, deadline)
                 except Throttled as exc:
                     results.save("in-progress")
                     wait = float(getattr(exc, "wait_seconds", exc.retry_after)) + 1

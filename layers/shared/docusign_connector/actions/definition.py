@@ -12,7 +12,8 @@ from typing import Any
 
 from ..errors import BadRequest
 from ..models.requests import SendEnvelopeRequest
-from .tabs import authentication, email_notification, recipient_extras
+from .authentication import recipient_authentication
+from .tabs import email_notification, recipient_extras
 
 
 @dataclass(frozen=True)
@@ -101,9 +102,11 @@ def envelope_definition(
     documents: list[PreparedDocument],
     transaction_id: str | None,
     template_tabs: dict[str, dict[str, Any]] | None = None,
+    phone_workflow_id: str | None = None,
 ) -> dict[str, Any]:
     """The JSON DocuSign receives, without the documents' bytes (streamed in later).
-    `template_tabs` holds the prefilled tabs of each template role, by role name."""
+    `template_tabs` holds the prefilled tabs of each template role, by role name;
+    `phone_workflow_id` the account's phone authentication workflow, if it has one."""
     definition: dict[str, Any] = {
         "emailSubject": request.email_subject,
         "status": request.status,
@@ -119,7 +122,8 @@ def envelope_definition(
                 "name": role.name,
                 "email": role.email,
                 "routingOrder": str(order),
-                **authentication(role.authentication),
+                # A role takes an access code only (models.requests.TemplateRole).
+                **recipient_authentication(role.authentication, None),
                 **email_notification(role.email_notification),
                 **(
                     {"tabs": template_tabs[role.role_name]}
@@ -152,7 +156,7 @@ def envelope_definition(
                 **({"clientUserId": signer.client_user_id} if signer.client_user_id else {}),
                 **recipient_extras(
                     signer.fields,
-                    signer.authentication,
+                    recipient_authentication(signer.authentication, phone_workflow_id),
                     signer.email_notification,
                     f"signers[{index - 1}]",
                 ),
@@ -171,7 +175,7 @@ def envelope_definition(
                 "routingOrder": str(order),
                 **recipient_extras(
                     person.fields,
-                    None,
+                    {},
                     person.email_notification,
                     f"inPersonSigners[{index - len(signers) - 1}]",
                 ),

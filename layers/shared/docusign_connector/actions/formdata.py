@@ -27,8 +27,17 @@ def formdata_key(record: EnvelopeRecord) -> str:
     return signed_prefix(record.connection, record.envelope_id) + FORMDATA_FILE
 
 
+def tab_label(tab: dict[str, Any]) -> str | None:
+    """The name DocuSign's form data gives a tab: its `tabLabel`, or for a radio group (which
+    has none) its `groupName`."""
+    label = tab.get("tabLabel") or tab.get("groupName")
+    return str(label) if label else None
+
+
 def field_kinds(recipients: dict[str, Any]) -> dict[tuple[str, str], str]:
-    """(recipientId, tab label) → the tab's kind in camelCase (`textTabs` → `text`)."""
+    """(recipientId, tab label) → the tab's kind in camelCase, from the name of its group in
+    DocuSign's `tabs` (`textTabs` → `text`, `radioGroupTabs` → `radioGroup`, `ssnTabs` →
+    `ssn`): every kind DocuSign lists, not only those the connector places."""
     kinds: dict[tuple[str, str], str] = {}
     for group in recipients.values():
         for recipient in group if isinstance(group, list) else []:
@@ -40,9 +49,9 @@ def field_kinds(recipients: dict[str, Any]) -> dict[tuple[str, str], str]:
                     continue
                 kind = tab_group[: -len(TAB_GROUP_SUFFIX)]
                 for tab in tabs:
-                    label = tab.get("tabLabel") if isinstance(tab, dict) else None
+                    label = tab_label(tab) if isinstance(tab, dict) else None
                     if label:
-                        kinds.setdefault((recipient_id, str(label)), kind)
+                        kinds.setdefault((recipient_id, label), kind)
     return kinds
 
 

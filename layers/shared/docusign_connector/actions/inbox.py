@@ -6,11 +6,12 @@ tagged with its envelope id(s). A bad manifest gets an error result and is done 
 passing troubles (DocuSign throttling or unavailable, AWS errors) are retried by SQS, and a
 message that keeps failing ends in the dead-letter queue.
 
-The same content under the same key is the same send: the idempotency key is the manifest's
-key and the SHA-256 of its bytes, so S3 delivering an event twice, an upload tool's retry or a
-sync job run again never sends twice (the result file keeps the first answer). A deliberate
-resend of the same content gives the manifest a new top-level `sendId` (any text up to 100
-characters), which makes it a new send.
+The same content is the same send, under any key of the connection's inbox: the idempotency
+key is the SHA-256 of the manifest's bytes (and the envelope's place in a batch), in the
+inbox's own namespace (`idempotency_keys`), so S3 delivering an event twice, an upload tool's
+retry, a sync job run again, a multipart upload or a copy under another name never sends twice
+(each result file gets the first answer). A deliberate resend of the same content gives the
+manifest a new top-level `sendId` (any text up to 100 characters), which makes it a new send.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from pydantic import ValidationError
 from ..container import Services, get_services
 from ..domain import Deadline
 from ..errors import BadRequest, ConnectorError
+from ..idempotency_keys import IdempotencyKey, content_identity
 from ..ids import is_connection_name
 from ..models.requests import SendEnvelopeRequest
 from ..models.validation import validation_error
@@ -103,11 +105,10 @@ def _send_one(
             request = SendEnvelopeRequest.model_validate(body)
         except ValidationError as exc:
             raise validation_error(exc) from None
-        key = f"s3:{manifest.key}:sha256:{version}:{index if index is not None else 'single'}"
         result = send_envelope(
             manifest.connection,
             request,
-            idempotency_key=key,
+            idempotency_key=_item_key(services, manifest, version, index),
             deadline=deadline,
             services=services,
         )
@@ -116,6 +117,20 @@ def _send_one(
         if _is_transient(exc):
             raise
         return exc.to_body()
+
+
+def _item_key(
+    services: Services, manifest: Manifest, digest: str, index: int | None
+) -> IdempotencyKey:
+    """The idempotency key of one envelope of a manifest: its content's identity and place."""
+    item = "single" if index is None else str(index)
+    # A send begun before the inbox had a namespace of its own (its key named the manifest's
+    # S3 key, in the API's namespace) keeps that key, so its retry finds it; such claims
+    # expire after 7 days (TRANSACTION_MARKER_SECONDS), and with them this lookup's use.
+    legacy = IdempotencyKey.api(f"s3:{manifest.key}:sha256:{digest}:{item}")
+    if services.store.transaction_claimed(legacy.transaction_id(manifest.connection)):
+        return legacy
+    return IdempotencyKey.inbox(f"manifest:{content_identity(digest)}:{item}")
 
 
 def _read_manifest(manifest: Manifest, services: Services) -> tuple[Any, str]:

@@ -16,6 +16,13 @@ from ..domain import RECIPIENT_TYPES, Deadline, EnvelopeRecord, RecipientState, 
 from ..errors import Conflict, NotFound
 from ..models.after_send import CorrectRecipientRequest, ResendEnvelopeRequest, is_recipient_id
 from ..models.responses import EnvelopeStatusResponse
+from .authentication import (
+    phone_workflow_id,
+    recipient_authentication,
+    refuse_unavailable_authentication,
+    uses_phone,
+)
+from .changes import update_envelope
 from .status import owned_record, status_response, sync_envelope
 
 logger = Logger(child=True)
@@ -30,14 +37,30 @@ def recipient_not_found(recipient_id: str) -> NotFound:
     )
 
 
+def _refuse_finished(record: EnvelopeRecord) -> None:
+    """A finished envelope has no one left to notify or correct: DocuSign would refuse the
+    call (ENVELOPE_INVALID_STATUS), so it is not made."""
+    if record.terminal:
+        raise Conflict(
+            f"the envelope is {record.status}: its recipients can no longer be corrected or "
+            "notified",
+            code="INVALID_STATE",
+            details=[{"status": record.status}],
+        )
+
+
 def _tracked(
     services: Services, client: DocuSignClient, connection: str, envelope_id: str
 ) -> EnvelopeRecord:
     """The table's record, fetched from DocuSign once when the envelope is not tracked yet
-    (its recipients' groups are needed to address them)."""
+    (its recipients' groups are needed to address them). A finished envelope is a 409 before
+    any call that would change it."""
     record = owned_record(services, connection, envelope_id)
+    if record is not None:
+        _refuse_finished(record)
     if record is None or not record.recipients:
         record = sync_envelope(services, client, connection, envelope_id.lower(), record)[0]
+        _refuse_finished(record)
     return record
 
 
@@ -48,25 +71,17 @@ def _find(record: EnvelopeRecord, recipient_id: str) -> RecipientState:
     raise recipient_not_found(recipient_id)
 
 
-def _correction(recipient_id: str, request: CorrectRecipientRequest) -> dict[str, Any]:
-    """DocuSign's recipient object with only what changes: an e-mail given is mailed."""
+def _correction(
+    recipient_id: str, request: CorrectRecipientRequest, workflow_id: str | None
+) -> dict[str, Any]:
+    """DocuSign's recipient object with only what changes: an e-mail given is mailed. The
+    authentication comes from the builder the send uses."""
     entry: dict[str, Any] = {"recipientId": recipient_id}
     if request.email is not None:
         entry["email"] = request.email
     if request.name is not None:
         entry["name"] = request.name
-    auth = request.authentication
-    if auth is not None and auth.access_code is not None:
-        entry["accessCode"] = auth.access_code
-    elif auth is not None and auth.sms is not None:
-        entry["idCheckConfigurationName"] = "SMS Auth $"
-        entry["smsAuthentication"] = {"senderProvidedNumbers": [auth.sms]}
-    elif auth is not None and auth.phone is not None:
-        entry["idCheckConfigurationName"] = "Phone Auth $"
-        entry["phoneAuthentication"] = {
-            "recipMayProvideNumber": "false",
-            "senderProvidedNumbers": [auth.phone],
-        }
+    entry.update(recipient_authentication(request.authentication, workflow_id))
     return entry
 
 
@@ -89,19 +104,38 @@ def correct_recipient(
     record = _tracked(services, client, connection_name, envelope_id)
     recipient = _find(record, recipient_id)
     group = GROUP_OF_TYPE.get(recipient.type, "signers")
-    after_send.update_recipients(
-        client, record.envelope_id, {group: [_correction(recipient_id, request)]}
+    auths = [request.authentication]
+    workflow = phone_workflow_id(services, connection_name, client) if uses_phone(auths) else None
+    with refuse_unavailable_authentication(auths):
+        after_send.update_recipients(
+            client, record.envelope_id, {group: [_correction(recipient_id, request, workflow)]}
+        )
+
+    def corrected(current: EnvelopeRecord | None) -> EnvelopeRecord | None:
+        # Applied to what the table holds now: a status Connect wrote meanwhile stays.
+        if current is None:
+            return None
+        recipients = []
+        for one in current.recipients:
+            if one.recipient_id == recipient_id:
+                one = replace(one, email=request.email or one.email, name=request.name or one.name)
+                if request.email is not None:
+                    # DocuSign mails the new address: the bounce, if any, is over.
+                    one = replace(one, status=RecipientStatus.SENT, auto_responded_reason=None)
+            recipients.append(one)
+        return replace(current, recipients=recipients)
+
+    record = (
+        update_envelope(
+            services,
+            record.envelope_id,
+            corrected,
+            event="recipient-corrected",
+            source="connector",
+            at=None,
+        )
+        or record
     )
-    corrected = replace(
-        recipient,
-        email=request.email or recipient.email,
-        name=request.name or recipient.name,
-    )
-    if request.email is not None:
-        # DocuSign mails the new address: the bounce, if any, is over.
-        corrected = replace(corrected, status=RecipientStatus.SENT, auto_responded_reason=None)
-    record.recipients = [corrected if r is recipient else r for r in record.recipients]
-    record = services.store.save(record)
     services.store.add_history(
         record.envelope_id,
         "recipient-corrected",
@@ -137,11 +171,8 @@ def resend_envelope(
     client = services.client(connection, deadline)
     if not wanted:
         record = owned_record(services, connection_name, envelope_id)
-        if record is not None and record.terminal:
-            raise Conflict(
-                f"the envelope is {record.status}: there is no one left to notify",
-                code="INVALID_STATE",
-            )
+        if record is not None:
+            _refuse_finished(record)
         target = record.envelope_id if record else envelope_id.lower()
         after_send.resend_envelope(client, target)
         if record is None:

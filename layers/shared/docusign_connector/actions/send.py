@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import math
 import uuid
 from typing import Any
@@ -18,13 +17,15 @@ from ..container import Services, get_services
 from ..documents import InlineDocument
 from ..domain import Deadline, EnvelopeStatus
 from ..errors import BadRequest, ConnectorError, OutcomeUnknown, PayloadTooLarge
+from ..idempotency_keys import IdempotencyKey
 from ..mapping import record_from_envelope
 from ..models.requests import SendEnvelopeRequest
 from ..models.responses import SendEnvelopeResponse
 from .anchors import check_placements, source_bytes
+from .authentication import phone_workflow_id, refuse_unavailable_authentication, uses_phone
 from .definition import PreparedDocument, envelope_definition, file_extension
 from .tabs import without_access_codes
-from .template_fields import prefill_tabs, refuse_unavailable_authentication
+from .template_fields import prefill_tabs
 
 logger = Logger(child=True)
 
@@ -37,12 +38,13 @@ CREATE_SETTLE_SECONDS = 300
 SETTLE_RETRY_AFTER_SECONDS = 15
 
 
-def transaction_id_for(connection: str, idempotency_key: str | None) -> str:
-    """DocuSign's transactionId: derived from the caller's Idempotency-Key when there is one,
-    so a send whose answer was lost can be found again."""
-    if idempotency_key:
-        digest = hashlib.sha256(f"{connection}\x1f{idempotency_key}".encode()).hexdigest()
-        return digest[:32]
+def transaction_id_for(connection: str, idempotency_key: str | IdempotencyKey | None) -> str:
+    """DocuSign's transactionId: derived from the send's idempotency key when there is one (a
+    text is the caller's Idempotency-Key), so a send whose answer was lost can be found again."""
+    if isinstance(idempotency_key, str):
+        idempotency_key = IdempotencyKey.api(idempotency_key)
+    if idempotency_key is not None:
+        return idempotency_key.transaction_id(connection)
     return uuid.uuid4().hex
 
 
@@ -147,21 +149,25 @@ def send_envelope(
     connection_name: str,
     request: SendEnvelopeRequest,
     *,
-    idempotency_key: str | None = None,
+    idempotency_key: str | IdempotencyKey | None = None,
     deadline: Deadline = None,
     services: Services | None = None,
 ) -> SendEnvelopeResponse:
-    """Send once per Idempotency-Key: the same key and body return the first answer; the same
-    key with another body is a 409; a send still under way with that key is a 409 too."""
+    """Send once per idempotency key (a text is the caller's Idempotency-Key; the inbox gives
+    keys of its own namespace): the same key and body return the first answer; the same key
+    with another body is a 409; a send still under way with that key is a 409 too."""
     services = services or get_services()
     if not idempotency_key:
         return _send(connection_name, request, None, deadline, services)
+    key = (
+        IdempotencyKey.api(idempotency_key) if isinstance(idempotency_key, str) else idempotency_key
+    )
     # Access codes never reach the idempotency table, not even inside its payload.
     secret = services.connections.get(connection_name).fingerprint
     answer = services.idempotency.run_once(
-        f"{connection_name}\x1f{idempotency_key}",
+        key.text(connection_name),
         without_access_codes(request.model_dump(mode="json", by_alias=True), secret),
-        lambda: _send(connection_name, request, idempotency_key, deadline, services).dump(),
+        lambda: _send(connection_name, request, key, deadline, services).dump(),
         deadline=deadline,
     )
     return SendEnvelopeResponse.model_validate(answer)
@@ -170,7 +176,7 @@ def send_envelope(
 def _send(
     connection_name: str,
     request: SendEnvelopeRequest,
-    idempotency_key: str | None,
+    idempotency_key: IdempotencyKey | None,
     deadline: Deadline,
     services: Services,
 ) -> SendEnvelopeResponse:
@@ -185,15 +191,18 @@ def _send(
     check_placements(request, lambda number: source_bytes(sources[number - 1]))
     client = services.client(connection, deadline)
     template_tabs = prefill_tabs(services, connection_name, client, request)
+    auths = [s.authentication for s in request.signers]
+    auths += [r.authentication for r in request.template_roles]
+    workflow = phone_workflow_id(services, connection_name, client) if uses_phone(auths) else None
     transaction_id = transaction_id_for(connection_name, idempotency_key)
-    definition = envelope_definition(request, prepared, transaction_id, template_tabs)
+    definition = envelope_definition(request, prepared, transaction_id, template_tabs, workflow)
     if sources and request_size(definition, sources) > MAX_REQUEST_BYTES:
         raise PayloadTooLarge(
             "the documents are too large for one DocuSign request (about 25 MB of files at "
             "most); send fewer or smaller documents",
             code="ENVELOPE_TOO_LARGE",
         )
-    with refuse_unavailable_authentication(request):
+    with refuse_unavailable_authentication(auths):
         if idempotency_key is None:
             summary = client.create_envelope(definition, sources)
         else:

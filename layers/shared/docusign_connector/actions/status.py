@@ -15,6 +15,7 @@ from ..ids import is_envelope_id
 from ..mapping import record_from_envelope
 from ..models.queries import StatusQuery
 from ..models.responses import EnvelopeStatusResponse, HistoryEntry, RecipientOut
+from .changes import update_envelope
 
 ENVELOPE_INCLUDE = "recipients,custom_fields"
 
@@ -45,20 +46,31 @@ def sync_envelope(
     previous: EnvelopeRecord | None,
     include: str = ENVELOPE_INCLUDE,
 ) -> tuple[EnvelopeRecord, dict[str, Any]]:
-    """The envelope as DocuSign has it now, written to the table (and DocuSign's JSON)."""
+    """The envelope as DocuSign has it now, written to the table (and DocuSign's JSON). A
+    status that changed is published, as when Connect reports it (`actions.changes`)."""
     envelope = client.get_envelope(envelope_id, include=include)
-    fetched = record_from_envelope(envelope, connection, previous, "docusign")
-    # A Connect event may have recorded a later, final status meanwhile: the table wins then.
-    record = services.store.save(fetched)
-    if record is fetched and (previous is None or previous.status != record.status):
-        services.store.add_history(
-            record.envelope_id,
-            f"envelope-{record.status}",
-            record.status,
-            record.status_changed_date_time,
-            "docusign",
-        )
+    status = str(envelope.get("status") or "").lower()
+
+    def refreshed(current: EnvelopeRecord | None) -> EnvelopeRecord | None:
+        # A Connect event may have recorded a later, final status meanwhile: the table wins.
+        if current is not None and current.terminal and current.status != status:
+            return None
+        return record_from_envelope(envelope, connection, current or previous, "docusign")
+
+    record = update_envelope(
+        services,
+        envelope_id,
+        refreshed,
+        event=f"envelope-{status}",
+        source="docusign",
+        at=_latest(envelope.get("statusChangedDateTime"), envelope.get("lastModifiedDateTime")),
+    )
+    assert record is not None  # `refreshed` writes whenever the table has nothing
     return record, envelope
+
+
+def _latest(*values: Any) -> str | None:
+    return max(filter(None, (clock.sortable(str(v)) for v in values if v)), default=None)
 
 
 def is_fresh(services: Services, record: EnvelopeRecord) -> bool:

@@ -15,7 +15,7 @@ import hmac
 from typing import Any
 
 from ..errors import BadRequest
-from ..models.fields import Anchor, Authentication, EmailNotification, FieldIn, Position
+from ..models.fields import Anchor, EmailNotification, FieldIn, Position
 
 TAB_GROUPS = {
     "signHere": "signHereTabs",
@@ -198,29 +198,6 @@ def tabs(fields: list[FieldIn], owner: str) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
-def authentication(auth: Authentication | None) -> dict[str, Any]:
-    """Signer properties for the method: `accessCode`, or the ID check named
-    `SMS Auth $` / `Phone Auth $` with the sender's number (signer.idCheckConfigurationName)."""
-    if auth is None:
-        return {}
-    if auth.access_code is not None:
-        return {"accessCode": auth.access_code}
-    if auth.sms is not None:
-        return {
-            "requireIdLookup": "true",
-            "idCheckConfigurationName": "SMS Auth $",
-            "smsAuthentication": {"senderProvidedNumbers": [auth.sms]},
-        }
-    return {
-        "requireIdLookup": "true",
-        "idCheckConfigurationName": "Phone Auth $",
-        "phoneAuthentication": {
-            "recipMayProvideNumber": "false",
-            "senderProvidedNumbers": [auth.phone],
-        },
-    }
-
-
 def email_notification(notification: EmailNotification | None) -> dict[str, Any]:
     if notification is None:
         return {}
@@ -236,15 +213,16 @@ def email_notification(notification: EmailNotification | None) -> dict[str, Any]
 
 def recipient_extras(
     fields: list[FieldIn],
-    auth: Authentication | None,
+    authentication: dict[str, Any],
     notification: EmailNotification | None,
     owner: str,
 ) -> dict[str, Any]:
-    """The properties a signer-like recipient adds to its name, e-mail and order."""
+    """The properties a signer-like recipient adds to its name, e-mail and order
+    (`authentication`: from `actions.authentication.recipient_authentication`)."""
     extras: dict[str, Any] = {}
     if fields:
         extras["tabs"] = tabs(fields, owner)
-    extras.update(authentication(auth))
+    extras.update(authentication)
     extras.update(email_notification(notification))
     return extras
 

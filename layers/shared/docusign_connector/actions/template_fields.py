@@ -13,8 +13,6 @@ times out of the account's hourly DocuSign quota.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from ..domain import RECIPIENT_TYPES
@@ -34,17 +32,6 @@ FIELD_TYPE_OF_GROUP = {group: kind for kind, group in TAB_GROUPS.items()}
 # Filled in by DocuSign or by the signer's own act: a sender cannot give them a value.
 NOT_PREFILLABLE = frozenset({"signHere", "initialHere", "dateSigned", "approve", "decline"})
 TEMPLATE_NOT_FOUND_CODES = frozenset({"TEMPLATE_ID_INVALID", "TEMPLATE_NOT_FOUND"})
-# What DocuSign answers when the account has no SMS/phone authentication (DocuSign documents
-# no single code for it; these are the permission refusals its API uses).
-FEATURE_REFUSAL_CODES = frozenset(
-    {
-        "ACCOUNT_LACKS_PERMISSIONS",
-        "USER_LACKS_PERMISSIONS",
-        "INVALID_ID_CHECK_CONFIGURATION",
-        "IDCHECK_CONFIGURATION_NOT_FOUND",
-        "RECIPIENT_ID_CHECK_CONFIGURATION_NOT_FOUND",
-    }
-)
 
 
 def _flag(value: Any) -> bool:
@@ -228,25 +215,3 @@ def prefill_tabs(
                 )
         out[role.role_name] = tabs
     return out
-
-
-@contextmanager
-def refuse_unavailable_authentication(request: SendEnvelopeRequest) -> Iterator[None]:
-    """DocuSign's refusal of SMS or phone authentication, when the account lacks the feature,
-    becomes a 400 that says so."""
-    given = [s.authentication for s in request.signers]
-    given += [r.authentication for r in request.template_roles]
-    methods = {auth.method for auth in given if auth is not None}
-    try:
-        yield
-    except ConnectorError as exc:
-        codes = {str(d.get("docusignErrorCode") or "").upper() for d in exc.details}
-        if methods & {"sms", "phone"} and codes & FEATURE_REFUSAL_CODES:
-            raise BadRequest(
-                "DocuSign refused SMS or phone authentication: the DocuSign account does not "
-                "have the feature enabled (ask DocuSign or the account's administrator to "
-                "enable it, or use an access code)",
-                code="AUTHENTICATION_NOT_AVAILABLE",
-                details=exc.details,
-            ) from None
-        raise

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from .. import clock
 from ..container import Services, get_services
 from ..domain import VOIDABLE_STATUSES, Deadline, EnvelopeRecord, EnvelopeStatus
 from ..errors import Conflict
 from ..models.requests import VoidEnvelopeRequest
 from ..models.responses import VoidEnvelopeResponse
+from .changes import update_envelope
 from .status import is_fresh, owned_record
+
+VOIDED_EVENT = "envelope-voided"
 
 
 def void_envelope(
@@ -33,22 +38,33 @@ def void_envelope(
     client = services.client(connection, deadline)
     client.void_envelope(envelope_id, request.reason)
     voided_at = clock.now_iso()
-    if record is None:
-        record = EnvelopeRecord(
+
+    def voided(current: EnvelopeRecord | None) -> EnvelopeRecord | None:
+        if current is not None and current.status == EnvelopeStatus.VOIDED:
+            return None  # Connect told it first, with DocuSign's own dates
+        # DocuSign has voided it: whatever else the table held meanwhile, this is final.
+        base = current or EnvelopeRecord(
             envelope_id=envelope_id,
             connection=connection_name,
             status=EnvelopeStatus.VOIDED,
             source="connector",
             created_at=voided_at,
         )
-    record.status = EnvelopeStatus.VOIDED
-    record.source = "connector"
-    record.voided_reason = request.reason
-    record.voided_date_time = voided_at
-    record.status_changed_date_time = voided_at
-    record.last_synced_at = voided_at
-    services.store.save(record)
-    services.store.add_history(envelope_id, "envelope-voided", "voided", voided_at, "connector")
+        return replace(
+            base,
+            status=EnvelopeStatus.VOIDED,
+            source="connector",
+            voided_reason=request.reason,
+            voided_date_time=voided_at,
+            status_changed_date_time=voided_at,
+            last_synced_at=voided_at,
+        )
+
+    # Published like a change DocuSign reports (once: Connect's `envelope-voided` for it
+    # then finds the envelope voided already, and publishes nothing more).
+    update_envelope(
+        services, envelope_id, voided, event=VOIDED_EVENT, source="connector", at=voided_at
+    )
     return VoidEnvelopeResponse(
         envelope_id=envelope_id,
         status=EnvelopeStatus.VOIDED,

@@ -232,14 +232,21 @@ class DocumentStore:
             finally:
                 body.close()
 
-    def open_version(self, key: str, version_id: str | None) -> tuple[Any, str | None, str | None]:
-        """A streamed object with the identity of the version read (version id, ETag)."""
+    def open_version(
+        self, key: str, version_id: str | None, *, if_match: str | None = None
+    ) -> tuple[Any, str | None, str | None, int]:
+        """A streamed object with the identity of the version read (version id, ETag) and its
+        size, known before a byte of it is read. `if_match`: only that ETag (a second read of an
+        object S3 gave no version id for)."""
         kwargs: dict[str, Any] = {"Bucket": self.bucket, "Key": key}
         if version_id:
             kwargs["VersionId"] = version_id
+        elif if_match:
+            kwargs["IfMatch"] = if_match
         with aws_errors("S3"):
             obj = self.client.get_object(**kwargs)
-        return obj["Body"], obj.get("VersionId"), obj.get("ETag")
+        size = int(obj.get("ContentLength", 0))
+        return obj["Body"], obj.get("VersionId"), obj.get("ETag"), size
 
     def tag(self, key: str, version_id: str | None, tags: dict[str, str]) -> None:
         kwargs: dict[str, Any] = {

@@ -359,6 +359,15 @@ class EnvelopeStore:
         # A claim written before claims carried their time counts as old.
         return TransactionClaim(first=False, claimed_at=str(earlier.get("claimedAt") or ""))
 
+    def transaction_claimed(self, transaction_id: str) -> bool:
+        """Whether a create with this transactionId was ever posted (or about to be), within
+        the claims' lifetime; reads only."""
+        with aws_errors("DynamoDB"):
+            response = self.table.get_item(
+                Key={"pk": f"TXN#{transaction_id}", "sk": "CREATE"}, ConsistentRead=True
+            )
+        return bool(response.get("Item"))
+
     def renew_transaction_claim(
         self, transaction_id: str, earlier: TransactionClaim
     ) -> TransactionClaim | None:

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from ..ids import RECIPIENT_ID
+from .fields import Authentication
 from .requests import ApiModel, Email, Name
 from .responses import OutModel
-
-# E.164: a plus, then up to 15 digits, the first not zero.
-PHONE = re.compile(r"\+[1-9][0-9]{6,14}")
 
 
 def _recipient_id(value: str) -> str:
@@ -24,38 +21,11 @@ def _recipient_id(value: str) -> str:
     return value
 
 
-def _phone(value: str) -> str:
-    if not PHONE.fullmatch(value):
-        raise PydanticCustomError(
-            "INVALID_PHONE_NUMBER", "phone numbers are in E.164 form, e.g. +15551234567"
-        )
-    return value
-
-
 RecipientId = Annotated[str, AfterValidator(_recipient_id)]
-Phone = Annotated[str, AfterValidator(_phone)]
 
 
 def is_recipient_id(value: object) -> bool:
     return isinstance(value, str) and RECIPIENT_ID.fullmatch(value) is not None
-
-
-class RecipientAuthentication(ApiModel):
-    """One way the recipient proves who they are: an access code, an SMS or a phone call."""
-
-    access_code: Annotated[str | None, Field(min_length=4, max_length=50, repr=False)] = None
-    sms: Phone | None = None
-    phone: Phone | None = None
-
-    @model_validator(mode="after")
-    def _exactly_one(self) -> RecipientAuthentication:
-        given = [v for v in (self.access_code, self.sms, self.phone) if v is not None]
-        if len(given) != 1:
-            raise PydanticCustomError(
-                "INVALID_AUTHENTICATION",
-                "authentication is one of accessCode, sms or phone",
-            )
-        return self
 
 
 class CorrectRecipientRequest(ApiModel):
@@ -63,7 +33,7 @@ class CorrectRecipientRequest(ApiModel):
 
     email: Email | None = None
     name: Name | None = None
-    authentication: RecipientAuthentication | None = None
+    authentication: Authentication | None = None
 
     @model_validator(mode="after")
     def _something(self) -> CorrectRecipientRequest:

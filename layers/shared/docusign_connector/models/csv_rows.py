@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import BadRequest
-from .flat_form import FLAT_ANCHOR_LIST, FLAT_AUTH_LISTS
+from .flat_form import FLAT_ANCHOR_LIST, FLAT_AUTH_LISTS, given_names
 
 SCALAR_COLUMNS = frozenset(
     {
@@ -74,6 +74,9 @@ _NUMBERED = re.compile(r"(" + "|".join(LIST_COLUMNS) + r")([1-9][0-9]{0,2})")
 _FIELD = re.compile(r"field([1-9][0-9]{0,2})?\.(.+)", re.DOTALL)
 LIST_SEPARATOR = ";"
 MAX_COLUMNS = 500
+# One physical line of the file (a quoted value may span several). Far above any real row
+# (500 columns of 100-character values is 50,000), low enough to be refused before it is read.
+MAX_LINE_CHARS = 1_000_000
 
 
 # A cell starting with one of these is run as a formula by spreadsheet programs ("CSV
@@ -95,17 +98,41 @@ class CsvRow:
 
 def decoded_lines(chunks: Iterable[bytes]) -> Iterator[str]:
     """UTF-8 text (a leading byte order mark dropped) cut into lines that keep their line
-    ends, read chunk by chunk: quoted line breaks reach the CSV reader intact."""
+    ends, read chunk by chunk: quoted line breaks reach the CSV reader intact.
+
+    Linear in the size of the file: each chunk is searched once, and a line that spans chunks
+    is joined once. A line longer than MAX_LINE_CHARS is the file's error, found before more
+    of it is read."""
     decoder = codecs.getincrementaldecoder("utf-8-sig")()
-    pending = ""
+    pieces: list[str] = []  # the start of the current line, from earlier chunks
+    held = 0  # characters in `pieces`
+    line_number = 0
     for chunk in chunks:
-        pending += decoder.decode(chunk)
-        *lines, pending = pending.split("\n")
-        for line in lines:
-            yield line + "\n"
-    pending += decoder.decode(b"", final=True)
-    if pending:
-        yield pending
+        text = decoder.decode(chunk)
+        start = 0
+        while (end := text.find("\n", start)) != -1:
+            line_number += 1
+            if held + end + 1 - start > MAX_LINE_CHARS:
+                raise _line_too_long(line_number)
+            pieces.append(text[start : end + 1])
+            yield "".join(pieces)
+            pieces, held, start = [], 0, end + 1
+        if start < len(text):
+            pieces.append(text[start:])
+            held += len(text) - start
+            if held > MAX_LINE_CHARS:
+                raise _line_too_long(line_number + 1)
+    pieces.append(decoder.decode(b"", final=True))
+    rest = "".join(pieces)
+    if rest:
+        yield rest
+
+
+def _line_too_long(line_number: int) -> BadRequest:
+    return BadRequest(
+        f"line {line_number} of the CSV file is longer than {MAX_LINE_CHARS} characters",
+        code="CSV_LINE_TOO_LONG",
+    )
 
 
 def csv_records(chunks: Iterable[bytes]) -> tuple[list[str], Iterator[CsvRow]]:
@@ -266,12 +293,15 @@ def _template_roles(
     """A template send: signer N fills role `roleNames[N]`, with the values of its fields."""
     emails: list[str] = body.pop("signersEmails", [])
     columns = {c: body.pop(c, None) or [None] * len(emails) for c in SIGNER_COLUMNS}
-    if len(columns["signersNames"]) != len(emails) or len(columns["roleNames"]) != len(emails):
-        raise BadRequest(
-            f"row {number}: a template send needs signersEmails, signersNames and roleNames "
-            "for each signer",
-            code="INVALID_CSV_ROW",
-        )
+    for column in ("signersNames", "roleNames"):
+        names = given_names(columns[column])
+        if len(names) != len(emails):
+            raise BadRequest(
+                f"row {number}: signersEmails has {len(emails)} values but {column} has "
+                f"{len(names)}; a template send needs a {column} value for each signer",
+                code="SIGNERS_LENGTH_MISMATCH" if column == "signersNames" else "INVALID_CSV_ROW",
+                details=[{"lists": ["signersEmails", column]}],
+            )
     if any(columns[FLAT_ANCHOR_LIST]):
         raise BadRequest(
             f"row {number}: signersAnchors places signatures in documents; a template send "

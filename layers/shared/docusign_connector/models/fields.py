@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
@@ -50,6 +50,7 @@ MAX_ANCHOR_TEXT = 200
 MAX_FIELDS = 500
 MAX_OPTIONS = 100
 MAX_ACCESS_CODE = 50  # signer.accessCode
+ACCESS_CODE_FORBIDDEN = frozenset("<>&#")
 MAX_EMAIL_NOTIFICATION_SUBJECT = 100
 MAX_EMAIL_NOTIFICATION_BODY = 10_000
 # Points: DocuSign places at 72 dpi, so its "pixels" are points. Larger than any page.
@@ -235,12 +236,36 @@ def _e164(value: str) -> str:
     return value
 
 
+def _access_code(value: str) -> str:
+    if ACCESS_CODE_FORBIDDEN & set(value):
+        raise PydanticCustomError(
+            "INVALID_ACCESS_CODE", "an access code cannot hold < > & or # (DocuSign's rule)"
+        )
+    return value
+
+
+# DocuSign's rule for `accessCode`, one rule wherever a code is given (a send, the flat form, a
+# CSV row, a manifest, a correction): 50 characters or less, none of `<`, `>`, `&` and `#`
+# ("How to require access code authentication for a recipient"; spec, `accessCodeFormat`:
+# "The string cannot contain the special characters '<', '>', '&', or '#'"). An account's own
+# access code format (a minimum length, letters or digits required) is DocuSign's to enforce:
+# the connector cannot see it without a call of its own.
+AccessCode = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=MAX_ACCESS_CODE,
+        json_schema_extra={"pattern": "^[^<>&#]*$"},
+    ),
+    AfterValidator(_access_code),
+]
+
+
 class Authentication(FieldsModel):
     """How a signer proves who they are, beyond the e-mail link: exactly one method."""
 
-    access_code: Annotated[
-        str | None, Field(min_length=1, max_length=MAX_ACCESS_CODE, repr=False)
-    ] = None
+    # The same model at the send and in a correction (PATCH …/recipients/{id}).
+    access_code: Annotated[AccessCode | None, Field(repr=False)] = None
     sms: str | None = None
     phone: str | None = None
 

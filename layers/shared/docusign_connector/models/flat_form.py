@@ -11,6 +11,7 @@ every place that text appears in the documents (`fields: [{"type": "signHere", "
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic_core import PydanticCustomError
@@ -35,6 +36,44 @@ FLAT_SCALARS = (
 )
 
 
+# The days a sender may give, as DocuSign's Reminders and Expiration settings take them
+# (eSignature Admin guide: an envelope expires after 1 to 999 days, 120 by default; reminders
+# and the expiration warning count days the same way; the REST reference types them as integer
+# strings without a range). The nested form's field each flat one means, and the least value.
+MAX_DAYS = 999
+FLAT_DAYS = {
+    "validityDays": ("validityDays", 1),
+    "expirationNoticeDays": ("noticeDaysBefore", 0),
+    "firstReminderDays": ("firstReminderDays", 0),
+    "reminderIntervalDays": ("intervalDays", 1),
+}
+_CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
+_WHOLE = re.compile(r"[+-]?[0-9]+")
+
+
+def _check_days(data: dict[str, Any]) -> None:
+    """Each day count in range, whether or not its enable flag is given (without the flag it
+    is not applied, but a number DocuSign could not take is never accepted silently). The code
+    is the nested form's (`INVALID_VALIDITY_DAYS`, …)."""
+    for key, (nested, least) in FLAT_DAYS.items():
+        value = data.get(key)
+        if value in (None, ""):
+            continue
+        whole: int | None = None
+        if isinstance(value, int) and not isinstance(value, bool):
+            whole = value
+        elif isinstance(value, float) and value.is_integer():
+            whole = int(value)
+        elif isinstance(value, str) and _WHOLE.fullmatch(value.strip()):
+            whole = int(value.strip())
+        if whole is None or not least <= whole <= MAX_DAYS:
+            raise PydanticCustomError(
+                "INVALID_" + _CAMEL.sub("_", nested).upper(),
+                "{key} must be a whole number of days from {least} to {most}",
+                {"key": key, "least": least, "most": MAX_DAYS},
+            )
+
+
 def _present(value: Any) -> bool:
     return value not in (None, "", [], {})
 
@@ -48,8 +87,16 @@ def _as_list(data: dict[str, Any], key: str) -> list[Any]:
     return value
 
 
-def _check_lengths(data: dict[str, Any], first: str, second: str, code: str) -> None:
-    a, b = _as_list(data, first), _as_list(data, second)
+def given_names(names: list[Any]) -> list[Any]:
+    """A list of names as given: null or "" at its end is no name at all (a BPM tool, or a
+    CSV row, that pads the list says as little as one that stops)."""
+    end = len(names)
+    while end and names[end - 1] in (None, ""):
+        end -= 1
+    return names[:end]
+
+
+def check_parallel(first: str, a: list[Any], second: str, b: list[Any], code: str) -> None:
     if len(a) != len(b):
         raise PydanticCustomError(
             code,
@@ -57,6 +104,15 @@ def _check_lengths(data: dict[str, Any], first: str, second: str, code: str) -> 
             "the same length",
             {"first": first, "a": len(a), "second": second, "b": len(b)},
         )
+
+
+def _check_lengths(data: dict[str, Any], first: str, second: str, code: str) -> None:
+    check_parallel(first, _as_list(data, first), second, _as_list(data, second), code)
+
+
+def _check_names(data: dict[str, Any], first: str, second: str, code: str) -> None:
+    emails, names = _as_list(data, first), given_names(_as_list(data, second))
+    check_parallel(first, emails, second, names, code)
 
 
 def from_flat_form(data: dict[str, Any]) -> dict[str, Any]:
@@ -85,10 +141,11 @@ def from_flat_form(data: dict[str, Any]) -> dict[str, Any]:
             "CONFLICTING_CC_FORMS",
             "give CC recipients either as carbonCopies or as ccEmails/ccNames, not both",
         )
-    _check_lengths(data, "signersEmails", "signersNames", "SIGNERS_LENGTH_MISMATCH")
+    _check_days(data)
+    _check_names(data, "signersEmails", "signersNames", "SIGNERS_LENGTH_MISMATCH")
     if _present(data.get("signatureOrder")):
         _check_lengths(data, "signersEmails", "signatureOrder", "SIGNATURE_ORDER_LENGTH_MISMATCH")
-    _check_lengths(data, "ccEmails", "ccNames", "CC_LENGTH_MISMATCH")
+    _check_names(data, "ccEmails", "ccNames", "CC_LENGTH_MISMATCH")
     for key in FLAT_AUTH_LISTS:
         if _present(data.get(key)):
             _check_lengths(data, "signersEmails", key, "SIGNER_AUTHENTICATION_LENGTH_MISMATCH")
@@ -98,9 +155,10 @@ def from_flat_form(data: dict[str, Any]) -> dict[str, Any]:
     emails, names = _as_list(data, "signersEmails"), _as_list(data, "signersNames")
     orders = _as_list(data, "signatureOrder") or [None] * len(emails)
     if emails:
+        # A null name amid the list is that signer's missing name (RECIPIENT_NAME_REQUIRED).
         data["signers"] = [
-            {"email": e, "name": n, "signingOrder": o}
-            for e, n, o in zip(emails, names, orders, strict=True)
+            {"email": e, "name": "" if n is None else n, "signingOrder": o}
+            for e, n, o in zip(emails, names[: len(emails)], orders, strict=True)
         ]
         for key, method in FLAT_AUTH_LISTS.items():
             for signer, value in zip(data["signers"], _as_list(data, key), strict=False):
@@ -119,7 +177,8 @@ def from_flat_form(data: dict[str, Any]) -> dict[str, Any]:
     cc_emails, cc_names = _as_list(data, "ccEmails"), _as_list(data, "ccNames")
     if cc_emails:
         data["carbonCopies"] = [
-            {"email": e, "name": n} for e, n in zip(cc_emails, cc_names, strict=True)
+            {"email": e, "name": "" if n is None else n}
+            for e, n in zip(cc_emails, cc_names[: len(cc_emails)], strict=True)
         ]
     if "enableExpiration" in data and "expiration" not in data:
         data["expiration"] = {

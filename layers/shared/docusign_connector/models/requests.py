@@ -28,7 +28,7 @@ from .fields import (
     TemplateFieldValue,
     refuse_fields,
 )
-from .flat_form import from_flat_form
+from .flat_form import MAX_DAYS, from_flat_form
 from .text import Line, Paragraphs, single_line
 
 # Deliberately strict: one @, no spaces, a dotted domain. DocuSign rejects what this rejects.
@@ -42,7 +42,6 @@ MAX_EMAIL_BLURB = 10_000
 MAX_RECIPIENT_FIELD = 100  # signer/carbonCopy email and name
 MAX_RECIPIENTS = 100  # DocuSign's per-envelope recipient limit
 MAX_ROUTING_ORDER = 998  # unordered signers go one step after the highest order
-MAX_DAYS = 999
 MAX_CUSTOM_FIELDS = 100
 MAX_CUSTOM_FIELD_TEXT = 100
 MAX_VOID_REASON = 200

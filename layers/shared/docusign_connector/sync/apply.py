@@ -5,27 +5,29 @@ envelope table: idempotent, monotonic, with history, archive on completion and a
 from __future__ import annotations
 
 import json
-import uuid
 from dataclasses import dataclass, replace
 from typing import Any
 
 from aws_lambda_powertools import Logger
 
 from .. import clock
+from ..actions.changes import (
+    MAX_WRITE_ATTEMPTS,
+    ConcurrentWriters,
+    abandoned,
+    new_notice_id,
+    publish_due,
+    status_notice,
+)
 from ..container import Services, get_services
 from ..documents import FORMDATA_FILE, signed_prefix
 from ..domain import Deadline, EnvelopeRecord, EnvelopeStatus
 from .confirm import confirm_connect_event
 from .merge import Snapshot, merge
 from .messages import ConnectEvent
-from .notices import bounce_notices, publish_notices
+from .notices import bounce_notices
 
 logger = Logger(child=True)
-
-DETAIL_TYPE = "Envelope Status Changed"
-MAX_WRITE_ATTEMPTS = 25
-# A status change its writer has not published after this long, it never will (it failed).
-ABANDONED_NOTICE_SECONDS = 120
 
 
 @dataclass
@@ -74,8 +76,10 @@ def apply_snapshot(
         applied = not same_record(previous, record)
         if applied:
             if record.status != old_status:
-                notice_id = uuid.uuid4().hex
-                pending[notice_id] = _notice(record, old_status, snapshot)
+                notice_id = new_notice_id()
+                pending[notice_id] = status_notice(
+                    record, old_status, source=snapshot.source, event=snapshot.event
+                )
                 if record.status == EnvelopeStatus.COMPLETED:
                     # Written by the archive that follows this notice.
                     pending[notice_id]["formDataS3Key"] = (
@@ -83,28 +87,22 @@ def apply_snapshot(
                     )
                 mine.append(notice_id)
             for bounce in bounce_notices(previous, record, snapshot):
-                notice_id = uuid.uuid4().hex
+                notice_id = new_notice_id()
                 pending[notice_id] = bounce
                 mine.append(notice_id)
             if store.apply_event(record, marks, event_at=newest, pending_notices=pending) is None:
                 continue  # someone else wrote it since we read it: read again
         break
     else:
-        raise RuntimeError(f"envelope {snapshot.envelope_id}: too many concurrent writers")
+        raise ConcurrentWriters(f"envelope {snapshot.envelope_id}: too many concurrent writers")
 
     _keep_in_history(services, snapshot, record)
     # Our own notices, and any another writer left behind long ago (it stopped before
     # publishing); theirs while fresh are theirs to publish.
-    due = mine + [
-        notice_id
-        for notice_id, notice in marks.pending_notices.items()
-        if (clock.age_seconds(notice.get("queuedAt")) or 0) > ABANDONED_NOTICE_SECONDS
-    ]
-    if due:
-        # A refusal raises: the message is retried, and the notices, still pending on the
-        # item, are published then.
-        publish_notices(services.bus, {notice_id: pending[notice_id] for notice_id in due})
-        store.clear_notices(record.envelope_id, due)
+    due = mine + abandoned(marks.pending_notices)
+    # A refusal raises: the message is retried, and the notices, still pending on the item,
+    # are published then.
+    publish_due(services, record.envelope_id, {notice_id: pending[notice_id] for notice_id in due})
     archived = False
     if record.status == EnvelopeStatus.COMPLETED and not record.documents_archived:
         archive_documents(
@@ -160,21 +158,6 @@ def _recipient_named(
             if isinstance(member, dict) and str(member.get("recipientId")) == recipient_id:
                 return member.get("name"), member.get("email")
     return None, None
-
-
-def _notice(record: EnvelopeRecord, old_status: str | None, snapshot: Snapshot) -> dict[str, Any]:
-    return {
-        "connection": record.connection,
-        "envelopeId": record.envelope_id,
-        "oldStatus": old_status,
-        "newStatus": record.status,
-        "statusChangedDateTime": record.status_changed_date_time,
-        "customFields": dict(record.custom_fields),
-        "emailSubject": record.email_subject,
-        "source": snapshot.source,
-        "event": snapshot.event,
-        "queuedAt": clock.now_iso(),
-    }
 
 
 def archive_documents(

@@ -47,10 +47,8 @@ RECIPIENT_EVENT_STATUS = {
 
 
 def sortable_time(value: str | None) -> str | None:
-    """A DocuSign date as fixed-width UTC text with microseconds, so text order is time
-    order (DocuSign writes 7 fractional digits, our records 3)."""
-    moment = clock.parse(value)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ") if moment else None
+    """A DocuSign date as fixed-width UTC text with microseconds (`clock.sortable`)."""
+    return clock.sortable(value)
 
 
 @dataclass(frozen=True)

@@ -1,20 +1,15 @@
 """What the connector publishes on its bus besides status changes: a bounced e-mail
-(`Recipient Email Bounced`), and how the outbox's notices are put on the bus, each with its
-`eventId` (the notice's id: the same however often it is published)."""
+(`Recipient Email Bounced`). Notices go out through the item's outbox (`actions.changes`),
+each with its `eventId` (the notice's id: the same however often it is published)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from .. import clock
-from ..adapters.bus import EventBus
+from ..actions.changes import EMAIL_BOUNCED
 from ..domain import EnvelopeRecord, RecipientStatus
 from .merge import Snapshot
-
-STATUS_CHANGED = "Envelope Status Changed"
-EMAIL_BOUNCED = "Recipient Email Bounced"
-# Kept on the notice in the outbox, never published.
-_INTERNAL_KEYS = ("queuedAt", "detailType")
 
 
 def bounce_notices(
@@ -45,14 +40,3 @@ def bounce_notices(
             }
         )
     return notices
-
-
-def publish_notices(bus: EventBus, notices: dict[str, dict[str, Any]]) -> None:
-    """Publish notices by id, grouped by their detail type."""
-    by_type: dict[str, list[dict[str, Any]]] = {}
-    for notice_id, notice in notices.items():
-        detail = {"eventId": notice_id}
-        detail.update({k: v for k, v in notice.items() if k not in _INTERNAL_KEYS})
-        by_type.setdefault(str(notice.get("detailType") or STATUS_CHANGED), []).append(detail)
-    for detail_type, details in by_type.items():
-        bus.publish(detail_type, details)

@@ -10,7 +10,7 @@ a change twice changes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -32,6 +32,9 @@ FIRST_RUN_LOOKBACK = timedelta(days=1)
 # Leave this much of the invocation for the connections still to do.
 MIN_SECONDS_PER_CONNECTION = 10.0
 PAGE_SIZE = MAX_PAGE_SIZE
+# An envelope whose change could not be applied holds the connection's mark back (so later
+# runs list it again) for this long after the change; then it is reported and let go.
+RETRY_FAILED_FOR = timedelta(days=1)
 
 
 @dataclass
@@ -41,6 +44,8 @@ class ConnectionRun:
     changed: int = 0  # envelopes DocuSign listed
     applied: int = 0  # of which the table did not know the change yet
     archived: int = 0
+    failed: int = 0  # envelopes whose change could not be applied (tried again next run)
+    abandoned: int = 0  # of which failed for longer than RETRY_FAILED_FOR (no longer held)
     error: str | None = None
 
     def dump(self) -> dict[str, Any]:
@@ -50,6 +55,8 @@ class ConnectionRun:
             "changed": self.changed,
             "applied": self.applied,
             "archived": self.archived,
+            "failed": self.failed,
+            "abandoned": self.abandoned,
             "error": self.error,
         }
 
@@ -79,16 +86,48 @@ def reconcile_connection(
     to_date = clock.iso(started + timedelta(milliseconds=1))
     envelopes, _ = client.list_status_changes(run.from_date, to_date=to_date, page_size=PAGE_SIZE)
     run.changed = len(envelopes)
+    mark = started
     for envelope in envelopes:
         snapshot = Snapshot.from_listing(name, envelope)
         if not is_envelope_id(snapshot.envelope_id) or not snapshot.status:
             continue
-        outcome = apply_snapshot(snapshot, services=services, deadline=deadline)
+        try:
+            outcome = apply_snapshot(snapshot, services=services, deadline=deadline)
+        except Exception as exc:  # one envelope (its archive, a write) never stops the others
+            mark = min(mark, _held_for(run, snapshot, started, exc))
+            continue
         run.applied += int(outcome.applied)
         run.archived += int(outcome.archived)
-    # Only a complete run moves the mark: a failed one is covered again next time.
-    services.store.mark_reconciled(name, clock.iso(started))
+    # The mark moves up to the run's start, or to the change of the earliest envelope that
+    # failed (the next run lists it again): a failed run is covered again next time.
+    services.store.mark_reconciled(name, clock.iso(mark))
     return run
+
+
+def _held_for(
+    run: ConnectionRun, snapshot: Snapshot, started: datetime, exc: Exception
+) -> datetime:
+    """Count and log an envelope whose change failed; the moment the connection's mark may
+    move to so that the next run lists it again (`started` once it failed for too long)."""
+    run.failed += 1
+    changed = clock.parse(snapshot.at) or started
+    extra = {
+        "connection": run.connection,
+        "envelope_id": snapshot.envelope_id,
+        "event": snapshot.event,
+        "code": exc.code if isinstance(exc, ConnectorError) else type(exc).__name__,
+    }
+    if started - changed > RETRY_FAILED_FOR:
+        run.abandoned += 1
+        logger.error("reconcile gave up on an envelope's change", extra=extra)
+        return started
+    logger.warning(
+        "reconcile could not apply an envelope's change",
+        extra=extra,
+        exc_info=not isinstance(exc, ConnectorError),
+    )
+    # Its change time, less a moment: the next window (which starts OVERLAP earlier) holds it.
+    return changed - timedelta(milliseconds=1)
 
 
 def reconcile_all(

@@ -337,3 +337,10 @@ class DocuSignClient:
     def get_account_settings(self) -> dict[str, Any]:
         """The account's settings (`accountSettingsInformation`: names to "true"/"false")."""
         return json_body(self.transport.send("GET", "/settings"))
+
+    def list_identity_verification_workflows(self) -> list[dict[str, Any]]:
+        """The account's ID verification workflows (IdentityVerifications:list,
+        `accountIdentityVerificationWorkflow`: `workflowId`, `defaultName`, …)."""
+        body = json_body(self.transport.send("GET", "/identity_verification"))
+        workflows = body.get("identityVerification") or []
+        return [w for w in workflows if isinstance(w, dict)]
