@@ -121,6 +121,20 @@ def shared_content(
     return pdf_file(objects)
 
 
+def heavy_pages(pages: int = 10, content_bytes: int = 500_000) -> bytes:
+    """Pages that each draw a content stream of their own, as large as a reader's parse limit
+    lets one stream be (each compresses to about 1 KB): the most work per byte of file."""
+    objects = {1: CATALOG, 3: FONT}
+    kids = []
+    for number in range(pages):
+        unit = b"BT /F1 12 Tf 72 %d Td (p%d) Tj ET\n" % (700 - number, number)
+        objects[100 + number] = stream(_repeated(unit, content_bytes))
+        objects[10_000 + number] = page(f"{100 + number} 0 R")
+        kids.append(10_000 + number)
+    objects[2] = pages_node(kids, pages)
+    return pdf_file(objects)
+
+
 def decompression_bomb(decoded_bytes: int = 200_000_000) -> bytes:
     """One page whose content stream inflates to `decoded_bytes` (about 1,000 times its size)."""
     compressor = zlib.compressobj(9)
@@ -291,6 +305,7 @@ def xref_loop() -> bytes:
 HOSTILE = {
     "shared content stream": shared_content,
     "shared content, pages made to look apart": lambda: shared_content(direct_resources=True),
+    "pages of large content streams": heavy_pages,
     "decompression bomb": decompression_bomb,
     "deep page tree": deep_page_tree,
     "looping page tree": looping_page_tree,

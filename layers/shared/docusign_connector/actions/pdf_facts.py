@@ -44,9 +44,9 @@ class PdfLimits:
     max_streams: int = 2_000
     max_decoded_bytes: int = 32 * 1024 * 1024
     max_stream_bytes: int = 16 * 1024 * 1024
-    max_operations: int = 250_000
+    max_operations: int = 200_000
     max_parse_units: int = 200_000
-    max_seconds: float = 3.0
+    max_seconds: float = 2.0
     # The fields check may use at most this share of the invocation's remaining time.
     share_of_remaining_time: float = 0.5
 
