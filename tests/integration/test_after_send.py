@@ -388,6 +388,12 @@ def test_form_data_has_each_fields_label_type_value_and_recipient(
         ],
     }
     paths = [r["path"].rsplit("/", 1)[-1] for r in docusign_requests(emulator)]
+    # Sent outside the connector: the envelope is read once first (its sender decides whether
+    # this connection may track it), then tracked; later reads need the two calls alone.
+    assert paths == [envelope_id, "form_data", "recipients"]
+    emulator.state.clear_requests()
+    assert form_data(envelope_id).body == result.body
+    paths = [r["path"].rsplit("/", 1)[-1] for r in docusign_requests(emulator)]
     assert paths == ["form_data", "recipients"]
 
 

@@ -16,7 +16,7 @@ from ..domain import RECIPIENT_TYPES, Deadline, EnvelopeRecord, RecipientState, 
 from ..errors import Conflict, NotFound
 from ..models.after_send import CorrectRecipientRequest, ResendEnvelopeRequest, is_recipient_id
 from ..models.responses import EnvelopeStatusResponse
-from .status import owned_record, status_response, sync_envelope
+from .status import owned_record, status_response, sync_envelope, tracked_record
 
 logger = Logger(child=True)
 
@@ -136,16 +136,14 @@ def resend_envelope(
     connection = services.connections.get(connection_name)
     client = services.client(connection, deadline)
     if not wanted:
-        record = owned_record(services, connection_name, envelope_id)
-        if record is not None and record.terminal:
+        # Not tracked yet: resent only if it is this connection's to track (one GET first).
+        record = tracked_record(services, client, connection_name, envelope_id)
+        if record.terminal:
             raise Conflict(
                 f"the envelope is {record.status}: there is no one left to notify",
                 code="INVALID_STATE",
             )
-        target = record.envelope_id if record else envelope_id.lower()
-        after_send.resend_envelope(client, target)
-        if record is None:
-            record = sync_envelope(services, client, connection_name, target, None)[0]
+        after_send.resend_envelope(client, record.envelope_id)
     else:
         record = _tracked(services, client, connection_name, envelope_id)
         groups: dict[str, list[dict[str, Any]]] = {}

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from .. import clock
 from ..container import Services, get_services
-from ..domain import VOIDABLE_STATUSES, Deadline, EnvelopeRecord, EnvelopeStatus
+from ..domain import VOIDABLE_STATUSES, Deadline, EnvelopeStatus
 from ..errors import Conflict
 from ..models.requests import VoidEnvelopeRequest
 from ..models.responses import VoidEnvelopeResponse
-from .status import is_fresh, owned_record
+from .status import is_fresh, owned_record, tracked_record
 
 
 def void_envelope(
@@ -22,25 +22,20 @@ def void_envelope(
     services = services or get_services()
     record = owned_record(services, connection_name, envelope_id)
     envelope_id = envelope_id.lower()
-    if record is not None and record.status not in VOIDABLE_STATUSES and is_fresh(services, record):
+    connection = services.connections.get(connection_name)
+    client = services.client(connection, deadline)
+    if record is None:
+        # Not tracked yet: voided only if it is this connection's to track (one GET first).
+        record = tracked_record(services, client, connection_name, envelope_id)
+    if record.status not in VOIDABLE_STATUSES and is_fresh(services, record):
         raise Conflict(
             f"envelope {envelope_id} is {record.status}; only envelopes in the 'Sent' or "
             "'Delivered' states may be voided",
             code="INVALID_STATE",
             details=[{"status": record.status}],
         )
-    connection = services.connections.get(connection_name)
-    client = services.client(connection, deadline)
     client.void_envelope(envelope_id, request.reason)
     voided_at = clock.now_iso()
-    if record is None:
-        record = EnvelopeRecord(
-            envelope_id=envelope_id,
-            connection=connection_name,
-            status=EnvelopeStatus.VOIDED,
-            source="connector",
-            created_at=voided_at,
-        )
     record.status = EnvelopeStatus.VOIDED
     record.source = "connector"
     record.voided_reason = request.reason

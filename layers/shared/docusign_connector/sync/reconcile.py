@@ -16,6 +16,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from .. import clock
+from ..actions.ownership import may_own
 from ..adapters.docusign.client import MAX_PAGE_SIZE
 from ..container import Services, get_services
 from ..domain import Deadline
@@ -83,7 +84,13 @@ def reconcile_connection(
         snapshot = Snapshot.from_listing(name, envelope)
         if not is_envelope_id(snapshot.envelope_id) or not snapshot.status:
             continue
-        outcome = apply_snapshot(snapshot, services=services, deadline=deadline)
+        outcome = apply_snapshot(
+            snapshot,
+            services=services,
+            deadline=deadline,
+            # An envelope the table does not know is this connection's only if its user sent it.
+            claim=lambda listed: may_own(services, name, listed.summary),
+        )
         run.applied += int(outcome.applied)
         run.archived += int(outcome.archived)
     # Only a complete run moves the mark: a failed one is covered again next time.
