@@ -12,9 +12,9 @@ from typing import Any
 
 import urllib3
 
+from ..addresses import address_refusal
 from ..callback_urls import (
     CallbackTarget,
-    address_refusal,
     loopback_allowed,
     parse_callback_url,
     refused,
