@@ -295,6 +295,58 @@ def test_a_bounce_end_to_end(later: Any, emulator: Any, stack: Any, bounces: str
     assert (recipient["status"], recipient.get("autoRespondedReason")) == ("sent", None)
 
 
+def bounced(stack: Any, queue_url: str) -> list[dict[str, Any]]:
+    """The bounce events published since the last call (taken off the test queue)."""
+    sqs = stack.client("sqs")
+    found = []
+    while True:
+        messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get(
+            "Messages", []
+        )
+        if not messages:
+            return found
+        for message in messages:
+            found.append(json.loads(message["Body"])["detail"])
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+
+def test_events_from_before_a_correction_change_nothing(
+    later: Any, emulator: Any, stack: Any, bounces: str
+) -> None:
+    """The old address bounced and was corrected: that bounce delivered again, or any report
+    of the old address, leaves the corrected recipient as it is and publishes nothing. A
+    bounce of the new address is a bounce, published for the new address."""
+    bounced(stack, bounces)
+    control(emulator, "/bounces", {"email": "old-box@example.com", "reason": "550 gone"})
+    envelope_id = sent(signers=[{"email": "old-box@example.com", "name": "Ola"}])
+    old_bounce = connect_message(later, envelope_id, "recipient-autoresponded", "1")
+    assert apply_batch([old_bounce]) == {"batchItemFailures": []}
+    assert [b["email"] for b in bounced(stack, bounces)] == ["old-box@example.com"]
+
+    fixed = correct(envelope_id, "1", {"email": "new-box@example.com"})
+    assert fixed.status == 200, fixed.body
+    # The same message delivered again (Connect retries), and a late one about the old
+    # address with a later time: neither is about the recipient as it is now.
+    late = json.loads(old_bounce)
+    late["generatedDateTime"] = "2099-01-01T00:00:00.0000000Z"
+    assert apply_batch([old_bounce, json.dumps(late)]) == {"batchItemFailures": []}
+
+    [recipient] = status("after-send", envelope_id).body["recipients"]
+    assert (recipient["email"], recipient["status"]) == ("new-box@example.com", "sent")
+    assert bounced(stack, bounces) == []
+
+    # The new address bounces too: DocuSign reports it (after the correction), and it counts.
+    control(emulator, "/bounces", {"email": "new-box@example.com", "reason": "550 also gone"})
+    assert resend(envelope_id, {"recipientIds": ["1"]}).status == 200
+    new_bounce = connect_message(later, envelope_id, "recipient-autoresponded", "1")
+    assert apply_batch([new_bounce]) == {"batchItemFailures": []}
+    [recipient] = status("after-send", envelope_id).body["recipients"]
+    assert (recipient["email"], recipient["status"]) == ("new-box@example.com", "autoresponded")
+    assert [(b["email"], b["reason"]) for b in bounced(stack, bounces)] == [
+        ("new-box@example.com", "550 also gone")
+    ]
+
+
 # ------------------------------------------------------------------------------- form data
 
 

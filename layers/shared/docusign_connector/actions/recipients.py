@@ -89,6 +89,9 @@ def correct_recipient(
     record = _tracked(services, client, connection_name, envelope_id)
     recipient = _find(record, recipient_id)
     group = GROUP_OF_TYPE.get(recipient.type, "signers")
+    # Taken before DocuSign is asked: whatever DocuSign reports of an earlier moment is about
+    # the recipient as it was (a late or redelivered bounce of the old address).
+    corrected_at = clock.now_iso()
     after_send.update_recipients(
         client, record.envelope_id, {group: [_correction(recipient_id, request)]}
     )
@@ -96,6 +99,7 @@ def correct_recipient(
         recipient,
         email=request.email or recipient.email,
         name=request.name or recipient.name,
+        corrected_at=corrected_at,
     )
     if request.email is not None:
         # DocuSign mails the new address: the bounce, if any, is over.

@@ -9,7 +9,7 @@ from typing import Any
 from .. import clock
 from ..adapters.bus import EventBus
 from ..domain import EnvelopeRecord, RecipientStatus
-from .merge import Snapshot
+from .merge import Snapshot, reported_address
 
 STATUS_CHANGED = "Envelope Status Changed"
 EMAIL_BOUNCED = "Recipient Email Bounced"
@@ -20,7 +20,8 @@ _INTERNAL_KEYS = ("queuedAt", "detailType")
 def bounce_notices(
     previous: EnvelopeRecord | None, record: EnvelopeRecord, snapshot: Snapshot
 ) -> list[dict[str, Any]]:
-    """A notice for each recipient whose mail has just bounced (status `autoresponded`)."""
+    """A notice for each recipient whose mail has just bounced (status `autoresponded`), for
+    the address the report names (never a corrected one it does not name)."""
     before = {r.recipient_id: r.status for r in (previous.recipients if previous else [])}
     notices = []
     for recipient in record.recipients:
@@ -28,13 +29,16 @@ def bounce_notices(
             continue
         if before.get(recipient.recipient_id) == RecipientStatus.AUTORESPONDED:
             continue
+        named = reported_address(snapshot, recipient.recipient_id)
+        if named and recipient.email and named.lower() != recipient.email.lower():
+            continue
         notices.append(
             {
                 "detailType": EMAIL_BOUNCED,
                 "connection": record.connection,
                 "envelopeId": record.envelope_id,
                 "recipientId": recipient.recipient_id,
-                "email": recipient.email,
+                "email": named or recipient.email,
                 "name": recipient.name,
                 "reason": recipient.auto_responded_reason,
                 "customFields": dict(record.custom_fields),
