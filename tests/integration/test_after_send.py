@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import zipfile
+from collections.abc import Callable
 from io import BytesIO
 from typing import Any
 
@@ -520,6 +521,75 @@ def test_a_refused_archive_falls_back_to_each_document(
     assert downloads == ["archive", "1", "certificate"]
     body = documents("after-send", envelope_id).body
     assert body["documents"][0]["sizeBytes"] > 0
+
+
+def override_download(emulator: Any, document_id: str, content: bytes | None) -> None:
+    import base64
+
+    body: dict[str, Any] = {"documentId": document_id}
+    if content is not None:
+        body["contentBase64"] = base64.b64encode(content).decode()
+        body["contentType"] = "application/zip"
+    control(emulator, "/download-overrides", body)
+
+
+def zip_bomb(member: str, size: int) -> bytes:
+    """A ZIP whose one member inflates to `size` bytes of zeros (about a thousandth of that
+    compressed)."""
+    out = BytesIO()
+    with (
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive,
+        archive.open(member, "w", force_zip64=True) as stream,
+    ):
+        block = b"\0" * (1 << 20)
+        for _ in range(size // len(block)):
+            stream.write(block)
+    return out.getvalue()
+
+
+def stored_objects(stack: Any, envelope_id: str) -> dict[str, int]:
+    listing = stack.client("s3").list_objects_v2(
+        Bucket=stack.bucket, Prefix=f"signed/after-send/{envelope_id}/"
+    )
+    return {o["Key"].rsplit("/", 1)[-1]: o["Size"] for o in listing.get("Contents", [])}
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        pytest.param(lambda: b"<html><body>Service Unavailable</body></html>", id="not-a-zip"),
+        pytest.param(lambda: b"PK\x03\x04 truncated", id="broken-zip"),
+        pytest.param(lambda: zip_bomb("agreement.pdf", 200 * 1024 * 1024), id="200-MB-member"),
+    ],
+)
+def test_an_archive_docusign_could_not_have_made_falls_back_to_each_document(
+    later: Any, emulator: Any, stack: Any, answer: Callable[[], bytes]
+) -> None:
+    """Not a ZIP, a broken one, or a 200 KB ZIP that would unpack to a 200 MB "signed PDF":
+    the completion is still applied (no retry, no dead letter), nothing of the archive is
+    kept, and the documents are DocuSign's own, one call each."""
+    envelope_id = sent()
+    emulator.state.complete(envelope_id)
+    override_download(emulator, "archive", answer())
+    try:
+        emulator.state.clear_requests()
+        message = connect_message(later, envelope_id, "envelope-completed", None)
+        assert apply_batch([message]) == {"batchItemFailures": []}
+    finally:
+        override_download(emulator, "archive", None)
+    downloads = [
+        r["path"].rsplit("/", 1)[-1] for r in docusign_requests(emulator, "GET", "/documents/")
+    ]
+    assert downloads == ["archive", "1", "certificate"]
+    envelope = emulator.state.envelopes[envelope_id]
+    from local.emulator import documents as emulator_documents
+
+    expected = len(emulator_documents.document_pdf(envelope, envelope["documents"][0]))
+    sizes = stored_objects(stack, envelope_id)
+    assert max(sizes.values()) < 1024 * 1024
+    body = documents("after-send", envelope_id).body
+    assert body["documents"][0]["sizeBytes"] == expected
+    assert body["summary"]["sizeBytes"] > 0
 
 
 # --------------------------------------------------------------------------------- formats
