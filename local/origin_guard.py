@@ -10,11 +10,21 @@ the server's own, is refused with a 403 before anything runs. Requests without a
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from docusign_connector.connections import is_loopback
+
+def is_loopback(host: str) -> bool:
+    """localhost, 127.0.0.0/8 or ::1 (the stack's process does not load the connector's
+    layer, so this is its own)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _host_and_port(value: str) -> tuple[str, int | None] | None:

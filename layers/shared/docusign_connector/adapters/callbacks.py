@@ -102,7 +102,13 @@ class CallbackSender:
             raise CallbackUnreachable(type(exc).__name__) from exc
         # The socket in use (TLS wraps the first): what the timer shuts at the bound.
         current: list[socket.socket] = [sock]
-        cut = threading.Timer(max(0.0, seconds), lambda: _shut(current[-1]))
+        fired = threading.Event()
+
+        def cut_off() -> None:
+            fired.set()
+            _shut(current[-1])
+
+        cut = threading.Timer(max(0.0, seconds), cut_off)
         cut.daemon = True
         cut.start()
         try:
@@ -114,18 +120,26 @@ class CallbackSender:
             current[-1].sendall(request)
             status_line = self._status_line(current[-1], ends_at, seconds)
         except (OSError, ssl.SSLError) as exc:
+            if fired.is_set():
+                raise CallbackUnreachable(self._late(seconds)) from exc
             raise CallbackUnreachable(type(exc).__name__) from exc
         finally:
             cut.cancel()
             for opened in reversed(current):
                 opened.close()
+        if fired.is_set():  # the timer ended the answer, not the receiver
+            raise CallbackUnreachable(self._late(seconds))
         return CallbackAnswer(_status(status_line), status_line.decode("latin-1", "replace"))
+
+    @staticmethod
+    def _late(seconds: float) -> str:
+        return f"no answer within the delivery bound of {seconds:g} s"
 
     def _left(self, ends_at: float, connection: socket.socket, seconds: float) -> float:
         """The time left, which the next socket operation may take at most."""
         left = ends_at - self._clock()
         if left <= 0:
-            raise CallbackUnreachable(f"no answer within the delivery bound of {seconds:g} s")
+            raise CallbackUnreachable(self._late(seconds))
         connection.settimeout(left)
         return left
 
