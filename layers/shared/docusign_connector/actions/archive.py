@@ -1,9 +1,11 @@
 """Signed documents and the Summary, streamed from DocuSign into the connector's bucket, each
 no larger than a document DocuSign could have taken.
 
-DocuSign's documented limits (eSignature API rules and resource limits, and "From the
-Trenches: Chunked uploads"): an envelope holds at most 200 MB of documents, and the largest
-single document reaches it as a chunked upload of at most 52,428,800 bytes. Signing adds to a
+DocuSign's documented limits ("eSignature API rules and resource limits",
+https://developers.docusign.com/docs/esign-rest-api/esign101/rules-and-limits/, and "From the
+Trenches: Chunked uploads", https://www.docusign.com/blog/developers/the-trenches-chunked-uploads):
+an envelope holds at most 200 MB of documents, and the largest single document reaches it as a
+chunked upload of at most 52,428,800 bytes (its `maxTotalSize`). Signing adds to a
 PDF (DocuSign does not say how much), so a signed document may be up to MAX_DOCUMENT_BYTES and
 all of an envelope's MAX_ENVELOPE_BYTES; anything larger did not come from DocuSign as it
 documents itself, and is refused rather than stored.

@@ -6,7 +6,8 @@ only what a field needs is read — the page tree and one page's size for a posi
 only for an anchor, page by page until the anchor is found — and every document of one send
 is read through one `PdfBudget`:
 
-- at most `max_pages` pages per document (the page tree `max_page_tree_depth` deep at most);
+- at most `max_pages` pages per document (the page tree `max_page_tree_depth` deep at most;
+  DocuSign publishes no page limit: these are the connector's);
 - each content stream, form XObject and font stream decoded once (pages and forms that share
   one are read once), `max_streams` of them and `max_decoded_bytes` of decoded bytes in all,
   no single stream beyond `max_stream_bytes`;
