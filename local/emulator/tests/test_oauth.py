@@ -32,17 +32,11 @@ def test_docusign_demo_audience_is_accepted(emulator, integration):
     ("overrides", "error", "description"),
     [
         ({"aud": "account.docusign.com"}, "invalid_grant", "invalid_audience"),
-        (
-            {"exp": int(time.time()) - 10, "iat": int(time.time()) - 600},
-            "invalid_grant",
-            "expired_assertion",
-        ),
-        (
-            {"iat": int(time.time()) + 600, "exp": int(time.time()) + 1200},
-            "invalid_grant",
-            "iat_in_the_future",
-        ),
-        ({"exp": int(time.time()) + 7200}, "invalid_grant", "assertion_lifetime_too_long"),
+        # Times relative to when the test runs (a long suite must not age them): seconds
+        # from now, resolved in the test.
+        ({"exp": -10, "iat": -600, "relative": True}, "invalid_grant", "expired_assertion"),
+        ({"iat": 600, "exp": 1200, "relative": True}, "invalid_grant", "iat_in_the_future"),
+        ({"exp": 7200, "relative": True}, "invalid_grant", "assertion_lifetime_too_long"),
         ({"sub": str(uuid.uuid4())}, "invalid_grant", "user_not_found"),
         ({"iss": str(uuid.uuid4())}, "invalid_grant", "issuer_not_found"),
         # DocuSign answers a missing impersonation scope as missing consent.
@@ -50,6 +44,10 @@ def test_docusign_demo_audience_is_accepted(emulator, integration):
     ],
 )
 def test_bad_assertions_are_refused(emulator, integration, overrides, error, description):
+    overrides = dict(overrides)
+    if overrides.pop("relative", False):
+        now = int(time.time())
+        overrides = {claim: now + offset for claim, offset in overrides.items()}
     response = request_token(emulator, integration.assertion(**overrides))
     assert response.status_code == 400
     body = response.json()
