@@ -111,6 +111,11 @@ def table(report: dict[str, Any]) -> str:
         ]
     if memory:
         lines += ["## Memory", "", "```", *_flat(memory), "```", ""]
+    fields = report.get("fieldsCheck")
+    if fields:
+        from benchmarks.pdf_fields import report_lines
+
+        lines += report_lines(fields)
     return "\n".join(lines)
 
 

@@ -6,7 +6,8 @@ interpreter processes, interleaved, median of N runs. The bar: a handler costs a
 SDK.
 
 Then peak memory of a 25 MB send (`benchmarks.memory`), throughput under a DocuSign quota and
-DocuSign calls per completed envelope (`benchmarks.throughput`). The table is printed and
+DocuSign calls per completed envelope (`benchmarks.throughput`), and the fields check on hostile
+PDFs against an ordinary one (`benchmarks.pdf_fields`). The table is printed and
 written to docs/benchmarks.md; the raw numbers to benchmarks/results/latest.json.
 """
 
@@ -93,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     from benchmarks.csv_lines import measure_csv_lines
     from benchmarks.first_request import measure_first_request
     from benchmarks.memory import measure
+    from benchmarks.pdf_fields import measure_fields_check
     from benchmarks.report import table
     from benchmarks.throughput import calls_per_envelope, throughput
 
@@ -105,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         "firstRequest": measure_first_request(),
         "authorizer": measure_authorizer(),
         "csvLines": measure_csv_lines(),
+        "fieldsCheck": measure_fields_check(),
     }
     out = ROOT / "benchmarks" / "results"
     out.mkdir(exist_ok=True)

@@ -8,6 +8,7 @@ API Gateway; local.invoker plays Lambda.
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 import traceback
@@ -18,6 +19,7 @@ from typing import Any
 from werkzeug.serving import WSGIRequestHandler
 from werkzeug.wrappers import Request, Response
 
+from local import origin_guard
 from local.apigateway import (
     DEFAULT_BINARY_MEDIA_TYPES,
     MAX_REQUEST_BYTES,
@@ -132,6 +134,15 @@ class LocalApi(BackgroundServer):
     def wsgi(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         request = Request(environ)
         started = time.monotonic()
+        refused = origin_guard.refusal(environ, self.port)
+        if refused is not None:
+            self._log(f"{request.method} {request.path} refused: {refused}")
+            response = Response(
+                json.dumps({"message": f"Forbidden: {refused}"}),
+                status=403,
+                content_type="application/json",
+            )
+            return response(environ, start_response)
         response, function_id = self._dispatch(request)
         elapsed_ms = (time.monotonic() - started) * 1000
         target = f" -> {function_id}" if function_id else ""

@@ -25,6 +25,7 @@ from urllib.parse import unquote
 from werkzeug.serving import WSGIRequestHandler
 from werkzeug.wrappers import Request, Response
 
+from local import origin_guard
 from local.invoker import FunctionInvoker, HandlerError
 from local.servers import BackgroundServer
 
@@ -96,6 +97,11 @@ class LocalLambda(BackgroundServer):
         return None
 
     def wsgi(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        refused = origin_guard.refusal(environ, self.port)
+        if refused is not None:
+            return _error(403, "AccessDeniedException", f"Forbidden: {refused}")(
+                environ, start_response
+            )
         return self._dispatch(Request(environ))(environ, start_response)
 
     def _dispatch(self, request: Request) -> Response:

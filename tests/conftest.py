@@ -195,6 +195,7 @@ class ConnectionFactory:
         register: bool = True,
         fresh_key: bool = False,
         account_id: str | None = None,
+        base_uri: str | None = None,
     ) -> RegisteredConnection:
         private, public = rsa_key_pair() if fresh_key else self.key_pair()
         integration_key = str(uuid.uuid4())
@@ -212,7 +213,7 @@ class ConnectionFactory:
                         "account_id": account_id,
                         "account_name": f"{name} account",
                         "is_default": True,
-                        "base_uri": None,
+                        "base_uri": base_uri,
                     }
                 ],
                 consented=consented,

@@ -6,6 +6,7 @@ Sources are cited in local/emulator/README.md ("After the send").
 
 from __future__ import annotations
 
+import base64
 import uuid
 from typing import Any
 
@@ -205,6 +206,21 @@ def refuse_downloads():
     refused.clear()
     refused.update({kind: (code, message) for kind in kinds})
     return jsonify({"documentIds": kinds, "errorCode": code})
+
+
+@control.bp.post("/download-overrides")
+def override_download():
+    """A fault, not DocuSign's: the download `documentId` (`archive`, `combined`, a document
+    id) answers `contentBase64` with `contentType` from now on; without content, as before."""
+    body = _json()
+    document_id = str(body.get("documentId") or "")
+    overrides = control.state().download_overrides
+    if body.get("contentBase64") is None:
+        overrides.pop(document_id, None)
+        return jsonify({"documentId": document_id, "overridden": False})
+    content = base64.b64decode(str(body["contentBase64"]))
+    overrides[document_id] = (content, str(body.get("contentType") or "application/octet-stream"))
+    return jsonify({"documentId": document_id, "overridden": True, "bytes": len(content)})
 
 
 @control.bp.post("/envelopes/<envelope_id>/recipients/<recipient_id>/values")

@@ -476,7 +476,11 @@ def get_document(account_id: str, envelope_id: str, document_id: str):
         refusal = state().refused_downloads.get(document_id)
         if refusal is not None:
             raise DocuSignError(400, *refusal)
-        if document_id == "certificate":
+        override = state().download_overrides.get(document_id)
+        if override is not None:
+            content, content_type = override
+            filename = f"{document_id}.bin"
+        elif document_id == "certificate":
             content, filename = docs.certificate_pdf(envelope), "Summary.pdf"
         elif document_id in ("combined", "portfolio"):
             content = docs.combined_pdf(envelope, _true(request.args.get("certificate")))

@@ -165,6 +165,8 @@ class EmulatorState:
         # and downloads an account setting refuses (documentId keyword → errorCode, message).
         self.bouncing_addresses: dict[str, str] = {}
         self.refused_downloads: dict[str, tuple[str, str]] = {}
+        # A fault switch: these downloads answer these bytes (`/_emulator/download-overrides`).
+        self.download_overrides: dict[str, tuple[bytes, str]] = {}
         # What the connector's callbacks delivered to /_emulator/callbacks (a test receiver).
         self.callbacks_received: list[dict[str, Any]] = []
         # Used when an account's base_uri is None and no request tells us our own address.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import zipfile
+from collections.abc import Callable
 from io import BytesIO
 from typing import Any
 
@@ -295,6 +296,58 @@ def test_a_bounce_end_to_end(later: Any, emulator: Any, stack: Any, bounces: str
     assert (recipient["status"], recipient.get("autoRespondedReason")) == ("sent", None)
 
 
+def bounced(stack: Any, queue_url: str) -> list[dict[str, Any]]:
+    """The bounce events published since the last call (taken off the test queue)."""
+    sqs = stack.client("sqs")
+    found = []
+    while True:
+        messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get(
+            "Messages", []
+        )
+        if not messages:
+            return found
+        for message in messages:
+            found.append(json.loads(message["Body"])["detail"])
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+
+def test_events_from_before_a_correction_change_nothing(
+    later: Any, emulator: Any, stack: Any, bounces: str
+) -> None:
+    """The old address bounced and was corrected: that bounce delivered again, or any report
+    of the old address, leaves the corrected recipient as it is and publishes nothing. A
+    bounce of the new address is a bounce, published for the new address."""
+    bounced(stack, bounces)
+    control(emulator, "/bounces", {"email": "old-box@example.com", "reason": "550 gone"})
+    envelope_id = sent(signers=[{"email": "old-box@example.com", "name": "Ola"}])
+    old_bounce = connect_message(later, envelope_id, "recipient-autoresponded", "1")
+    assert apply_batch([old_bounce]) == {"batchItemFailures": []}
+    assert [b["email"] for b in bounced(stack, bounces)] == ["old-box@example.com"]
+
+    fixed = correct(envelope_id, "1", {"email": "new-box@example.com"})
+    assert fixed.status == 200, fixed.body
+    # The same message delivered again (Connect retries), and a late one about the old
+    # address with a later time: neither is about the recipient as it is now.
+    late = json.loads(old_bounce)
+    late["generatedDateTime"] = "2099-01-01T00:00:00.0000000Z"
+    assert apply_batch([old_bounce, json.dumps(late)]) == {"batchItemFailures": []}
+
+    [recipient] = status("after-send", envelope_id).body["recipients"]
+    assert (recipient["email"], recipient["status"]) == ("new-box@example.com", "sent")
+    assert bounced(stack, bounces) == []
+
+    # The new address bounces too: DocuSign reports it (after the correction), and it counts.
+    control(emulator, "/bounces", {"email": "new-box@example.com", "reason": "550 also gone"})
+    assert resend(envelope_id, {"recipientIds": ["1"]}).status == 200
+    new_bounce = connect_message(later, envelope_id, "recipient-autoresponded", "1")
+    assert apply_batch([new_bounce]) == {"batchItemFailures": []}
+    [recipient] = status("after-send", envelope_id).body["recipients"]
+    assert (recipient["email"], recipient["status"]) == ("new-box@example.com", "autoresponded")
+    assert [(b["email"], b["reason"]) for b in bounced(stack, bounces)] == [
+        ("new-box@example.com", "550 also gone")
+    ]
+
+
 # ------------------------------------------------------------------------------- form data
 
 
@@ -388,6 +441,12 @@ def test_form_data_has_each_fields_label_type_value_and_recipient(
         ],
     }
     paths = [r["path"].rsplit("/", 1)[-1] for r in docusign_requests(emulator)]
+    # Sent outside the connector: the envelope is read once first (its sender decides whether
+    # this connection may track it), then tracked; later reads need the two calls alone.
+    assert paths == [envelope_id, "form_data", "recipients"]
+    emulator.state.clear_requests()
+    assert form_data(envelope_id).body == result.body
+    paths = [r["path"].rsplit("/", 1)[-1] for r in docusign_requests(emulator)]
     assert paths == ["form_data", "recipients"]
 
 
@@ -462,6 +521,75 @@ def test_a_refused_archive_falls_back_to_each_document(
     assert downloads == ["archive", "1", "certificate"]
     body = documents("after-send", envelope_id).body
     assert body["documents"][0]["sizeBytes"] > 0
+
+
+def override_download(emulator: Any, document_id: str, content: bytes | None) -> None:
+    import base64
+
+    body: dict[str, Any] = {"documentId": document_id}
+    if content is not None:
+        body["contentBase64"] = base64.b64encode(content).decode()
+        body["contentType"] = "application/zip"
+    control(emulator, "/download-overrides", body)
+
+
+def zip_bomb(member: str, size: int) -> bytes:
+    """A ZIP whose one member inflates to `size` bytes of zeros (about a thousandth of that
+    compressed)."""
+    out = BytesIO()
+    with (
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive,
+        archive.open(member, "w", force_zip64=True) as stream,
+    ):
+        block = b"\0" * (1 << 20)
+        for _ in range(size // len(block)):
+            stream.write(block)
+    return out.getvalue()
+
+
+def stored_objects(stack: Any, envelope_id: str) -> dict[str, int]:
+    listing = stack.client("s3").list_objects_v2(
+        Bucket=stack.bucket, Prefix=f"signed/after-send/{envelope_id}/"
+    )
+    return {o["Key"].rsplit("/", 1)[-1]: o["Size"] for o in listing.get("Contents", [])}
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        pytest.param(lambda: b"<html><body>Service Unavailable</body></html>", id="not-a-zip"),
+        pytest.param(lambda: b"PK\x03\x04 truncated", id="broken-zip"),
+        pytest.param(lambda: zip_bomb("agreement.pdf", 200 * 1024 * 1024), id="200-MB-member"),
+    ],
+)
+def test_an_archive_docusign_could_not_have_made_falls_back_to_each_document(
+    later: Any, emulator: Any, stack: Any, answer: Callable[[], bytes]
+) -> None:
+    """Not a ZIP, a broken one, or a 200 KB ZIP that would unpack to a 200 MB "signed PDF":
+    the completion is still applied (no retry, no dead letter), nothing of the archive is
+    kept, and the documents are DocuSign's own, one call each."""
+    envelope_id = sent()
+    emulator.state.complete(envelope_id)
+    override_download(emulator, "archive", answer())
+    try:
+        emulator.state.clear_requests()
+        message = connect_message(later, envelope_id, "envelope-completed", None)
+        assert apply_batch([message]) == {"batchItemFailures": []}
+    finally:
+        override_download(emulator, "archive", None)
+    downloads = [
+        r["path"].rsplit("/", 1)[-1] for r in docusign_requests(emulator, "GET", "/documents/")
+    ]
+    assert downloads == ["archive", "1", "certificate"]
+    envelope = emulator.state.envelopes[envelope_id]
+    from local.emulator import documents as emulator_documents
+
+    expected = len(emulator_documents.document_pdf(envelope, envelope["documents"][0]))
+    sizes = stored_objects(stack, envelope_id)
+    assert max(sizes.values()) < 1024 * 1024
+    body = documents("after-send", envelope_id).body
+    assert body["documents"][0]["sizeBytes"] == expected
+    assert body["summary"]["sizeBytes"] > 0
 
 
 # --------------------------------------------------------------------------------- formats

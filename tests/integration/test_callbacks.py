@@ -291,3 +291,237 @@ def test_an_address_that_became_private_is_refused_at_delivery(
     receiver.received.clear()
     assert deliver(queued_callbacks(stack)) == {"batchItemFailures": []}  # dropped, not retried
     assert receiver.received == []
+
+
+# ------------------------------------------------------------- slow receivers, in flight
+
+
+class DrippingReceiver:
+    """A receiver that reads the request, then answers its status line one byte at a time,
+    `interval` seconds apart: each byte in time for any per-read timeout, the answer never."""
+
+    def __init__(self, interval: float = 0.05) -> None:
+        import socket
+
+        self.interval = interval
+        self.requests: list[bytes] = []
+        self.bytes_sent = 0
+        self.cut = threading.Event()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}/drip"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        import time
+
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            with conn:
+                request = b""
+                while b"\r\n\r\n" not in request:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        break
+                    request += chunk
+                self.requests.append(request)
+                try:
+                    for byte in b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n":
+                        time.sleep(self.interval)
+                        conn.sendall(bytes([byte]))
+                        self.bytes_sent += 1
+                except OSError:
+                    self.cut.set()  # the connector closed the connection
+                    continue
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+@pytest.fixture
+def dripping() -> Any:
+    server = DrippingReceiver()
+    yield server
+    server.close()
+
+
+def recording_queue() -> Any:
+    """The callback queue, remembering what the function sends to it and hides on it."""
+    from docusign_connector.adapters.queue import Queue
+
+    class RecordingQueue(Queue):
+        def __init__(self) -> None:
+            super().__init__("CALLBACK_QUEUE_URL")
+            self.sent: list[tuple[str, dict[str, str] | None, float]] = []
+            self.hidden: list[int] = []
+
+        def send(
+            self, body: str, attributes: dict[str, str] | None = None, delay_seconds: float = 0
+        ) -> int:
+            self.sent.append((body, attributes, delay_seconds))
+            return super().send(body, attributes, delay_seconds)
+
+        def hide(self, receipt_handle: str, seconds: int) -> None:
+            self.hidden.append(seconds)
+            super().hide(receipt_handle, seconds)
+
+    return RecordingQueue()
+
+
+def ticking_clock(step: float) -> Any:
+    """A monotonic clock that moves `step` seconds each time it is read."""
+    import itertools
+
+    ticks = itertools.count()
+    return lambda: next(ticks) * step
+
+
+def test_a_receiver_that_drips_its_answer_is_cut_at_the_delivery_bound_and_retried(
+    calling: Any, emulator: Any, stack: Any, dripping: DrippingReceiver
+) -> None:
+    """The clock the delivery is timed by moves 1.5 s per look: the 10 s bound is reached
+    after a handful of the receiver's bytes, the delivery fails, nothing is recorded as
+    delivered, and the message waits its backoff (then is tried again, as designed)."""
+    from docusign_connector.adapters.callbacks import DELIVERY_SECONDS, CallbackSender, DeliveryLog
+    from docusign_connector.container import get_services
+
+    queued_callbacks(stack)
+    envelope_id = sent_with_callback(dripping.url)
+    emulator.state.mark_delivered(envelope_id, "1")
+    assert apply_batch([connect_message(calling, envelope_id, "envelope-delivered", None)]) == {
+        "batchItemFailures": []
+    }
+    [message] = queued_callbacks(stack)
+    services = get_services()
+    services.callbacks = CallbackSender(clock=ticking_clock(1.5))
+    services.callback_queue = queue = recording_queue()
+
+    answer = deliver([message])
+
+    assert answer == {"batchItemFailures": [{"itemIdentifier": message["MessageId"]}]}
+    assert len(dripping.requests) == 1 and b"X-Connector-Signature" in dripping.requests[0]
+    # Cut within the status line: the bound, not the receiver, ended the delivery.
+    assert dripping.cut.wait(5)
+    assert 0 < dripping.bytes_sent < len(b"HTTP/1.1 200 OK\r\n")
+    assert dripping.bytes_sent <= DELIVERY_SECONDS / 1.5
+    event_id = json.loads(message["Body"])["detail"]["eventId"]
+    assert not DeliveryLog(services.store.table).delivered(envelope_id, event_id)
+    assert queued_callbacks(stack) == []  # hidden for its backoff, not handed out at once
+    assert queue.hidden == [60] and queue.sent == []
+
+
+def test_the_delivery_bound_holds_by_the_wall_clock_too() -> None:
+    """A receiver that never answers: the real clock's bound ends the delivery."""
+    import socket
+
+    from docusign_connector.adapters.callbacks import CallbackSender, CallbackUnreachable
+    from docusign_connector.callback_urls import parse_callback_url
+
+    silent = socket.create_server(("127.0.0.1", 0))
+    try:
+        target = parse_callback_url(
+            f"http://127.0.0.1:{silent.getsockname()[1]}/hook", allow_loopback=True
+        )
+        with pytest.raises(CallbackUnreachable):
+            CallbackSender().post(target, "127.0.0.1", b"{}", {}, seconds=0.3)
+    finally:
+        silent.close()
+
+
+def test_a_connection_at_its_cap_of_deliveries_in_flight_waits_without_failing(
+    calling: Any, emulator: Any, stack: Any, receiver: Receiver
+) -> None:
+    """Every slot of the connection is held (by deliveries elsewhere): the message is not
+    attempted, nothing fails, and it is queued again, delayed, with its failed tries so far;
+    delivered once a slot is free. A slot whose holder stopped frees itself after its lease."""
+    from docusign_connector.adapters.callbacks import MAX_IN_FLIGHT_PER_CONNECTION, InFlightSlots
+    from docusign_connector.container import get_services
+    from docusign_connector.sync.callbacks import DEFER_SECONDS, PRIOR_FAILURES_ATTRIBUTE
+
+    queued_callbacks(stack)
+    envelope_id = sent_with_callback(receiver.url)
+    emulator.state.mark_delivered(envelope_id, "1")
+    assert apply_batch([connect_message(calling, envelope_id, "envelope-delivered", None)]) == {
+        "batchItemFailures": []
+    }
+    [message] = queued_callbacks(stack)
+    receiver.received.clear()
+    services = get_services()
+    queue = recording_queue()
+    services.callback_queue = queue
+    slots = InFlightSlots(services.store.table)
+    cap = MAX_IN_FLIGHT_PER_CONNECTION
+    held = [slots.take("calling", f"elsewhere-{n}", 60) for n in range(cap)]
+    assert sorted(s for s in held if s is not None) == list(range(cap))
+    assert slots.take("calling", "one-more", 60) is None
+    try:
+        # Its third receive: two tries failed before.
+        assert deliver([message], receive_count=3) == {"batchItemFailures": []}
+    finally:
+        for number, slot in enumerate(held):
+            slots.give_back("calling", int(slot or 0), f"elsewhere-{number}")
+    assert receiver.received == []
+    assert queue.sent == [(message["Body"], {PRIOR_FAILURES_ATTRIBUTE: "2"}, DEFER_SECONDS)]
+
+    # The message queued again, now that a slot is free: delivered.
+    assert deliver_with_prior_failures(message, 2) == {"batchItemFailures": []}
+    assert len(receiver.received) == 1
+
+    # Slots held by containers that stopped (their leases long run out) are taken over.
+    stopped = InFlightSlots(services.store.table, clock=lambda: 1_000.0)
+    assert all(stopped.take("calling", f"stopped-{n}", 1) is not None for n in range(cap))
+    assert slots.take("calling", "now", 10) is not None
+
+
+def deliver_with_prior_failures(message: dict[str, Any], failures: int) -> dict[str, Any]:
+    from docusign_connector.sync.callbacks import PRIOR_FAILURES_ATTRIBUTE
+    from functions.deliver_callbacks import app
+    from tests.support.lambda_events import FakeLambdaContext
+
+    record = {
+        "messageId": message["MessageId"] + "-again",
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": {"ApproximateReceiveCount": "1"},
+        "messageAttributes": {
+            PRIOR_FAILURES_ATTRIBUTE: {"stringValue": str(failures), "dataType": "String"}
+        },
+        "md5OfBody": "",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:CallbackQueue",
+        "awsRegion": "us-east-1",
+    }
+    return app.lambda_handler({"Records": [record]}, FakeLambdaContext("callbacks"))
+
+
+def test_a_delivery_is_not_started_without_the_time_for_it(
+    calling: Any, emulator: Any, stack: Any, receiver: Receiver
+) -> None:
+    """Less of the invocation left than a delivery needs: queued again, not attempted."""
+    from functions.deliver_callbacks import app
+    from tests.support.lambda_events import FakeLambdaContext
+
+    queued_callbacks(stack)
+    envelope_id = sent_with_callback(receiver.url)
+    emulator.state.mark_delivered(envelope_id, "1")
+    assert apply_batch([connect_message(calling, envelope_id, "envelope-delivered", None)]) == {
+        "batchItemFailures": []
+    }
+    [message] = queued_callbacks(stack)
+    receiver.received.clear()
+    record = {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": {"ApproximateReceiveCount": "1"},
+        "messageAttributes": {},
+        "md5OfBody": "",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:CallbackQueue",
+        "awsRegion": "us-east-1",
+    }
+    context = FakeLambdaContext("callbacks", remaining_ms=4_000)
+    assert app.lambda_handler({"Records": [record]}, context) == {"batchItemFailures": []}
+    assert receiver.received == []

@@ -216,3 +216,34 @@ def test_keys_and_tokens_never_reach_the_logs(
     assert not any(line in logged for line in body_lines)
     assert not any(token in logged for token in tokens)
     assert "Bearer " not in logged
+
+
+@pytest.mark.parametrize(
+    "base_uri",
+    [
+        "https://attacker.example.net",
+        "https://docusign.net.attacker.example",
+        "https://demo.docusign.net.attacker.example",
+        "http://demo.docusign.net",
+        "https://demo.docusign.net:8443",
+        "https://user@demo.docusign.net",
+    ],
+)
+def test_a_base_uri_outside_docusign_never_gets_the_token(
+    connections: Any, emulator: Any, base_uri: str
+) -> None:
+    """DocuSign's userinfo (here, one that lies) names where the API calls go, with the
+    access token: anything but an https host of DocuSign's is refused before any call."""
+    name = "lying-userinfo-" + str(abs(hash(base_uri)) % 10_000)
+    connections.create(name, base_uri=base_uri)
+    emulator.state.clear_requests()
+
+    result = verify(name)
+
+    assert result.status == 422, result.body
+    assert result.body["error"]["code"] == "BASE_URI_NOT_DOCUSIGN"
+    # Only the token and userinfo were asked for, of the auth server itself.
+    assert [r["path"] for r in emulator.state.requests] == ["/oauth/token", "/oauth/userinfo"]
+    sent = send(name, simple_body())
+    assert sent.status == 422 and sent.body["error"]["code"] == "BASE_URI_NOT_DOCUSIGN"
+    assert not [r for r in emulator.state.requests if "/restapi/" in r["path"]]

@@ -173,3 +173,29 @@ def test_the_readme_s_inbox_example_sends_its_envelope(
         )["Body"].read()
     )
     assert result["envelopeId"] in local_stack.emulator.state.envelopes, result
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Host": "attacker.example:3001"},  # a name rebound to 127.0.0.1
+        {"Origin": "http://attacker.example"},
+        {"Origin": "null"},
+    ],
+)
+def test_a_page_of_another_site_cannot_invoke_a_function(
+    local_stack: Any, headers: dict[str, str]
+) -> None:
+    """What a browser would send for a page on another site: refused, nothing invoked."""
+    import requests
+
+    url = local_stack.describe()["lambda"]["endpointUrl"]
+    answer = requests.post(
+        f"{url}/2015-03-31/functions/GetOpenApiFunction/invocations",
+        data=b"{}",
+        headers={"X-Amz-Invocation-Type": "RequestResponse", **headers},
+        timeout=30,
+    )
+    assert answer.status_code == 403
+    assert answer.headers["x-amzn-ErrorType"] == "AccessDeniedException"
+    assert "X-Amz-Executed-Version" not in answer.headers

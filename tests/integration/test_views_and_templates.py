@@ -81,6 +81,11 @@ def test_recipient_view_for_an_embedded_signer(viewer: Any, emulator: Any) -> No
     ("changes", "status", "code"),
     [
         ({"returnUrl": "not a url"}, 400, "INVALID_RETURN_URL"),
+        ({"returnUrl": "https://0xa9fea9fe/latest/meta-data/"}, 400, "INVALID_RETURN_URL"),
+        ({"returnUrl": "https://[::ffff:169.254.169.254]/"}, 400, "INVALID_RETURN_URL"),
+        ({"returnUrl": "https://169.254.169.254./"}, 400, "INVALID_RETURN_URL"),
+        ({"returnUrl": "https://100.100.100.200/"}, 400, "INVALID_RETURN_URL"),
+        ({"returnUrl": "https://work flow.example.com/"}, 400, "INVALID_RETURN_URL"),
         ({"clientUserId": None}, 400, "CLIENT_USER_ID_REQUIRED"),
         ({"email": "nope"}, 400, "INVALID_EMAIL"),
     ],

@@ -7,7 +7,8 @@ import hmac
 
 import pytest
 
-from docusign_connector.callback_urls import address_refusal, parse_callback_url, signature
+from docusign_connector.addresses import address_refusal
+from docusign_connector.callback_urls import parse_callback_url, signature
 from docusign_connector.errors import BadRequest
 from docusign_connector.sync.callbacks import MAX_RECEIVES, backoff_seconds
 from local.template import load_template

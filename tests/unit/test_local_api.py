@@ -355,3 +355,36 @@ def test_edited_handlers_are_loaded_afresh(tmp_path, monkeypatch):
     assert len(logged) == 1
     monkeypatch.delitem(sys.modules, "reloadable_handlers.app", raising=False)
     monkeypatch.delitem(sys.modules, "reloadable_handlers", raising=False)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Host": "attacker.example"},  # a name rebound to 127.0.0.1
+        {"Host": "attacker.example:3000"},
+        {"Host": "127.0.0.1.attacker.example"},
+        {"Host": "10.0.0.5"},
+        {"Origin": "http://attacker.example"},
+        {"Origin": "https://attacker.example"},
+        {"Origin": "null"},
+        {"Origin": "http://127.0.0.1:1"},  # another local server's page
+        {"Origin": "http://localhost.attacker.example"},
+    ],
+)
+def test_requests_from_other_sites_are_refused_before_any_handler_runs(api, headers):
+    response = requests.post(f"{api.url}/open", headers=headers, timeout=10)
+    assert response.status_code == 403
+    assert "Forbidden" in response.json()["message"]
+    assert "event" not in response.json()
+
+
+def test_the_stacks_own_origin_and_loopback_hosts_pass(api):
+    for headers in (
+        {},
+        {"Origin": api.url},
+        {"Origin": f"http://localhost:{api.port}"},
+        {"Host": f"localhost:{api.port}"},
+        {"Host": f"127.0.0.1:{api.port}"},
+        {"Host": "[::1]:3000"},
+    ):
+        assert _echo(requests.post(f"{api.url}/open", headers=headers, timeout=10))["event"]

@@ -283,6 +283,7 @@ def rsa_private_pem() -> str:
     ("status", "code", "expected"),
     [
         (400, "ENVELOPE_DOES_NOT_EXIST", NotFound),
+        (400, "USER_NOT_ENVELOPE_SENDER_OR_RECIPIENT", NotFound),
         (404, "", NotFound),
         (400, "ENVELOPE_CANNOT_VOID_INVALID_STATE", Conflict),
         (429, "HOURLY_APIINVOCATION_LIMIT_EXCEEDED", Throttled),

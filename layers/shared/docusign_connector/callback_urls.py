@@ -2,19 +2,21 @@
 signed. Pure: resolving names and connecting is `adapters.callbacks`.
 
 A callback goes to https only (http to a loopback address when the local stack allows it), and
-never to a private, link-local, shared, reserved or cloud metadata address: otherwise a caller
-could make the connector reach into the network it runs in.
+never to a private, link-local, site-local, shared, reserved or cloud metadata address
+(`addresses`, the one guard the views' `returnUrl` uses too): otherwise a caller could make the
+connector reach into the network it runs in. The URL's host is checked as written (every
+numeric form of an address), and what a name resolves to at each delivery.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import os
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from .addresses import host_refusal
 from .connections import is_loopback
 from .errors import BadRequest
 
@@ -23,10 +25,6 @@ MAX_CALLBACK_URL = 2000
 ALLOW_LOOPBACK_VARIABLE = "CALLBACK_ALLOW_LOOPBACK"
 TIMESTAMP_HEADER = "X-Connector-Timestamp"
 SIGNATURE_HEADER = "X-Connector-Signature"
-# Cloud metadata services beyond the link-local range (AWS's IPv6 one, Alibaba's).
-METADATA_ADDRESSES = frozenset(
-    {ipaddress.ip_address("fd00:ec2::254"), ipaddress.ip_address("100.100.100.200")}
-)
 
 
 @dataclass(frozen=True)
@@ -61,31 +59,14 @@ def parse_callback_url(url: str, *, allow_loopback: bool | None = None) -> Callb
         raise refused("callbackUrl must be an absolute https URL without credentials")
     if parts.scheme == "http" and not (allow_loopback and is_loopback(host)):
         raise refused("callbackUrl must use https")
+    reason = host_refusal(host, allow_loopback=allow_loopback)
+    if reason is not None:
+        raise refused(f"callbackUrl points at {reason}")
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
     default_port = 443 if parts.scheme == "https" else 80
     return CallbackTarget(url, parts.scheme, host, port or default_port, path)
-
-
-def address_refusal(address: str, *, allow_loopback: bool) -> str | None:
-    """Why the connector will not connect to this IP address, or None when it may."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    if ip in METADATA_ADDRESSES:
-        return "a cloud metadata address"
-    if ip.is_loopback:
-        return None if allow_loopback else "a loopback address"
-    if ip.is_link_local:
-        return "a link-local address (this includes the instance metadata service)"
-    if ip.is_private or ip.is_reserved or ip.is_multicast or ip.is_unspecified:
-        return "a private or reserved address"
-    if isinstance(ip, ipaddress.IPv4Address) and ip in ipaddress.ip_network("100.64.0.0/10"):
-        return "a shared (carrier-grade NAT) address"
-    if not ip.is_global:
-        return "an address that is not public"
-    return None
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:

@@ -50,6 +50,37 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+# DocuSign's eSignature API hosts: demo.docusign.net for the developer environment and
+# {server}.docusign.net in production ("Docusign API endpoint base paths",
+# https://developers.docusign.com/platform/api-endpoint-base-paths/; the official SDKs' base
+# paths are https://demo.docusign.net/restapi and https://www.docusign.net/restapi).
+_DOCUSIGN_API_HOST = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.docusign\.net")
+
+
+def base_uri_refusal(base_uri: str, auth_server: str) -> str | None:
+    """Why the connector will not send a connection's access token to this base URI (the one
+    DocuSign's userinfo names), or None when it may: an https URL on a host of DocuSign's, or a
+    loopback host when the connection's own authServer is one (a local DocuSign emulator;
+    never beside DocuSign's real auth servers)."""
+    try:
+        parts = urlsplit(base_uri)
+        host = (parts.hostname or "").lower()
+        port = parts.port
+    except ValueError:
+        return "it is not a URL"
+    if parts.username is not None or parts.password is not None or parts.query:
+        return "it carries a user name, a password or a query"
+    if host and is_loopback(host):
+        if is_loopback((urlsplit(auth_server).hostname or "").lower()):
+            return None
+        return "it is a loopback host, while the connection's authServer is not"
+    if parts.scheme != "https" or port not in (None, 443):
+        return "it is not https on the standard port"
+    if not _DOCUSIGN_API_HOST.fullmatch(host):
+        return "its host is not one of DocuSign's (*.docusign.net)"
+    return None
+
+
 # A DNS name or an IP address (IPv6 in brackets loses them in `hostname`).
 _HOST = re.compile(
     r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?|[0-9a-f:.]+"

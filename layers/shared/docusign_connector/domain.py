@@ -96,6 +96,9 @@ class RecipientState:
     declined_reason: str | None = None
     recipient_id: str | None = None
     auto_responded_reason: str | None = None  # why the mail to this recipient bounced
+    # When the connector last corrected this recipient (just before asking DocuSign): what a
+    # report of an earlier moment says of the recipient is about the old address, and stale.
+    corrected_at: str | None = None
 
 
 @dataclass

@@ -3,6 +3,7 @@ connector's record: the one mapping used by sends, syncs, Connect events and the
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from . import clock
@@ -39,6 +40,18 @@ def recipients_from(groups: Any) -> list[RecipientState]:
     return recipients
 
 
+def keep_corrections(
+    recipients: list[RecipientState], previous: list[RecipientState]
+) -> list[RecipientState]:
+    """`recipients` (as DocuSign reports them) with the moment of each one's last correction,
+    which only the connector knows."""
+    corrected = {r.recipient_id: r.corrected_at for r in previous if r.corrected_at}
+    return [
+        replace(r, corrected_at=corrected.get(r.recipient_id)) if not r.corrected_at else r
+        for r in recipients
+    ]
+
+
 def custom_fields_from(envelope: dict[str, Any]) -> dict[str, str]:
     fields = (envelope.get("customFields") or {}).get("textCustomFields") or []
     return {str(f.get("name")): str(f.get("value", "")) for f in fields if f.get("name")}
@@ -49,6 +62,8 @@ def record_from_envelope(
 ) -> EnvelopeRecord:
     """The record DocuSign's envelope describes; what it does not say is kept from `previous`."""
     recipients = recipients_from(envelope.get("recipients"))
+    if previous is not None:
+        recipients = keep_corrections(recipients, previous.recipients)
     custom_fields = custom_fields_from(envelope)
     status = str(envelope.get("status") or "").lower()
     return EnvelopeRecord(

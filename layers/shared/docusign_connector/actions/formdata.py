@@ -16,7 +16,7 @@ from ..documents import FORMDATA_FILE, signed_prefix
 from ..domain import Deadline, EnvelopeRecord
 from ..errors import BadRequest, Unprocessable
 from ..models.after_send import FormDataResponse
-from .status import owned_record
+from .status import tracked_record
 
 logger = Logger(child=True)
 
@@ -75,11 +75,10 @@ def get_form_data(
     services: Services | None = None,
 ) -> FormDataResponse:
     services = services or get_services()
-    record = owned_record(services, connection_name, envelope_id)
     connection = services.connections.get(connection_name)
     client = services.client(connection, deadline)
-    envelope_id = record.envelope_id if record else envelope_id.lower()
-    return read_form_data(client, envelope_id)
+    record = tracked_record(services, client, connection_name, envelope_id)
+    return read_form_data(client, record.envelope_id)
 
 
 def archive_form_data(

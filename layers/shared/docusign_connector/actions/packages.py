@@ -4,7 +4,9 @@ Archiving a completed envelope takes DocuSign's archive ZIP (every document and 
 certificate, one call instead of n + 1), streamed to a temporary file under /tmp with a size
 bound and unpacked member by member into the same `signed/{c}/{id}/` keys as single downloads:
 memory stays bounded whatever the size of the documents. Where DocuSign refuses the archive
-(an account setting), or it is larger than the bound, each document is downloaded on its own.
+(an account setting), or its answer is larger than an envelope can be, is not a ZIP, or holds
+members larger than DocuSign's documents can be (`archive`: 64 MiB each, 256 MiB in all),
+nothing of it is kept and each document is downloaded on its own, within the same bounds.
 
 The other formats of GET …/documents: `combined` (one PDF, with or without the certificate)
 and `archive` (the ZIP itself), each one call, each falling back to `separate` when DocuSign
@@ -20,6 +22,7 @@ import json
 import posixpath
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -34,15 +37,22 @@ from ..domain import Deadline, EnvelopeRecord, StoredDocument
 from ..errors import BadRequest, PayloadTooLarge, Unprocessable
 from ..models.queries import DocumentsQuery
 from ..models.responses import DocumentOut, DocumentsResponse
-from .archive import download_documents
+from .archive import (
+    MAX_DOCUMENT_BYTES,
+    MAX_ENVELOPE_BYTES,
+    TooLargeFromDocuSign,
+    bounded,
+    download_documents,
+)
 from .status import sync_envelope
 
 logger = Logger(child=True)
 
 CHUNK_BYTES = 64 * 1024
 MAX_INLINE_BYTES = 5_500_000  # as for separate documents: Lambda answers are capped at 6 MB
-# Lambda's ephemeral storage is 512 MB by default; keep room for everything else.
-MAX_ARCHIVE_BYTES = 400 * 1024 * 1024
+# No larger than all of an envelope's documents can be (see `archive`); it fits in Lambda's
+# default 512 MB of ephemeral storage with room for everything else.
+MAX_ARCHIVE_BYTES = MAX_ENVELOPE_BYTES
 TEMP_DIR = tempfile.gettempdir()
 SUMMARY_NAMES = ("summary.pdf", "certificate.pdf", "certificate of completion.pdf")
 
@@ -109,6 +119,74 @@ def _member_chunks(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> Iterato
             yield chunk
 
 
+class ArchiveNotUsable(Exception):
+    """DocuSign's archive answer is not a ZIP, or not one DocuSign could have made."""
+
+
+# What unpacking a damaged or hostile ZIP raises (never an AWS failure: those are retried).
+_ZIP_FAILURES = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    EOFError,
+    NotImplementedError,  # a compression method zipfile does not have
+    RuntimeError,  # an encrypted member
+    TooLargeFromDocuSign,
+)
+
+
+def _unpack(
+    services: Services,
+    record: EnvelopeRecord,
+    spooled: IO[bytes],
+    contents: list[dict[str, Any]],
+) -> list[StoredDocument]:
+    """Each listed document and the Summary from the ZIP into S3, member by member; a member
+    (or all of them) larger than DocuSign's documents can be is not unpacked at all."""
+    envelope_id = record.envelope_id
+    try:
+        with zipfile.ZipFile(spooled) as archive:
+            members = [m for m in archive.infolist() if not m.is_dir()]
+            pairs, summary = _match_members(members, contents)
+            used = [member for _, member in pairs] + ([summary] if summary else [])
+            largest = max((m.file_size for m in used), default=0)
+            if largest > MAX_DOCUMENT_BYTES or sum(m.file_size for m in used) > MAX_ENVELOPE_BYTES:
+                raise ArchiveNotUsable(
+                    f"its members would unpack to {sum(m.file_size for m in used)} bytes "
+                    f"(the largest {largest}), more than DocuSign's documents can be"
+                )
+
+            def chunks(member: zipfile.ZipInfo) -> Iterator[bytes]:
+                return bounded(
+                    _member_chunks(archive, member), MAX_DOCUMENT_BYTES, member.filename[:100]
+                )
+
+            stored = [
+                services.documents.put_signed(
+                    record.connection,
+                    envelope_id,
+                    str(entry["documentId"]),
+                    str(entry.get("name") or f"document-{entry['documentId']}"),
+                    chunks(member),
+                )
+                for entry, member in pairs
+            ]
+            if summary is not None:
+                stored.append(
+                    services.documents.put_signed(
+                        record.connection,
+                        envelope_id,
+                        "certificate",
+                        "Summary",
+                        chunks(summary),
+                        kind="summary",
+                    )
+                )
+            return stored
+    except _ZIP_FAILURES as failure:
+        raise ArchiveNotUsable(f"{type(failure).__name__}: {str(failure)[:200]}") from None
+
+
 def archive_from_zip(
     services: Services,
     client: DocuSignClient,
@@ -118,7 +196,8 @@ def archive_from_zip(
     limit: int = MAX_ARCHIVE_BYTES,
 ) -> tuple[list[StoredDocument], str]:
     """The signed documents and the Summary in S3, and how they were taken (`archive`, or
-    `separate` when DocuSign refused the archive or it was too large)."""
+    `separate` when DocuSign refused the archive, or it was larger than an envelope can be,
+    or it was not a ZIP DocuSign could have made)."""
     envelope_id = record.envelope_id
     if listed is None:
         listed = client.list_documents(envelope_id)
@@ -139,30 +218,14 @@ def archive_from_zip(
                 extra={"envelope_id": envelope_id, "reason": refusal.code},
             )
             return download_documents(services, client, record, listed), SEPARATE
-        with zipfile.ZipFile(spooled) as archive:
-            members = [m for m in archive.infolist() if not m.is_dir()]
-            pairs, summary = _match_members(members, contents)
-            stored = [
-                services.documents.put_signed(
-                    record.connection,
-                    envelope_id,
-                    str(entry["documentId"]),
-                    str(entry.get("name") or f"document-{entry['documentId']}"),
-                    _member_chunks(archive, member),
-                )
-                for entry, member in pairs
-            ]
-            if summary is not None:
-                stored.append(
-                    services.documents.put_signed(
-                        record.connection,
-                        envelope_id,
-                        "certificate",
-                        "Summary",
-                        _member_chunks(archive, summary),
-                        kind="summary",
-                    )
-                )
+        try:
+            stored = _unpack(services, record, spooled, contents)
+        except ArchiveNotUsable as problem:
+            logger.warning(
+                "archive not usable; downloading each document",
+                extra={"envelope_id": envelope_id, "reason": str(problem)},
+            )
+            return download_documents(services, client, record, listed), SEPARATE
     logger.info(
         "archive unpacked",
         extra={"envelope_id": envelope_id, "archive_bytes": size, "documents": len(stored)},
@@ -225,7 +288,7 @@ def store_package(
             size, digest = put_stream(
                 services.documents,
                 key,
-                response.iter_content(CHUNK_BYTES),
+                bounded(response.iter_content(CHUNK_BYTES), MAX_ENVELOPE_BYTES, file_format),
                 content_type=CONTENT_TYPES[file_format],
                 metadata={"envelope-id": record.envelope_id, "document-id": file_format},
             )

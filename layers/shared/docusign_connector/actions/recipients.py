@@ -23,7 +23,7 @@ from .authentication import (
     uses_phone,
 )
 from .changes import update_envelope
-from .status import owned_record, status_response, sync_envelope
+from .status import owned_record, status_response, sync_envelope, tracked_record
 
 logger = Logger(child=True)
 
@@ -105,6 +105,9 @@ def correct_recipient(
     recipient = _find(record, recipient_id)
     group = GROUP_OF_TYPE.get(recipient.type, "signers")
     auths = [request.authentication]
+    # Taken before DocuSign is asked: whatever DocuSign reports of an earlier moment is about
+    # the recipient as it was (a late or redelivered bounce of the old address).
+    corrected_at = clock.now_iso()
     workflow = phone_workflow_id(services, connection_name, client) if uses_phone(auths) else None
     with refuse_unavailable_authentication(auths):
         after_send.update_recipients(
@@ -118,7 +121,12 @@ def correct_recipient(
         recipients = []
         for one in current.recipients:
             if one.recipient_id == recipient_id:
-                one = replace(one, email=request.email or one.email, name=request.name or one.name)
+                one = replace(
+                    one,
+                    email=request.email or one.email,
+                    name=request.name or one.name,
+                    corrected_at=corrected_at,
+                )
                 if request.email is not None:
                     # DocuSign mails the new address: the bounce, if any, is over.
                     one = replace(one, status=RecipientStatus.SENT, auto_responded_reason=None)
@@ -170,13 +178,10 @@ def resend_envelope(
     connection = services.connections.get(connection_name)
     client = services.client(connection, deadline)
     if not wanted:
-        record = owned_record(services, connection_name, envelope_id)
-        if record is not None:
-            _refuse_finished(record)
-        target = record.envelope_id if record else envelope_id.lower()
-        after_send.resend_envelope(client, target)
-        if record is None:
-            record = sync_envelope(services, client, connection_name, target, None)[0]
+        # Not tracked yet: resent only if it is this connection's to track (one GET first).
+        record = tracked_record(services, client, connection_name, envelope_id)
+        _refuse_finished(record)
+        after_send.resend_envelope(client, record.envelope_id)
     else:
         record = _tracked(services, client, connection_name, envelope_id)
         groups: dict[str, list[dict[str, Any]]] = {}

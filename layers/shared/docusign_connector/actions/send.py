@@ -24,6 +24,7 @@ from ..models.responses import SendEnvelopeResponse
 from .anchors import check_placements, source_bytes
 from .authentication import phone_workflow_id, refuse_unavailable_authentication, uses_phone
 from .definition import PreparedDocument, envelope_definition, file_extension
+from .pdf_facts import PdfBudget
 from .tabs import without_access_codes
 from .template_fields import prefill_tabs
 
@@ -173,6 +174,14 @@ def send_envelope(
     return SendEnvelopeResponse.model_validate(answer)
 
 
+def _too_large() -> PayloadTooLarge:
+    return PayloadTooLarge(
+        "the documents are too large for one DocuSign request (about 25 MB of files at "
+        "most); send fewer or smaller documents",
+        code="ENVELOPE_TOO_LARGE",
+    )
+
+
 def _send(
     connection_name: str,
     request: SendEnvelopeRequest,
@@ -188,7 +197,15 @@ def _send(
             connection_name,
         )
     prepared, sources = _prepare_documents(services, connection_name, request)
-    check_placements(request, lambda number: source_bytes(sources[number - 1]))
+    # The sizes are known before any byte is read (the request's base64, the inbox objects'
+    # HEAD): documents DocuSign could not take are refused before the fields check reads them.
+    if sum(source.base64_length for source in sources) > MAX_REQUEST_BYTES:
+        raise _too_large()
+    check_placements(
+        request,
+        lambda number: source_bytes(sources[number - 1]),
+        budget=PdfBudget(deadline=deadline),
+    )
     client = services.client(connection, deadline)
     template_tabs = prefill_tabs(services, connection_name, client, request)
     auths = [s.authentication for s in request.signers]
@@ -197,11 +214,7 @@ def _send(
     transaction_id = transaction_id_for(connection_name, idempotency_key)
     definition = envelope_definition(request, prepared, transaction_id, template_tabs, workflow)
     if sources and request_size(definition, sources) > MAX_REQUEST_BYTES:
-        raise PayloadTooLarge(
-            "the documents are too large for one DocuSign request (about 25 MB of files at "
-            "most); send fewer or smaller documents",
-            code="ENVELOPE_TOO_LARGE",
-        )
+        raise _too_large()
     with refuse_unavailable_authentication(auths):
         if idempotency_key is None:
             summary = client.create_envelope(definition, sources)

@@ -1,6 +1,8 @@
 """An envelope's status: from the table when it is fresh, otherwise from DocuSign (at most once
 per STATUS_MAX_AGE_SECONDS, DocuSign's polling rule); envelopes the table does not know are
-fetched once and tracked from then on."""
+fetched once and tracked from then on — by the connection whose user sent them only (see
+`ownership`): any other connection gets the 404 of an envelope that does not exist, and
+nothing is written."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from ..mapping import record_from_envelope
 from ..models.queries import StatusQuery
 from ..models.responses import EnvelopeStatusResponse, HistoryEntry, RecipientOut
 from .changes import update_envelope
+from .ownership import may_own
 
 ENVELOPE_INCLUDE = "recipients,custom_fields"
 
@@ -47,8 +50,12 @@ def sync_envelope(
     include: str = ENVELOPE_INCLUDE,
 ) -> tuple[EnvelopeRecord, dict[str, Any]]:
     """The envelope as DocuSign has it now, written to the table (and DocuSign's JSON). A
-    status that changed is published, as when Connect reports it (`actions.changes`)."""
+    status that changed is published, as when Connect reports it (`actions.changes`). An
+    envelope the table does not know (`previous` None) is taken only when this connection may
+    own it; otherwise it is not found, and nothing is written."""
     envelope = client.get_envelope(envelope_id, include=include)
+    if previous is None and not may_own(services, connection, envelope):
+        raise envelope_not_found(envelope_id)
     status = str(envelope.get("status") or "").lower()
 
     def refreshed(current: EnvelopeRecord | None) -> EnvelopeRecord | None:
@@ -71,6 +78,22 @@ def sync_envelope(
 
 def _latest(*values: Any) -> str | None:
     return max(filter(None, (clock.sortable(str(v)) for v in values if v)), default=None)
+
+
+def tracked_record(
+    services: Services,
+    client: DocuSignClient,
+    connection: str,
+    envelope_id: str,
+    include: str = ENVELOPE_INCLUDE,
+) -> EnvelopeRecord:
+    """The record of this connection's envelope: the table's, or, for an envelope the table
+    does not know, DocuSign's (one GET) once this connection may own it. What acts on an
+    envelope (void, views, resend, form data) asks this first."""
+    record = owned_record(services, connection, envelope_id)
+    if record is None:
+        record = sync_envelope(services, client, connection, envelope_id.lower(), None, include)[0]
+    return record
 
 
 def is_fresh(services: Services, record: EnvelopeRecord) -> bool:

@@ -10,7 +10,7 @@ from ..container import Services, get_services
 from ..domain import Deadline
 from ..models.responses import ViewResponse
 from ..models.views import RecipientViewRequest, SenderViewRequest
-from .status import owned_record
+from .status import tracked_record
 
 
 def recipient_view(
@@ -22,7 +22,8 @@ def recipient_view(
     services: Services | None = None,
 ) -> ViewResponse:
     services = services or get_services()
-    owned_record(services, connection_name, envelope_id)
+    client = services.client(services.connections.get(connection_name), deadline)
+    envelope_id = tracked_record(services, client, connection_name, envelope_id).envelope_id
     body: dict[str, Any] = {
         "returnUrl": request.return_url,
         "authenticationMethod": request.authentication_method,
@@ -32,8 +33,7 @@ def recipient_view(
     }
     if request.recipient_id:
         body["recipientId"] = request.recipient_id
-    client = services.client(services.connections.get(connection_name), deadline)
-    view = client.create_recipient_view(envelope_id.lower(), body)
+    view = client.create_recipient_view(envelope_id, body)
     return ViewResponse(
         envelope_id=envelope_id.lower(), url=str(view.get("url", "")), connection=connection_name
     )
@@ -48,9 +48,9 @@ def sender_view(
     services: Services | None = None,
 ) -> ViewResponse:
     services = services or get_services()
-    owned_record(services, connection_name, envelope_id)
     client = services.client(services.connections.get(connection_name), deadline)
-    view = client.create_sender_view(envelope_id.lower(), {"returnUrl": request.return_url})
+    envelope_id = tracked_record(services, client, connection_name, envelope_id).envelope_id
+    view = client.create_sender_view(envelope_id, {"returnUrl": request.return_url})
     return ViewResponse(
         envelope_id=envelope_id.lower(), url=str(view.get("url", "")), connection=connection_name
     )

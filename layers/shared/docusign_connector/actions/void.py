@@ -11,7 +11,7 @@ from ..errors import Conflict
 from ..models.requests import VoidEnvelopeRequest
 from ..models.responses import VoidEnvelopeResponse
 from .changes import update_envelope
-from .status import is_fresh, owned_record
+from .status import is_fresh, owned_record, tracked_record
 
 VOIDED_EVENT = "envelope-voided"
 
@@ -27,15 +27,18 @@ def void_envelope(
     services = services or get_services()
     record = owned_record(services, connection_name, envelope_id)
     envelope_id = envelope_id.lower()
-    if record is not None and record.status not in VOIDABLE_STATUSES and is_fresh(services, record):
+    connection = services.connections.get(connection_name)
+    client = services.client(connection, deadline)
+    if record is None:
+        # Not tracked yet: voided only if it is this connection's to track (one GET first).
+        record = tracked_record(services, client, connection_name, envelope_id)
+    if record.status not in VOIDABLE_STATUSES and is_fresh(services, record):
         raise Conflict(
             f"envelope {envelope_id} is {record.status}; only envelopes in the 'Sent' or "
             "'Delivered' states may be voided",
             code="INVALID_STATE",
             details=[{"status": record.status}],
         )
-    connection = services.connections.get(connection_name)
-    client = services.client(connection, deadline)
     client.void_envelope(envelope_id, request.reason)
     voided_at = clock.now_iso()
 

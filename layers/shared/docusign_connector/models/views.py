@@ -2,30 +2,33 @@
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Annotated
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError
 
+from ..addresses import host_refusal
 from ..connections import is_loopback
 from .requests import ApiModel, Email, Name
 from .text import single_line
 
-# The cloud metadata services: a signer's browser is never sent there.
-_METADATA_HOSTS = {"169.254.169.254", "fd00:ec2::254", "metadata.google.internal"}
-
 
 def _return_url(value: str) -> str:
     """Where DocuSign sends the signer's browser afterwards: https (http only to loopback, for
-    a local stack), no user name or password, no link-local or metadata address."""
+    a local stack), no user name or password, and a host that is not a metadata, link-local,
+    site-local or reserved address in any of its written forms — the callbacks' guard
+    (`addresses`). Private addresses stay allowed: the browser is the signer's, in the
+    signer's network, and intranet workflow pages are common."""
     single_line(value)
-    parts = urlsplit(value)
     try:
-        host = (parts.hostname or "").lower()
+        parts = urlsplit(value)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 - a port that is not a number raises here
     except ValueError:
-        host = ""
+        raise PydanticCustomError(
+            "INVALID_RETURN_URL", "returnUrl must be an absolute URL"
+        ) from None
     if parts.scheme not in ("https", "http") or not host:
         raise PydanticCustomError("INVALID_RETURN_URL", "returnUrl must be an absolute URL")
     if parts.username is not None or parts.password is not None:
@@ -36,15 +39,10 @@ def _return_url(value: str) -> str:
         raise PydanticCustomError(
             "INVALID_RETURN_URL", "returnUrl must use https (plain http only for loopback)"
         )
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        address = None
-    if host in _METADATA_HOSTS or (
-        address is not None and (address.is_link_local or address.is_unspecified)
-    ):
+    reason = host_refusal(host, allow_loopback=True, allow_private=True)
+    if reason is not None:
         raise PydanticCustomError(
-            "INVALID_RETURN_URL", "returnUrl must not point at a link-local or metadata address"
+            "INVALID_RETURN_URL", "returnUrl must not point at {reason}", {"reason": reason}
         )
     return value
 

@@ -5,6 +5,7 @@ envelope table: idempotent, monotonic, with history, archive on completion and a
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -47,14 +48,21 @@ def same_record(a: EnvelopeRecord | None, b: EnvelopeRecord) -> bool:
 
 
 def apply_snapshot(
-    snapshot: Snapshot, *, deadline: Deadline = None, services: Services | None = None
+    snapshot: Snapshot,
+    *,
+    deadline: Deadline = None,
+    services: Services | None = None,
+    claim: Callable[[Snapshot], bool] | None = None,
 ) -> Outcome:
     """Apply one report to the table (retrying when another writer got there first), keep
-    it in the history, publish a status change, archive the documents on completion."""
+    it in the history, publish a status change, archive the documents on completion. An
+    envelope the table does not know is taken only when `claim` (if given) allows it."""
     services = services or get_services()
     store = services.store
     for _ in range(MAX_WRITE_ATTEMPTS):
         previous, marks = store.get_for_update(snapshot.envelope_id)
+        if previous is None and claim is not None and not claim(snapshot):
+            return Outcome(snapshot.envelope_id, False, None, None, skipped="not this connection's")
         if previous is not None and previous.connection != snapshot.connection:
             logger.warning(
                 "report about another connection's envelope ignored",

@@ -16,6 +16,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
+from ..actions.ownership import may_own
 from ..container import Services
 from ..domain import TERMINAL_STATUSES, Deadline
 from ..errors import NotFound
@@ -68,8 +69,7 @@ def confirm_connect_event(
         envelope = client.get_envelope(event.envelope_id, include=CONFIRM_INCLUDE)
     except NotFound:
         return _drop(event, "not an envelope of this connection's account")
-    sender = (envelope.get("sender") or {}).get("userId")
-    if record is None and sender and not _same_id(sender, account.user_id):
+    if record is None and not may_own(services, event.connection, envelope):
         # Connections sharing a DocuSign account each track only their own user's envelopes.
         return _drop(event, "another user's envelope")
     status = str(envelope.get("status") or "").lower()

@@ -107,6 +107,49 @@ def _latest(*values: Any) -> str | None:
     return max(times) if times else None
 
 
+def reported_recipient(snapshot: Snapshot, recipient_id: str | None) -> dict[str, Any] | None:
+    """The recipient as the report's summary has it (DocuSign's JSON), if it is there."""
+    groups = (snapshot.summary or {}).get("recipients")
+    for members in groups.values() if isinstance(groups, dict) else []:
+        for member in members if isinstance(members, list) else []:
+            if isinstance(member, dict) and str(member.get("recipientId")) == str(recipient_id):
+                return member
+    return None
+
+
+def reported_address(snapshot: Snapshot, recipient_id: str | None) -> str | None:
+    """The e-mail address the report names for this recipient, if it names one."""
+    email = (reported_recipient(snapshot, recipient_id) or {}).get("email")
+    return str(email).strip() if email else None
+
+
+def corrected_since(recipient: RecipientState, at: str | None) -> bool:
+    """Whether the recipient was corrected at or after the moment `at` (a sortable time)
+    describes: what a report of that moment says of the recipient is stale."""
+    corrected = sortable_time(recipient.corrected_at)
+    return corrected is not None and (at is None or at <= corrected)
+
+
+def _stale_for(recipient: RecipientState, snapshot: Snapshot) -> bool:
+    """Whether what `snapshot` says of this recipient is about it before its correction: a
+    report of an earlier moment, or a Connect message naming another address than the one it
+    was corrected to (DocuSign's own answers, a GET or the listing, are taken as they are)."""
+    if corrected_since(recipient, snapshot.at):
+        return True
+    if not recipient.corrected_at or snapshot.source != "connect":
+        return False
+    named = reported_address(snapshot, recipient.recipient_id)
+    return bool(named and recipient.email and named.lower() != recipient.email.lower())
+
+
+def _respect_corrections(
+    incoming: list[RecipientState], previous: list[RecipientState], snapshot: Snapshot
+) -> list[RecipientState]:
+    """A report about a recipient before its last correction changes nothing of it."""
+    stale = {r.recipient_id: r for r in previous if r.recipient_id and _stale_for(r, snapshot)}
+    return [stale.get(r.recipient_id or "", r) for r in incoming]
+
+
 def _rank(recipient: RecipientState) -> int:
     return RECIPIENT_RANK.get((recipient.status or "").lower(), 0)
 
@@ -140,6 +183,7 @@ def _union_recipients(
                 status=ahead.status,
                 signed_date_time=ahead.signed_date_time or recipient.signed_date_time,
                 declined_reason=ahead.declined_reason or recipient.declined_reason,
+                corrected_at=recipient.corrected_at or known.corrected_at,
             )
         merged.append(recipient)
     seen = {r.recipient_id for r in merged}
@@ -254,7 +298,11 @@ def merge(
                 )
                 if status == EnvelopeStatus.COMPLETED:
                     incoming.completed_date_time = incoming.completed_date_time or when_ms
-            incoming.recipients = _union_recipients(incoming.recipients, previous.recipients)
+            incoming.recipients = _respect_corrections(
+                _union_recipients(incoming.recipients, previous.recipients),
+                previous.recipients,
+                snapshot,
+            )
             incoming.created_at = previous.created_at
             if not incoming.status_changed_date_time:
                 incoming.status_changed_date_time = when_ms
@@ -268,8 +316,13 @@ def merge(
 def _apply_recipient_event(
     record: EnvelopeRecord, snapshot: Snapshot, when: str | None
 ) -> EnvelopeRecord:
-    """A recipient event always raises its recipient (never lowers it), old or not."""
+    """A recipient event raises its recipient (never lowers it), old or not — unless it is
+    about the recipient before its last correction: older than the correction, or naming an
+    address the recipient no longer has."""
     if not snapshot.recipient_id or not snapshot.event.startswith("recipient-"):
+        return record
+    current = next((r for r in record.recipients if r.recipient_id == snapshot.recipient_id), None)
+    if current is not None and _stale_for(current, snapshot):
         return record
     status = None
     if snapshot.summary:

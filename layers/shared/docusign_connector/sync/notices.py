@@ -9,13 +9,14 @@ from typing import Any
 from .. import clock
 from ..actions.changes import EMAIL_BOUNCED
 from ..domain import EnvelopeRecord, RecipientStatus
-from .merge import Snapshot
+from .merge import Snapshot, reported_address
 
 
 def bounce_notices(
     previous: EnvelopeRecord | None, record: EnvelopeRecord, snapshot: Snapshot
 ) -> list[dict[str, Any]]:
-    """A notice for each recipient whose mail has just bounced (status `autoresponded`)."""
+    """A notice for each recipient whose mail has just bounced (status `autoresponded`), for
+    the address the report names (never a corrected one it does not name)."""
     before = {r.recipient_id: r.status for r in (previous.recipients if previous else [])}
     notices = []
     for recipient in record.recipients:
@@ -23,13 +24,16 @@ def bounce_notices(
             continue
         if before.get(recipient.recipient_id) == RecipientStatus.AUTORESPONDED:
             continue
+        named = reported_address(snapshot, recipient.recipient_id)
+        if named and recipient.email and named.lower() != recipient.email.lower():
+            continue
         notices.append(
             {
                 "detailType": EMAIL_BOUNCED,
                 "connection": record.connection,
                 "envelopeId": record.envelope_id,
                 "recipientId": recipient.recipient_id,
-                "email": recipient.email,
+                "email": named or recipient.email,
                 "name": recipient.name,
                 "reason": recipient.auto_responded_reason,
                 "customFields": dict(record.custom_fields),

@@ -16,6 +16,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from .. import clock
+from ..actions.ownership import may_own
 from ..adapters.docusign.client import MAX_PAGE_SIZE
 from ..container import Services, get_services
 from ..domain import Deadline
@@ -92,7 +93,14 @@ def reconcile_connection(
         if not is_envelope_id(snapshot.envelope_id) or not snapshot.status:
             continue
         try:
-            outcome = apply_snapshot(snapshot, services=services, deadline=deadline)
+            outcome = apply_snapshot(
+                snapshot,
+                services=services,
+                deadline=deadline,
+                # An envelope the table does not know is this connection's only if its user
+                # sent it.
+                claim=lambda listed: may_own(services, name, listed.summary),
+            )
         except Exception as exc:  # one envelope (its archive, a write) never stops the others
             mark = min(mark, _held_for(run, snapshot, started, exc))
             continue

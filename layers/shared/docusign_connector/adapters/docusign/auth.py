@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ...connections import Connection, load_private_key
+from ...connections import Connection, base_uri_refusal, load_private_key
 from ...errors import (
     ConnectionMisconfigured,
     ConsentRequired,
@@ -208,6 +208,15 @@ class TokenProvider:
             )
         chosen = _choose_account(connection, accounts)
         base_uri = str(chosen.get("base_uri") or "").rstrip("/")
+        refusal = base_uri_refusal(base_uri, connection.auth_server)
+        if refusal is not None:
+            # The access token goes to this URI with every call: only to DocuSign's hosts.
+            raise ConnectionMisconfigured(
+                f"connection {connection.name!r}: DocuSign's userinfo names the base URI "
+                f"{base_uri[:200]!r} for account {chosen.get('account_id')}, and {refusal}; "
+                "no call is made there",
+                code="BASE_URI_NOT_DOCUSIGN",
+            )
         if connection.base_uri and connection.base_uri.lower() != base_uri.lower():
             raise ConnectionMisconfigured(
                 # What the secret holds is never quoted; DocuSign's own value is.

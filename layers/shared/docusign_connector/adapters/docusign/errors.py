@@ -30,7 +30,15 @@ _THROTTLE_CODES = {
     "BURST_APIINVOCATION_ENVELOPE_LIMIT_EXCEEDED",
     "API_REQUEST_IS_THROTTLED",
 }
-_NOT_FOUND_CODES = {"ENVELOPE_DOES_NOT_EXIST", "DOCUMENT_DOES_NOT_EXIST", "RESOURCE_NOT_FOUND"}
+# USER_NOT_ENVELOPE_SENDER_OR_RECIPIENT (DocuSign's error-code list): DocuSign will not show
+# the connection's user an envelope that user neither sent nor receives; for the connection
+# it does not exist, as for any stranger.
+_NOT_FOUND_CODES = {
+    "ENVELOPE_DOES_NOT_EXIST",
+    "DOCUMENT_DOES_NOT_EXIST",
+    "RESOURCE_NOT_FOUND",
+    "USER_NOT_ENVELOPE_SENDER_OR_RECIPIENT",
+}
 _CONFLICT_CODES = {"ENVELOPE_CANNOT_VOID_INVALID_STATE", "ENVELOPE_INVALID_STATUS"}
 # Refusals the caller can fix by changing the request: a 400 that names DocuSign's code.
 _CALLER_CODES = {
