@@ -177,6 +177,8 @@ def create_app(state: EmulatorState | None = None) -> Flask:
                     "pollingViolation": bool(g.get("polling_violation")),
                     # Properties DocuSign does not know and silently ignores.
                     "ignoredProperties": list(g.get("ignored_properties") or []),
+                    # Numbers and booleans DocuSign's schema types as strings, read as text.
+                    "coercedProperties": list(g.get("coerced_properties") or []),
                 }
             )
         return response

@@ -118,6 +118,16 @@ def json_body() -> Any:
         raise invalid_request_body(f"Invalid JSON: {exc}") from exc
 
 
+def check_body(definition_name: str, body: Any) -> None:
+    """Check a request body against DocuSign's definition, in the state's type mode, and keep
+    what the request log reports: properties DocuSign ignores, scalars read as text."""
+    coerced: list[str] = []
+    g.ignored_properties = schema.check_body(
+        definition_name, body, strict=state().strict_types, coerced=coerced
+    )
+    g.coerced_properties = coerced
+
+
 def include_set(param: str = "include") -> set[str]:
     return {v.strip().lower() for v in request.args.get(param, "").split(",") if v.strip()}
 
@@ -350,9 +360,11 @@ def create_envelope(account_id: str):
         sender_of(g.user_id, account_id),
         template=template,
         account_notification=account_notification,
+        strict_types=state().strict_types,
     )
     check_authentication(record["recipients"], state().accounts.get(account_id) or {})
     g.ignored_properties = record["_ignoredProperties"]
+    g.coerced_properties = record["_coercedProperties"]
     envelope = state().add_envelope(record)
     body = {
         "envelopeId": envelope["envelopeId"],
@@ -375,7 +387,7 @@ def update_envelope(account_id: str, envelope_id: str):
     body = json_body()
     if not isinstance(body, dict):
         raise invalid_request_body("The body must be a JSON object (envelope).")
-    g.ignored_properties = schema.check_body("envelope", body)
+    check_body("envelope", body)
     st = state()
     with st.lock:
         envelope = st.get_envelope(account_id, envelope_id)

@@ -99,8 +99,14 @@ class EmulatorState:
     that tests can expire tokens and envelopes without waiting.
     """
 
-    def __init__(self, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self, clock: Callable[[], datetime] | None = None, *, strict_types: bool = False
+    ) -> None:
         self.lock = threading.RLock()
+        # DocuSign reads a JSON number or boolean sent where its schema types a string as
+        # its text; in strict mode the emulator refuses it instead (INVALID_REQUEST_BODY), so
+        # that a client's tests catch it sending anything but DocuSign's documented types.
+        self.strict_types = strict_types
         self._clock = clock or (lambda: datetime.now(UTC))
         self._clock_offset = timedelta()
         self.integrations: dict[str, dict[str, Any]] = {}

@@ -521,13 +521,20 @@ def build_envelope(
     sender: dict[str, str],
     template: dict[str, Any] | None = None,
     account_notification: dict[str, Any] | None = None,
+    *,
+    strict_types: bool = False,
 ) -> dict[str, Any]:
     """Validate a createEnvelope body and return the envelope record to store. `template` is
     the server template named by `templateId`, already looked up by the caller;
-    `account_notification` the account's reminder and expiration settings."""
+    `account_notification` the account's reminder and expiration settings; `strict_types`
+    refuses numbers and booleans where DocuSign's schema types a string (else they are read
+    as their text, as DocuSign reads them)."""
     if not isinstance(definition, dict):
         raise invalid_request_body("The body must be a JSON object (envelopeDefinition).")
-    ignored = schema.check_body("envelopeDefinition", definition)
+    coerced: list[str] = []
+    ignored = schema.check_body(
+        "envelopeDefinition", definition, strict=strict_types, coerced=coerced
+    )
 
     status = (definition.get("status") or "created").strip().lower()
     if status not in ("created", "sent"):
@@ -586,14 +593,18 @@ def build_envelope(
         "signingLocation": definition.get("signingLocation") or "online",
         "definition": stored_definition,
         "_ignoredProperties": ignored,
+        "_coercedProperties": coerced,
     }
 
 
-def build_template(body: Any, account_id: str, owner: dict[str, str]) -> dict[str, Any]:
+def build_template(
+    body: Any, account_id: str, owner: dict[str, str], *, strict_types: bool = False
+) -> dict[str, Any]:
     """Validate a template (documents and recipient roles) and return its record."""
     if not isinstance(body, dict):
         raise invalid_request_body("The body must be a JSON object (envelopeTemplate).")
-    ignored = schema.check_body("envelopeTemplate", body)
+    coerced: list[str] = []
+    ignored = schema.check_body("envelopeTemplate", body, strict=strict_types, coerced=coerced)
     name = (body.get("name") or "").strip()
     if not name:
         raise invalid_parameter("A template needs a 'name'.")
@@ -638,4 +649,5 @@ def build_template(body: Any, account_id: str, owner: dict[str, str]) -> dict[st
         if isinstance(body.get("notification"), dict)
         else None,
         "_ignoredProperties": ignored,
+        "_coercedProperties": coerced,
     }

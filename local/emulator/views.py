@@ -8,11 +8,11 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from flask import Blueprint, Response, current_app, g, jsonify, redirect, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, redirect, request, url_for
 from markupsafe import escape
 
 from . import documents as docs
-from . import rest, schema, signing
+from . import rest, signing
 from .errors import DocuSignError, invalid_parameter, invalid_request_body
 from .state import NOTIFY_ONLY_KINDS, EmulatorState
 from .tabs import apply_values
@@ -61,7 +61,7 @@ def _view_body(definition: str) -> dict[str, Any]:
     body = rest.json_body()
     if not isinstance(body, dict):
         raise invalid_request_body(f"The body must be a JSON object ({definition}).")
-    g.ignored_properties = schema.check_body(definition, body)
+    rest.check_body(definition, body)
     return body
 
 
@@ -157,9 +157,7 @@ def create_sender_view(account_id: str, envelope_id: str):
     if not isinstance(body, dict):
         raise invalid_request_body("The body must be a JSON object (returnUrlRequest).")
     # Older clients send returnUrlRequest; newer ones envelopeViewRequest with settings.
-    g.ignored_properties = schema.check_body(
-        "returnUrlRequest", {"returnUrl": body.get("returnUrl")}
-    )
+    rest.check_body("returnUrlRequest", {"returnUrl": body.get("returnUrl")})
     return_url = _return_url(body)
     st = state()
     with st.lock:

@@ -142,10 +142,61 @@ def test_document_needs_id_and_name(api, emulator):
     ],
     ids=["routingOrder", "documentId", "reminderEnabled", "recipientId"],
 )
-def test_numbers_and_booleans_must_be_strings(api, emulator, mutate):
+def test_strict_mode_refuses_numbers_and_booleans_where_strings_belong(api, emulator, mutate):
+    emulator.state.strict_types = True
     definition = sample_definition()
     mutate(definition)
-    _expect_error(api, emulator, definition, 400, "INVALID_REQUEST_BODY")
+    body = _expect_error(api, emulator, definition, 400, "INVALID_REQUEST_BODY")
+    assert "strict mode" in body["message"]
+
+
+def test_numbers_and_booleans_are_read_as_their_text_by_default(api, emulator):
+    """DocuSign's own examples send `documentId: 1` and `clientUserId: 1000`; DocuSign reads
+    them as "1" and "1000", and so does the emulator unless it is strict."""
+    emulator.state.clear_requests()
+    definition = sample_definition()
+    definition["documents"][0]["documentId"] = 1
+    signer = definition["recipients"]["signers"][0]
+    signer.update({"recipientId": 1, "routingOrder": 1, "clientUserId": 1000})
+    definition["recipients"]["carbonCopies"][0]["recipientId"] = 2
+    definition["notification"] = {"reminders": {"reminderEnabled": True, "reminderDelay": 2}}
+    envelope_id = api.create(definition)
+    record = emulator.state.envelopes[envelope_id]
+    assert [d["documentId"] for d in record["documents"]] == ["1", "2", "3"]
+    stored = record["recipients"]["signers"][0]
+    assert (stored["recipientId"], stored["routingOrder"], stored["clientUserId"]) == (
+        "1",
+        "1",
+        "1000",
+    )
+    assert record["recipients"]["carbonCopies"][0]["recipientId"] == "2"
+    assert record["notification"]["reminders"] == {
+        "reminderEnabled": "true",
+        "reminderDelay": "2",
+        "reminderFrequency": "0",
+    }
+    assert sorted(emulator.state.requests[-1]["coercedProperties"]) == [
+        "documents[0].documentId",
+        "notification.reminders.reminderDelay",
+        "notification.reminders.reminderEnabled",
+        "recipients.carbonCopies[0].recipientId",
+        "recipients.signers[0].clientUserId",
+        "recipients.signers[0].recipientId",
+        "recipients.signers[0].routingOrder",
+    ]
+    # The recipient view finds the embedded signer by the number, as DocuSign's example asks.
+    view = api.post(
+        f"/envelopes/{envelope_id}/views/recipient",
+        json={
+            "authenticationMethod": "none",
+            "clientUserId": 1000,
+            "recipientId": "1",
+            "userName": "Sam Signer",
+            "email": "signer@example.com",
+            "returnUrl": "https://example.com/back",
+        },
+    )
+    assert view.status_code == 201, view.text
 
 
 def test_malformed_json(api, emulator):
