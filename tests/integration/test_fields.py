@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from local.emulator import make_docx
 from local.emulator.pdf import make_pdf
 from tests.integration.helpers import b64, envelope_creates, send
 
@@ -266,7 +267,7 @@ def test_documents_that_cannot_be_read_skip_the_anchor_check(
 ) -> None:
     request = body([{"type": "signHere", "anchor": {"text": "/sig1/"}}])
     request["documents"].append(
-        {"name": "annex.docx", "contentBase64": b64(b"PK\x03\x04 not really a docx /sig1/")}
+        {"name": "annex.docx", "contentBase64": b64(make_docx(["Annex", "Initials: /sig1/"]))}
     )
     request["signers"][0]["fields"].append(
         {"type": "initialHere", "anchor": {"text": "/only-in-the-annex/"}}

@@ -369,22 +369,37 @@ def test_anchor_strings_must_be_found_in_a_document(api, emulator):
     assert api.post("/envelopes", json=ignored).status_code == 201
 
 
-def test_anchor_found_in_pdf_and_office_text(api):
-    import io
-    import zipfile
-
-    from local.emulator import make_pdf
+def test_anchor_found_in_pdf_and_office_text(api, emulator):
+    from local.emulator import make_docx, make_pdf
 
     definition = _with_anchor("/pdf-anchor/")
     definition["documents"][2]["documentBase64"] = b64(make_pdf("Deal", ["Sign: /pdf-anchor/"]))
-    assert api.post("/envelopes", json=definition).status_code == 201
+    envelope_id = api.create(definition)
+    [tab] = emulator.state.envelopes[envelope_id]["recipients"]["signers"][0]["tabs"][
+        "signHereTabs"
+    ]
+    assert tab["documentId"] == "3"
 
-    docx = io.BytesIO()
-    with zipfile.ZipFile(docx, "w") as archive:
-        archive.writestr("word/document.xml", "<w:document><w:t>/docx-anchor/</w:t></w:document>")
     definition = _with_anchor("/docx-anchor/")
-    definition["documents"][1]["documentBase64"] = b64(docx.getvalue())
-    assert api.post("/envelopes", json=definition).status_code == 201
+    definition["documents"][1]["documentBase64"] = b64(make_docx(["Sign: /docx-anchor/"]))
+    envelope_id = api.create(definition)
+    [tab] = emulator.state.envelopes[envelope_id]["recipients"]["signers"][0]["tabs"][
+        "signHereTabs"
+    ]
+    assert tab["documentId"] == "2"
+
+
+def test_a_docx_that_is_a_zip_without_a_word_document_cannot_be_converted(api, emulator):
+    import io
+    import zipfile
+
+    package = io.BytesIO()
+    with zipfile.ZipFile(package, "w") as archive:
+        archive.writestr("notes.txt", "not a Word document")
+    for content in (package.getvalue(), b"PK\x03\x04 truncated"):
+        definition = sample_definition()
+        definition["documents"][1]["documentBase64"] = b64(content)
+        _expect_error(api, emulator, definition, 400, "FORMAT_CONVERSION_ERROR")
 
 
 def test_other_recipient_kinds_need_their_fields(api, emulator):

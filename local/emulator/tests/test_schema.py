@@ -40,7 +40,6 @@ def test_nested_number_in_a_tab_is_refused_in_strict_mode(api, emulator):
     assert emulator.state.envelopes == {}
 
 
-@pytest.mark.xfail(strict=True, reason="the HTML's anchor is lost in conversion (issue 22, 1)")
 def test_nested_number_in_a_tab_is_read_as_text_by_default(api, emulator):
     definition = sample_definition()
     definition["recipients"]["signers"][0]["tabs"]["signHereTabs"][0]["anchorYOffset"] = 10
