@@ -38,12 +38,14 @@ class PdfFacts:
     squeezed: str = field(init=False)
 
     def __post_init__(self) -> None:
-        self.squeezed = _WHITESPACE.sub("", self.text)
+        self.squeezed = _WHITESPACE.sub("", self.text).lower()
 
     def contains(self, anchor: str) -> bool:
         # Text extraction may break a line or add spaces where the PDF has none: compare
         # without whitespace too, so that a string DocuSign would find is never refused.
-        return anchor in self.text or _WHITESPACE.sub("", anchor) in self.squeezed
+        # DocuSign ignores case unless a tab says anchorCaseSensitive (the connector never
+        # does): OpenAPI spec, tab property anchorCaseSensitive, "The default value is false".
+        return anchor in self.text or _WHITESPACE.sub("", anchor).lower() in self.squeezed
 
 
 def source_bytes(source: DocumentSource) -> bytes:
