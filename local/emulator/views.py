@@ -85,9 +85,24 @@ def issue_view_token(st: EmulatorState, kind: str, **data: Any) -> str:
     return token
 
 
+def _names_recipient(recipient: dict[str, Any], user_name: str, email: str) -> bool:
+    """Whether `userName` and `email` of a view request name this recipient. An in-person
+    signer's view is asked for by its host, whose name and e-mail must match exactly
+    (DocuSign's in-person signing how-to: {HOST_NAME}, {HOST_EMAIL} "must exactly match
+    (case-sensitive)"); other recipients by their own name and e-mail."""
+    if recipient.get("_kind") == "inPersonSigners":
+        return (
+            str(recipient.get("hostName") or "").strip() == user_name
+            and str(recipient.get("hostEmail") or "").strip() == email
+        )
+    return (recipient.get("email") or "").lower() == email.lower() and (
+        recipient.get("name") or ""
+    ).strip() == user_name
+
+
 def _match_recipient(envelope: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
     user_id = body.get("userId")
-    email = (body.get("email") or "").strip().lower()
+    email = (body.get("email") or "").strip()
     user_name = (body.get("userName") or "").strip()
     if not user_id and not (email and user_name):
         raise UNKNOWN_RECIPIENT
@@ -103,10 +118,7 @@ def _match_recipient(envelope: dict[str, Any], body: dict[str, Any]) -> dict[str
                 continue
             if user_id and recipient.get("userId") != user_id:
                 continue
-            if not user_id and (
-                (recipient.get("email") or "").lower() != email
-                or (recipient.get("name") or "").strip() != user_name
-            ):
+            if not user_id and not _names_recipient(recipient, user_name, email):
                 continue
             return recipient
     raise UNKNOWN_RECIPIENT
