@@ -11,6 +11,8 @@ At signing, required tabs must hold a value before the recipient can finish.
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
 from typing import Any
 
 from .anchors import find_anchor, offset_spot
@@ -35,11 +37,23 @@ TAB_TYPES = {
     "approveTabs": "approve",
     "declineTabs": "decline",
     "noteTabs": "note",
+    # Not in DocuSign's 2022 spec; its SDK's models have it (see schema/SOURCE.md).
+    "numericalTabs": "numerical",
 }
 # Filled in by the signer on the signing page.
 FILLABLE = frozenset(
-    {"textTabs", "numberTabs", "dateTabs", "emailTabs", "companyTabs", "titleTabs", "listTabs"}
+    {
+        "textTabs",
+        "numberTabs",
+        "numericalTabs",
+        "dateTabs",
+        "emailTabs",
+        "companyTabs",
+        "titleTabs",
+        "listTabs",
+    }
 )
+_NUMBER = re.compile(r"-?\d+(\.\d+)?")
 ID_CHECKS = {"SMS Auth $": "smsAuthentication", "Phone Auth $": "phoneAuthentication"}
 DEFAULT_ID_CHECKS = frozenset(ID_CHECKS)
 
@@ -170,6 +184,8 @@ def place_tabs(recipients: dict[str, Any], documents: list[dict[str, Any]]) -> N
                         copy["tabId"] = new_guid()
                         if group == "checkboxTabs":
                             copy["selected"] = "true" if _true(copy.get("selected")) else "false"
+                        if group == "numericalTabs" and copy.get("numericalValue"):
+                            copy.setdefault("value", copy["numericalValue"])
                         kept.append(copy)
                 placed[group] = kept
             recipient["tabs"] = placed
@@ -252,12 +268,35 @@ def apply_values(recipient: dict[str, Any], form: dict[str, str]) -> list[str]:
         if not _true(tab.get("locked")):
             if group == "checkboxTabs":
                 tab["selected"] = "true" if form.get(key) == "on" else "false"
+            elif group == "numericalTabs" and key in form:
+                problem = _numerical_problem(tab, form[key].strip())
+                if problem:
+                    missing.append(f"{tab.get('tabLabel') or group} ({problem})")
+                    continue
+                tab["value"] = tab["numericalValue"] = form[key].strip().replace(",", "")
             elif key in form:
                 tab["value"] = form[key].strip()
         filled = _true(tab.get("selected")) if group == "checkboxTabs" else bool(tab.get("value"))
         if _true(tab.get("required")) and not filled:
             missing.append(str(tab.get("tabLabel") or group))
     return missing
+
+
+def _numerical_problem(tab: dict[str, Any], entered: str) -> str | None:
+    """Why a numerical tab refuses what the signer typed: DocuSign's number fields validate
+    that the value is a number within minNumericalValue and maxNumericalValue ("Number
+    fields")."""
+    value = entered.replace(",", "")
+    if not value:
+        return None
+    if not _NUMBER.fullmatch(value):
+        return "a number"
+    low, high = tab.get("minNumericalValue"), tab.get("maxNumericalValue")
+    if low not in (None, "") and _NUMBER.fullmatch(str(low)) and Decimal(value) < Decimal(low):
+        return f"at least {low}"
+    if high not in (None, "") and _NUMBER.fullmatch(str(high)) and Decimal(value) > Decimal(high):
+        return f"at most {high}"
+    return None
 
 
 def merge_prefill(template_tabs: Any, values: Any) -> dict[str, Any]:

@@ -26,6 +26,12 @@ def test_subset_holds_the_definitions_with_string_scalars():
     info = json.loads(schema.SUBSET_FILE.read_text())["info"]
     assert info["version"] == "v2.1"
     assert len(info["specSha256"]) == 64
+    # numericalTabs are newer than the 2022 file: taken from DocuSign's SDK.
+    assert definitions["tabs"]["properties"]["numericalTabs"]["items"]["$ref"].endswith(
+        "/numerical"
+    )
+    assert definitions["numerical"]["properties"]["numericalValue"] == {"type": "string"}
+    assert info["sdkAdditions"]["properties"] == {"tabs": ["numericalTabs"]}
 
 
 def test_nested_number_in_a_tab_is_refused_in_strict_mode(api, emulator):
