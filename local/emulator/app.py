@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from . import aftersend as _aftersend  # noqa: F401  (adds its routes to rest.bp, control.bp)
 from . import connect, control, oauth, rest, ui, views
+from . import envelope_workflow as _envelope_workflow  # noqa: F401  (workflow routes)
 from . import templates as _templates  # noqa: F401  (adds the template routes to rest.bp)
 from .errors import DocuSignError, OAuthError
 from .faults import ENVIRON_KEY, DropAfterCommit

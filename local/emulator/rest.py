@@ -11,9 +11,9 @@ from urllib.parse import quote
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from . import documents as docs
-from . import schema
+from . import schema, workflow
 from .dates import format_datetime, parse_datetime
-from .errors import DocuSignError, invalid_parameter, invalid_request_body
+from .errors import DocuSignError, invalid_parameter, invalid_request_body, not_supported
 from .state import RECIPIENT_KINDS, EmulatorState
 from .tabs import check_authentication
 from .validation import MAX_EMAIL_BLURB, MAX_EMAIL_SUBJECT, MAX_REQUEST_BYTES, build_envelope
@@ -137,6 +137,17 @@ def _true(value: Any) -> bool:
 
 
 # ------------------------------------------------------------------- rendering
+
+
+def set_workflow_status(st: EmulatorState, envelope: dict[str, Any], requested: str) -> None:
+    """Resume a paused workflow (`in_progress`); pausing one under way is not supported."""
+    if requested.strip().lower() != "in_progress":
+        raise not_supported(
+            f"Setting workflowStatus to '{requested}' is",
+            "an envelope is paused only by a pause_before step of its workflow",
+        )
+    if workflow.unpause(envelope, st.now()):
+        st.continue_routing(envelope)
 
 
 def render_recipient(recipient: dict[str, Any], include_tabs: bool) -> dict[str, Any]:
@@ -361,6 +372,7 @@ def create_envelope(account_id: str):
         template=template,
         account_notification=account_notification,
         strict_types=state().strict_types,
+        now=state().now(),
     )
     check_authentication(record["recipients"], state().accounts.get(account_id) or {})
     g.ignored_properties = record["_ignoredProperties"]
@@ -392,6 +404,10 @@ def update_envelope(account_id: str, envelope_id: str):
     with st.lock:
         envelope = st.get_envelope(account_id, envelope_id)
         status = (body.get("status") or "").strip().lower()
+        given_workflow = body.get("workflow")
+        if isinstance(given_workflow, dict) and given_workflow.get("workflowStatus"):
+            # DocuSign's unpause how-to: Envelopes:update with workflowStatus in_progress.
+            set_workflow_status(st, envelope, str(given_workflow["workflowStatus"]))
         if status == "voided":
             reason = (body.get("voidedReason") or "").strip()
             if not reason:

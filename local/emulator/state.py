@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from cryptography.x509 import load_pem_x509_certificate
 
+from . import workflow
 from .dates import format_datetime, next_hour
 from .errors import DocuSignError, envelope_not_found
 from .faults import FaultSwitches
@@ -475,6 +476,8 @@ class EmulatorState:
             if envelope is None or (account_id is not None and envelope["accountId"] != account_id):
                 raise envelope_not_found()
             self._apply_expiry(envelope)
+            if workflow.countdown_due(envelope, self.now()):
+                self._advance_routing(envelope)  # a scheduled send or a delay has run out
             return envelope
 
     def find_by_transaction_id(self, account_id: str, transaction_id: str) -> list[dict[str, Any]]:
@@ -548,6 +551,12 @@ class EmulatorState:
             }
         )
         current = pending_orders[0] if pending_orders else None
+        if current is not None and envelope["status"] in ACTIVE_STATUSES:
+            first_step = all(r["status"] == "created" for r in self.iter_recipients(envelope))
+            if workflow.holds(envelope, current, first_step, self.now()):
+                # Paused, or a scheduled send or routing delay counting down (workflow.py).
+                envelope["recipients"]["currentRoutingOrder"] = str(current)
+                return
         for recipient in self.iter_recipients(envelope):
             reached = current is None or routing_order_of(recipient) <= current
             if reached and recipient["status"] == "created":
@@ -570,6 +579,11 @@ class EmulatorState:
         envelope["completedDateTime"] = now
         self._set_status(envelope, "completed", now)
         self.emit("envelope-completed", envelope)
+
+    def continue_routing(self, envelope: dict[str, Any]) -> None:
+        """Send the recipients whose turn it is now (after a paused workflow is resumed)."""
+        with self.lock:
+            self._advance_routing(envelope)
 
     def bounce_if_undeliverable(self, envelope: dict[str, Any], recipient: dict[str, Any]) -> None:
         """Mail to a bouncing address comes back: the recipient becomes `autoresponded`, with

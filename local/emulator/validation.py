@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 from . import schema
@@ -14,6 +15,7 @@ from .conversion import convert
 from .errors import DocuSignError, invalid_parameter, invalid_request_body
 from .state import NOTIFY_ONLY_KINDS, RECIPIENT_KINDS, new_guid
 from .tabs import merge_prefill, place_tabs
+from .workflow import check_workflow
 
 MAX_REQUEST_BYTES = 35_651_584
 MAX_EMAIL_SUBJECT = 100
@@ -422,12 +424,13 @@ def build_envelope(
     account_notification: dict[str, Any] | None = None,
     *,
     strict_types: bool = False,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
     """Validate a createEnvelope body and return the envelope record to store. `template` is
     the server template named by `templateId`, already looked up by the caller;
     `account_notification` the account's reminder and expiration settings; `strict_types`
     refuses numbers and booleans where DocuSign's schema types a string (else they are read
-    as their text, as DocuSign reads them)."""
+    as their text, as DocuSign reads them); `now` is the emulator's clock."""
     if not isinstance(definition, dict):
         raise invalid_request_body("The body must be a JSON object (envelopeDefinition).")
     coerced: list[str] = []
@@ -489,6 +492,7 @@ def build_envelope(
         "sender": sender,
         "brandId": definition.get("brandId"),
         "signingLocation": definition.get("signingLocation") or "online",
+        "workflow": check_workflow(definition.get("workflow"), now or datetime.now(UTC)),
         "definition": stored_definition,
         "_ignoredProperties": ignored,
         "_coercedProperties": coerced,

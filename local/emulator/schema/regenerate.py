@@ -139,9 +139,9 @@ def build_subset(spec: dict[str, Any], sdk_models: Any = None) -> dict[str, Any]
                 for json_name in names:
                     node = _sdk_property(sdk_models, definition, json_name)
                     kept[definition].setdefault("properties", {})[json_name] = node
-                    refs = set()
-                    _references(node, refs)
-                    pending.extend(sorted(refs))
+                    added: set[str] = set()
+                    _references(node, added)
+                    pending.extend(sorted(added))
             continue
         name = pending.pop()
         if name in kept or name in unresolved:
