@@ -11,7 +11,7 @@ from urllib.parse import quote
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from . import documents as docs
-from . import schema, workflow
+from . import schema, visibility, workflow
 from .dates import format_datetime, parse_datetime
 from .errors import DocuSignError, invalid_parameter, invalid_request_body, not_supported
 from .state import RECIPIENT_KINDS, EmulatorState
@@ -375,6 +375,9 @@ def create_envelope(account_id: str):
         now=state().now(),
     )
     check_authentication(record["recipients"], state().accounts.get(account_id) or {})
+    with state().lock:
+        settings = {**DEFAULT_ACCOUNT_SETTINGS, **state().account_settings.get(account_id, {})}
+    visibility.check_allowed(definition, settings)
     g.ignored_properties = record["_ignoredProperties"]
     g.coerced_properties = record["_coercedProperties"]
     envelope = state().add_envelope(record)
@@ -481,11 +484,37 @@ def get_notification(account_id: str, envelope_id: str):
         return jsonify(json.loads(json.dumps(envelope["notification"])))
 
 
+def _as_recipient(envelope: dict[str, Any]) -> dict[str, Any] | None:
+    """The recipient named by `recipient_id` ("Allows the sender to retrieve the documents as
+    one of the recipients that they control"), if any."""
+    recipient_id = request.args.get("recipient_id")
+    if not recipient_id:
+        return None
+    return state().find_recipient(envelope, recipient_id)
+
+
+def _documents_seen(envelope: dict[str, Any]) -> list[dict[str, Any]]:
+    """The downloadable documents, as the `recipient_id` of the request sees them."""
+    recipient = _as_recipient(envelope)
+    documents = docs.downloadable(envelope)
+    if recipient is None:
+        return documents
+    return visibility.visible_documents(envelope, recipient, documents)
+
+
 @bp.get("/envelopes/<envelope_id>/documents")
 def list_documents(account_id: str, envelope_id: str):
     with state().lock:
         envelope = state().get_envelope(account_id, envelope_id)
-        return jsonify({"envelopeId": envelope_id, "envelopeDocuments": render_documents(envelope)})
+        listed = render_documents(envelope)
+        recipient = _as_recipient(envelope)
+        if recipient is not None:
+            seen = {
+                d["documentId"]
+                for d in visibility.visible_documents(envelope, recipient, envelope["documents"])
+            }
+            listed = [d for d in listed if d["type"] != "content" or d["documentId"] in seen]
+        return jsonify({"envelopeId": envelope_id, "envelopeDocuments": listed})
 
 
 def _content_disposition(filename: str, document_id: str) -> str:
@@ -507,15 +536,20 @@ def get_document(account_id: str, envelope_id: str, document_id: str):
         if document_id == "certificate":
             content, filename = docs.certificate_pdf(envelope), "Summary.pdf"
         elif document_id in ("combined", "portfolio"):
-            content = docs.combined_pdf(envelope, _true(request.args.get("certificate")))
+            content = docs.combined_pdf(
+                envelope, _true(request.args.get("certificate")), _documents_seen(envelope)
+            )
             filename = f"{document_id}.pdf"
         elif document_id == "archive":
-            content, filename = docs.archive_zip(envelope), "archive.zip"
+            content = docs.archive_zip(envelope, _documents_seen(envelope))
+            filename = "archive.zip"
             content_type = "application/zip"
         else:
-            document = next(
-                (d for d in envelope["documents"] if d["documentId"] == document_id), None
-            )
+            candidates = envelope["documents"]
+            recipient = _as_recipient(envelope)
+            if recipient is not None:
+                candidates = visibility.visible_documents(envelope, recipient, candidates)
+            document = next((d for d in candidates if d["documentId"] == document_id), None)
             if document is None:
                 raise DocuSignError(
                     404,
@@ -700,6 +734,7 @@ def list_audit_events(account_id: str, envelope_id: str):
 # Settings an account reports (`accountSettingsInformation`, values as strings); the ones the
 # connector's calls depend on, at what a new account has.
 DEFAULT_ACCOUNT_SETTINGS = {
+    "allowDocumentVisibility": "true",
     "allowEnvelopeCustomFields": "true",
     "enableSequentialSigningAPI": "true",
     "allowReminders": "true",

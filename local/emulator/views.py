@@ -12,7 +12,7 @@ from flask import Blueprint, Response, current_app, jsonify, redirect, request, 
 from markupsafe import escape
 
 from . import documents as docs
-from . import rest, signing
+from . import rest, signing, visibility
 from .errors import DocuSignError, invalid_parameter, invalid_request_body
 from .state import NOTIFY_ONLY_KINDS, EmulatorState
 from .tabs import apply_values
@@ -244,9 +244,18 @@ def _redeem(token: str, kind: str):
         return session_id, None
 
 
-def _document_frames(envelope: dict[str, Any], session_id: str, endpoint: str) -> str:
+def _document_frames(
+    envelope: dict[str, Any],
+    session_id: str,
+    endpoint: str,
+    recipient: dict[str, Any] | None = None,
+) -> str:
+    """The documents of the page, those the recipient may see when it is a signing page."""
     frames = []
-    for document in docs.downloadable(envelope):
+    documents = docs.downloadable(envelope)
+    if recipient is not None:
+        documents = visibility.visible_documents(envelope, recipient, documents)
+    for document in documents:
         src = url_for(endpoint, session_id=session_id, document_id=document["documentId"])
         frames.append(
             f"<h3>{escape(document['name'])}</h3>"
@@ -319,7 +328,7 @@ def _signing_view(session_id: str):
             "sent",
             "delivered",
         )
-        frames = _document_frames(envelope, session_id, "signing.session_document")
+        frames = _document_frames(envelope, session_id, "signing.session_document", recipient)
         title = envelope["emailSubject"] or "Documents"
         blurb = envelope.get("emailBlurb") or ""
         name = recipient.get("name") or recipient.get("signerName") or ""
@@ -368,7 +377,11 @@ def _session_document(session_id: str, document_id: str, kind: str):
     st = state()
     with st.lock:
         envelope = st.envelopes[session["envelope_id"]]
-        document = next((d for d in envelope["documents"] if d["documentId"] == document_id), None)
+        candidates = envelope["documents"]
+        if kind == "recipient":
+            recipient = st.find_recipient(envelope, session["recipient_id"])
+            candidates = visibility.visible_documents(envelope, recipient, candidates)
+        document = next((d for d in candidates if d["documentId"] == document_id), None)
         if document is None:
             return _html("Not found", "<h1>Document not found.</h1>", 404)
         content = docs.document_pdf(envelope, document)
