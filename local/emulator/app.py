@@ -11,6 +11,7 @@ from flask import Flask, Response, g, jsonify, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
+from . import account_features as _account_features  # noqa: F401  (brands, IDV, gateways)
 from . import aftersend as _aftersend  # noqa: F401  (adds its routes to rest.bp, control.bp)
 from . import connect, control, oauth, rest, ui, views
 from . import envelope_workflow as _envelope_workflow  # noqa: F401  (workflow routes)

@@ -11,7 +11,7 @@ from urllib.parse import quote
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from . import documents as docs
-from . import schema, visibility, workflow
+from . import references, schema, visibility, workflow
 from .dates import format_datetime, parse_datetime
 from .errors import DocuSignError, invalid_parameter, invalid_request_body, not_supported
 from .state import RECIPIENT_KINDS, EmulatorState
@@ -377,6 +377,8 @@ def create_envelope(account_id: str):
     check_authentication(record["recipients"], state().accounts.get(account_id) or {})
     with state().lock:
         settings = {**DEFAULT_ACCOUNT_SETTINGS, **state().account_settings.get(account_id, {})}
+        account = state().accounts.setdefault(account_id, {"account_id": account_id})
+        references.check_envelope_references(account, record)
     visibility.check_allowed(definition, settings)
     g.ignored_properties = record["_ignoredProperties"]
     g.coerced_properties = record["_coercedProperties"]

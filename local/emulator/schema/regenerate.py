@@ -47,6 +47,10 @@ ROOTS = (
     "envelopeAuditEventResponse",
     "customFieldsEnvelope",
     "connectFailureResults",
+    "brand",
+    "brandsResponse",
+    "accountIdentityVerificationResponse",
+    "paymentGatewayAccountsInfo",
 )
 # Properties the emulator implements that the 2022 file does not define, by definition.
 SDK_ADDITIONS: dict[str, tuple[str, ...]] = {"tabs": ("numericalTabs",)}
