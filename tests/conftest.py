@@ -127,8 +127,11 @@ def stack(aws_endpoint: str) -> Stack:
 @pytest.fixture(scope="session")
 def emulator() -> Iterator[Any]:
     from local.emulator.server import EmulatorServer
+    from local.emulator.state import EmulatorState
 
-    server = EmulatorServer(host="127.0.0.1", port=0)
+    # Strict types: DocuSign reads a number sent where its schema types a string, but the
+    # connector sends DocuSign's documented strings, and these tests hold it to that.
+    server = EmulatorServer(host="127.0.0.1", port=0, state=EmulatorState(strict_types=True))
     server.start()
     _EMULATORS.append(server)
     _watch_ignored_properties(server.state)

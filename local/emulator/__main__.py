@@ -7,6 +7,7 @@ import ssl
 import sys
 
 from .server import EmulatorServer
+from .state import EmulatorState
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -17,12 +18,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8400, help="port to listen on")
     parser.add_argument("--tls-cert", help="PEM certificate: serve https (with --tls-key)")
     parser.add_argument("--tls-key", help="PEM private key of --tls-cert")
+    parser.add_argument(
+        "--strict-types",
+        action="store_true",
+        help="refuse JSON numbers and booleans where DocuSign's schema types a string "
+        "(DocuSign itself reads them as text)",
+    )
     args = parser.parse_args(argv)
     context = None
     if args.tls_cert:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(args.tls_cert, args.tls_key)
-    server = EmulatorServer(host=args.host, port=args.port, ssl_context=context)
+    server = EmulatorServer(
+        host=args.host,
+        port=args.port,
+        state=EmulatorState(strict_types=args.strict_types),
+        ssl_context=context,
+    )
     try:
         server.serve_forever(announce=True)
     except OSError as exc:

@@ -11,8 +11,10 @@ from flask import Flask, Response, g, jsonify, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
+from . import account_features as _account_features  # noqa: F401  (brands, IDV, gateways)
 from . import aftersend as _aftersend  # noqa: F401  (adds its routes to rest.bp, control.bp)
 from . import connect, control, oauth, rest, ui, views
+from . import envelope_workflow as _envelope_workflow  # noqa: F401  (workflow routes)
 from . import templates as _templates  # noqa: F401  (adds the template routes to rest.bp)
 from .errors import DocuSignError, OAuthError
 from .faults import ENVIRON_KEY, DropAfterCommit
@@ -177,6 +179,8 @@ def create_app(state: EmulatorState | None = None) -> Flask:
                     "pollingViolation": bool(g.get("polling_violation")),
                     # Properties DocuSign does not know and silently ignores.
                     "ignoredProperties": list(g.get("ignored_properties") or []),
+                    # Numbers and booleans DocuSign's schema types as strings, read as text.
+                    "coercedProperties": list(g.get("coerced_properties") or []),
                 }
             )
         return response

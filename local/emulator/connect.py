@@ -24,7 +24,7 @@ import requests
 from flask import current_app, jsonify
 
 from . import documents as docs
-from . import rest, schema
+from . import rest
 from .errors import DocuSignError, invalid_parameter, invalid_request_body
 from .rest import render_envelope
 from .state import EmulatorState
@@ -313,7 +313,7 @@ def create_connect_configuration(account_id: str):
     body = rest.json_body()
     if not isinstance(body, dict):
         raise invalid_request_body("The body must be a JSON object (connectCustomConfiguration).")
-    schema.check_body("connectCustomConfiguration", body)
+    rest.check_body("connectCustomConfiguration", body)
     url = (body.get("urlToPublishTo") or "").strip()
     if not url:
         raise invalid_parameter("A value for 'urlToPublishTo' must be specified.")

@@ -395,6 +395,7 @@ def add_template():
             "accountId": account_id,
             "email": owner["email"],
         },
+        strict_types=st.strict_types,
     )
     template = templates.add_template(st, record)
     return jsonify({"templateId": template["templateId"], "name": template["name"]}), 201

@@ -186,17 +186,23 @@ def downloadable(envelope: dict[str, Any]) -> list[dict[str, Any]]:
     return sorted(docs, key=lambda d: int(d["order"]))
 
 
-def combined_pdf(envelope: dict[str, Any], with_certificate: bool) -> bytes:
-    parts = [document_pdf(envelope, d) for d in downloadable(envelope)]
+def combined_pdf(
+    envelope: dict[str, Any],
+    with_certificate: bool,
+    documents: list[dict[str, Any]] | None = None,
+) -> bytes:
+    """The downloadable documents (or those of `documents`) in one PDF."""
+    chosen = downloadable(envelope) if documents is None else documents
+    parts = [document_pdf(envelope, d) for d in chosen]
     if with_certificate or not parts:
         parts.append(certificate_pdf(envelope))
     return _merge(parts)
 
 
-def archive_zip(envelope: dict[str, Any]) -> bytes:
+def archive_zip(envelope: dict[str, Any], documents: list[dict[str, Any]] | None = None) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for document in downloadable(envelope):
+        for document in downloadable(envelope) if documents is None else documents:
             archive.writestr(download_name(document["name"]), document_pdf(envelope, document))
         archive.writestr("Summary.pdf", certificate_pdf(envelope))
     return out.getvalue()

@@ -54,3 +54,14 @@ def envelope_not_found() -> DocuSignError:
         "ENVELOPE_DOES_NOT_EXIST",
         "The envelope specified either does not exist or you have no rights to it.",
     )
+
+
+def not_supported(what: str, why: str) -> DocuSignError:
+    """A feature DocuSign has but the emulator cannot imitate faithfully: refused in
+    DocuSign's error shape rather than accepted and ignored."""
+    return DocuSignError(
+        400,
+        "INVALID_REQUEST_PARAMETER",
+        f"The request contained at least one invalid parameter. {what} not supported by this "
+        f"emulator: {why}.",
+    )

@@ -62,18 +62,23 @@ def _number(value: float) -> bytes:
     return (b"%.2f" % value).rstrip(b"0").rstrip(b".")
 
 
-def make_pdf(title: str, lines: list[str]) -> bytes:
+def make_pdf(title: str, lines: list[str], *, heading: bool = True) -> bytes:
     """Return a PDF whose first page starts with `title`, followed by `lines` (wrapped and
-    paginated as needed). The result opens in any reader and its text can be extracted."""
+    paginated as needed). The result opens in any reader and its text can be extracted.
+    With `heading=False` the pages hold `lines` only (`title` is the document's Title)."""
     body = _wrap(list(lines))
-    first_capacity = LINES_PER_PAGE - 2
+    first_capacity = LINES_PER_PAGE - 2 if heading else LINES_PER_PAGE
     chunks = [body[:first_capacity]]
     rest = body[first_capacity:]
     while rest:
         chunks.append(rest[:LINES_PER_PAGE])
         rest = rest[LINES_PER_PAGE:]
     pages = [
-        (_page_content(title if index == 0 else None, chunk), float(PAGE_WIDTH), float(PAGE_HEIGHT))
+        (
+            _page_content(title if index == 0 and heading else None, chunk),
+            float(PAGE_WIDTH),
+            float(PAGE_HEIGHT),
+        )
         for index, chunk in enumerate(chunks)
     ]
     return _write(pages, title)

@@ -11,9 +11,9 @@ from urllib.parse import quote
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from . import documents as docs
-from . import schema
+from . import references, schema, visibility, workflow
 from .dates import format_datetime, parse_datetime
-from .errors import DocuSignError, invalid_parameter, invalid_request_body
+from .errors import DocuSignError, invalid_parameter, invalid_request_body, not_supported
 from .state import RECIPIENT_KINDS, EmulatorState
 from .tabs import check_authentication
 from .validation import MAX_EMAIL_BLURB, MAX_EMAIL_SUBJECT, MAX_REQUEST_BYTES, build_envelope
@@ -118,6 +118,16 @@ def json_body() -> Any:
         raise invalid_request_body(f"Invalid JSON: {exc}") from exc
 
 
+def check_body(definition_name: str, body: Any) -> None:
+    """Check a request body against DocuSign's definition, in the state's type mode, and keep
+    what the request log reports: properties DocuSign ignores, scalars read as text."""
+    coerced: list[str] = []
+    g.ignored_properties = schema.check_body(
+        definition_name, body, strict=state().strict_types, coerced=coerced
+    )
+    g.coerced_properties = coerced
+
+
 def include_set(param: str = "include") -> set[str]:
     return {v.strip().lower() for v in request.args.get(param, "").split(",") if v.strip()}
 
@@ -127,6 +137,17 @@ def _true(value: Any) -> bool:
 
 
 # ------------------------------------------------------------------- rendering
+
+
+def set_workflow_status(st: EmulatorState, envelope: dict[str, Any], requested: str) -> None:
+    """Resume a paused workflow (`in_progress`); pausing one under way is not supported."""
+    if requested.strip().lower() != "in_progress":
+        raise not_supported(
+            f"Setting workflowStatus to '{requested}' is",
+            "an envelope is paused only by a pause_before step of its workflow",
+        )
+    if workflow.unpause(envelope, st.now()):
+        st.continue_routing(envelope)
 
 
 def render_recipient(recipient: dict[str, Any], include_tabs: bool) -> dict[str, Any]:
@@ -350,9 +371,17 @@ def create_envelope(account_id: str):
         sender_of(g.user_id, account_id),
         template=template,
         account_notification=account_notification,
+        strict_types=state().strict_types,
+        now=state().now(),
     )
     check_authentication(record["recipients"], state().accounts.get(account_id) or {})
+    with state().lock:
+        settings = {**DEFAULT_ACCOUNT_SETTINGS, **state().account_settings.get(account_id, {})}
+        account = state().accounts.setdefault(account_id, {"account_id": account_id})
+        references.check_envelope_references(account, record)
+    visibility.check_allowed(definition, settings)
     g.ignored_properties = record["_ignoredProperties"]
+    g.coerced_properties = record["_coercedProperties"]
     envelope = state().add_envelope(record)
     body = {
         "envelopeId": envelope["envelopeId"],
@@ -375,11 +404,15 @@ def update_envelope(account_id: str, envelope_id: str):
     body = json_body()
     if not isinstance(body, dict):
         raise invalid_request_body("The body must be a JSON object (envelope).")
-    g.ignored_properties = schema.check_body("envelope", body)
+    check_body("envelope", body)
     st = state()
     with st.lock:
         envelope = st.get_envelope(account_id, envelope_id)
         status = (body.get("status") or "").strip().lower()
+        given_workflow = body.get("workflow")
+        if isinstance(given_workflow, dict) and given_workflow.get("workflowStatus"):
+            # DocuSign's unpause how-to: Envelopes:update with workflowStatus in_progress.
+            set_workflow_status(st, envelope, str(given_workflow["workflowStatus"]))
         if status == "voided":
             reason = (body.get("voidedReason") or "").strip()
             if not reason:
@@ -453,11 +486,37 @@ def get_notification(account_id: str, envelope_id: str):
         return jsonify(json.loads(json.dumps(envelope["notification"])))
 
 
+def _as_recipient(envelope: dict[str, Any]) -> dict[str, Any] | None:
+    """The recipient named by `recipient_id` ("Allows the sender to retrieve the documents as
+    one of the recipients that they control"), if any."""
+    recipient_id = request.args.get("recipient_id")
+    if not recipient_id:
+        return None
+    return state().find_recipient(envelope, recipient_id)
+
+
+def _documents_seen(envelope: dict[str, Any]) -> list[dict[str, Any]]:
+    """The downloadable documents, as the `recipient_id` of the request sees them."""
+    recipient = _as_recipient(envelope)
+    documents = docs.downloadable(envelope)
+    if recipient is None:
+        return documents
+    return visibility.visible_documents(envelope, recipient, documents)
+
+
 @bp.get("/envelopes/<envelope_id>/documents")
 def list_documents(account_id: str, envelope_id: str):
     with state().lock:
         envelope = state().get_envelope(account_id, envelope_id)
-        return jsonify({"envelopeId": envelope_id, "envelopeDocuments": render_documents(envelope)})
+        listed = render_documents(envelope)
+        recipient = _as_recipient(envelope)
+        if recipient is not None:
+            seen = {
+                d["documentId"]
+                for d in visibility.visible_documents(envelope, recipient, envelope["documents"])
+            }
+            listed = [d for d in listed if d["type"] != "content" or d["documentId"] in seen]
+        return jsonify({"envelopeId": envelope_id, "envelopeDocuments": listed})
 
 
 def _content_disposition(filename: str, document_id: str) -> str:
@@ -483,15 +542,20 @@ def get_document(account_id: str, envelope_id: str, document_id: str):
         elif document_id == "certificate":
             content, filename = docs.certificate_pdf(envelope), "Summary.pdf"
         elif document_id in ("combined", "portfolio"):
-            content = docs.combined_pdf(envelope, _true(request.args.get("certificate")))
+            content = docs.combined_pdf(
+                envelope, _true(request.args.get("certificate")), _documents_seen(envelope)
+            )
             filename = f"{document_id}.pdf"
         elif document_id == "archive":
-            content, filename = docs.archive_zip(envelope), "archive.zip"
+            content = docs.archive_zip(envelope, _documents_seen(envelope))
+            filename = "archive.zip"
             content_type = "application/zip"
         else:
-            document = next(
-                (d for d in envelope["documents"] if d["documentId"] == document_id), None
-            )
+            candidates = envelope["documents"]
+            recipient = _as_recipient(envelope)
+            if recipient is not None:
+                candidates = visibility.visible_documents(envelope, recipient, candidates)
+            document = next((d for d in candidates if d["documentId"] == document_id), None)
             if document is None:
                 raise DocuSignError(
                     404,
@@ -676,6 +740,7 @@ def list_audit_events(account_id: str, envelope_id: str):
 # Settings an account reports (`accountSettingsInformation`, values as strings); the ones the
 # connector's calls depend on, at what a new account has.
 DEFAULT_ACCOUNT_SETTINGS = {
+    "allowDocumentVisibility": "true",
     "allowEnvelopeCustomFields": "true",
     "enableSequentialSigningAPI": "true",
     "allowReminders": "true",

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from cryptography.x509 import load_pem_x509_certificate
 
+from . import workflow
 from .dates import format_datetime, next_hour
 from .errors import DocuSignError, envelope_not_found
 from .faults import FaultSwitches
@@ -116,8 +117,14 @@ class EmulatorState:
     that tests can expire tokens and envelopes without waiting.
     """
 
-    def __init__(self, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self, clock: Callable[[], datetime] | None = None, *, strict_types: bool = False
+    ) -> None:
         self.lock = threading.RLock()
+        # DocuSign reads a JSON number or boolean sent where its schema types a string as
+        # its text; in strict mode the emulator refuses it instead (INVALID_REQUEST_BODY), so
+        # that a client's tests catch it sending anything but DocuSign's documented types.
+        self.strict_types = strict_types
         self._clock = clock or (lambda: datetime.now(UTC))
         self._clock_offset = timedelta()
         self.integrations: dict[str, dict[str, Any]] = {}
@@ -491,6 +498,8 @@ class EmulatorState:
             if envelope is None or (account_id is not None and envelope["accountId"] != account_id):
                 raise envelope_not_found()
             self._apply_expiry(envelope)
+            if workflow.countdown_due(envelope, self.now()):
+                self._advance_routing(envelope)  # a scheduled send or a delay has run out
             return envelope
 
     def find_by_transaction_id(self, account_id: str, transaction_id: str) -> list[dict[str, Any]]:
@@ -564,6 +573,12 @@ class EmulatorState:
             }
         )
         current = pending_orders[0] if pending_orders else None
+        if current is not None and envelope["status"] in ACTIVE_STATUSES:
+            first_step = all(r["status"] == "created" for r in self.iter_recipients(envelope))
+            if workflow.holds(envelope, current, first_step, self.now()):
+                # Paused, or a scheduled send or routing delay counting down (workflow.py).
+                envelope["recipients"]["currentRoutingOrder"] = str(current)
+                return
         for recipient in self.iter_recipients(envelope):
             reached = current is None or routing_order_of(recipient) <= current
             if reached and recipient["status"] == "created":
@@ -586,6 +601,11 @@ class EmulatorState:
         envelope["completedDateTime"] = now
         self._set_status(envelope, "completed", now)
         self.emit("envelope-completed", envelope)
+
+    def continue_routing(self, envelope: dict[str, Any]) -> None:
+        """Send the recipients whose turn it is now (after a paused workflow is resumed)."""
+        with self.lock:
+            self._advance_routing(envelope)
 
     def bounce_if_undeliverable(self, envelope: dict[str, Any], recipient: dict[str, Any]) -> None:
         """Mail to a bouncing address comes back: the recipient becomes `autoresponded`, with

@@ -1,22 +1,23 @@
 """Tabs (fields) of an envelope's recipients as DocuSign treats them at creation and signing.
 
 At creation every tab gets a `tabId`, its `tabType` and `recipientId`; an anchor tab is placed
-at the anchor text's first occurrence (plus its offset, converted from `anchorUnits` to pixels
-at 72 dpi) and carries the `documentId`, `pageNumber`, `xPosition` and `yPosition` found; a
-positioned tab must name an existing document and page. Recipient authentication by ID check
+at every place its anchor text is found in any document (`anchors.py`), one tab each (plus its
+offset, converted from `anchorUnits` to pixels at 72 dpi), carrying the `documentId`,
+`pageNumber`, `xPosition` and `yPosition` found; a positioned tab must name an existing
+document and page. Recipient authentication by ID check
 (`SMS Auth $`, `Phone Auth $`) must be one the account has, with the numbers it needs.
 At signing, required tabs must hold a value before the recipient can finish.
 """
 
 from __future__ import annotations
 
-import io
+import re
+from decimal import Decimal
 from typing import Any
 
-from pypdf import PdfReader
-from pypdf.errors import PdfReadError
-
-from .errors import DocuSignError, invalid_parameter
+from .anchors import find_anchor, offset_spot
+from .conversion import SEARCH_UNKNOWN
+from .errors import DocuSignError, invalid_parameter, not_supported
 from .state import PHONE_AUTHENTICATION, new_guid
 
 TAB_TYPES = {
@@ -36,52 +37,29 @@ TAB_TYPES = {
     "approveTabs": "approve",
     "declineTabs": "decline",
     "noteTabs": "note",
+    # Not in DocuSign's 2022 spec; its SDK's models have it (see schema/SOURCE.md).
+    "numericalTabs": "numerical",
 }
 # Filled in by the signer on the signing page.
 FILLABLE = frozenset(
-    {"textTabs", "numberTabs", "dateTabs", "emailTabs", "companyTabs", "titleTabs", "listTabs"}
+    {
+        "textTabs",
+        "numberTabs",
+        "numericalTabs",
+        "dateTabs",
+        "emailTabs",
+        "companyTabs",
+        "titleTabs",
+        "listTabs",
+    }
 )
-PIXELS_PER_UNIT = {"pixels": 1.0, "inches": 72.0, "mms": 72 / 25.4, "cms": 72 / 2.54}
+_NUMBER = re.compile(r"-?\d+(\.\d+)?")
 ID_CHECKS = {"SMS Auth $": "smsAuthentication", "Phone Auth $": "phoneAuthentication"}
 DEFAULT_ID_CHECKS = frozenset(ID_CHECKS)
 
 
 def _true(value: Any) -> bool:
     return str(value).strip().lower() == "true"
-
-
-def _anchor_spots(document: dict[str, Any]) -> list[tuple[int, float, float, str]]:
-    """(page, x, y from the top, text) of each run of text in a PDF document."""
-    if "_spots" in document:
-        return document["_spots"]
-    spots: list[tuple[int, float, float, str]] = []
-    pdf: bytes = document.get("_pdf") or b""
-    try:
-        reader = PdfReader(io.BytesIO(pdf))
-        for number, page in enumerate(reader.pages, start=1):
-            height = float(page.mediabox.height)
-
-            def visit(text: str, cm: Any, tm: Any, *_: Any, _n: int = number, _h: float = height):
-                if text.strip():
-                    x = float(tm[4]) * float(cm[0]) + float(cm[4])
-                    y = float(tm[5]) * float(cm[3]) + float(cm[5])
-                    spots.append((_n, x, _h - y, text))
-
-            page.extract_text(visitor_text=visit)
-    except (PdfReadError, ValueError, KeyError, TypeError):
-        spots = []
-    document["_spots"] = spots
-    return spots
-
-
-def _locate(anchor: str, documents: list[dict[str, Any]]) -> tuple[str, int, float, float] | None:
-    for document in documents:
-        for page, x, y, text in _anchor_spots(document):
-            at = text.find(anchor)
-            if at >= 0:
-                # Helvetica at 11 points: about half a point-size per character.
-                return document["documentId"], page, x + at * 5.5, y
-    return None
 
 
 def _pages_of(documents: list[dict[str, Any]], document_id: str) -> int | None:
@@ -91,31 +69,34 @@ def _pages_of(documents: list[dict[str, Any]], document_id: str) -> int | None:
     return None
 
 
-def _place(tab: dict[str, Any], documents: list[dict[str, Any]], label: str) -> bool:
-    """Give a tab its document, page and position; False when an anchor tab whose text is
-    missing may be left out (anchorIgnoreIfNotPresent)."""
+def _place(
+    tab: dict[str, Any], documents: list[dict[str, Any]], label: str
+) -> list[dict[str, Any]]:
+    """The tab as placed: one copy at each place its anchor is found (none when it may be
+    left out), or the tab itself at its position, checked against the documents."""
     anchor = tab.get("anchorString")
     if anchor:
-        found = _locate(str(anchor), documents)
-        if found is None:
-            # validation._check_anchors already refused a missing anchor that must be there.
-            return False
-        units = str(tab.get("anchorUnits") or "pixels").lower()
-        scale = PIXELS_PER_UNIT.get(units)
-        if scale is None:
-            raise invalid_parameter(f"anchorUnits '{units}' is not valid for tab {label}.")
-        document_id, page, x, y = found
-        dx = float(tab.get("anchorXOffset") or 0) * scale
-        dy = float(tab.get("anchorYOffset") or 0) * scale
-        tab.update(
-            {
-                "documentId": str(tab.get("documentId") or document_id),
-                "pageNumber": str(page),
-                "xPosition": str(round(x + dx)),
-                "yPosition": str(round(y + dy)),
-            }
-        )
-        return True
+        spots = find_anchor(tab, documents)
+        if not spots and not _true(tab.get("anchorIgnoreIfNotPresent")):
+            raise DocuSignError(
+                400,
+                "ANCHOR_TAB_STRING_NOT_FOUND",
+                "The specified Anchor Tab string was not found in the document. "
+                f"Anchor Tab String: {anchor}",
+            )
+        placed = []
+        for spot in spots:
+            x, y = offset_spot(tab, spot, label)
+            placed.append(
+                {
+                    **tab,
+                    "documentId": spot.document_id,
+                    "pageNumber": str(spot.page),
+                    "xPosition": x,
+                    "yPosition": y,
+                }
+            )
+        return placed
     if not tab.get("pageNumber"):
         raise DocuSignError(
             400,
@@ -147,11 +128,34 @@ def _place(tab: dict[str, Any], documents: list[dict[str, Any]], label: str) -> 
         except ValueError:
             raise invalid_parameter(f"{key} '{value}' of tab {label} is not a number.") from None
         tab[key] = value
-    return True
+    return [tab]
+
+
+def _refuse_unsearchable_anchors(recipients: dict[str, Any], documents: list[dict[str, Any]]):
+    """DocuSign looks for an anchor in every document: when the emulator cannot read one of
+    them, it cannot tell where DocuSign would place the tab, so it says so."""
+    unreadable = [d for d in documents if d.get("_anchorSearch") == SEARCH_UNKNOWN]
+    if not unreadable:
+        return
+    for members in recipients.values():
+        for recipient in members if isinstance(members, list) else []:
+            for entries in (recipient.get("tabs") or {}).values():
+                for tab in entries if isinstance(entries, list) else []:
+                    radios = tab.get("radios") if isinstance(tab, dict) else None
+                    anchored = [t for t in [tab, *(radios or [])] if isinstance(t, dict)]
+                    if any(t.get("anchorString") for t in anchored):
+                        document = unreadable[0]
+                        raise not_supported(
+                            f"Anchor tabs in an envelope with document {document['documentId']}"
+                            f" (.{document.get('fileExtension') or '?'}) are",
+                            "it cannot read the text of that format to find the anchor string "
+                            "(it converts txt, csv, htm, html, docx and PDF documents)",
+                        )
 
 
 def place_tabs(recipients: dict[str, Any], documents: list[dict[str, Any]]) -> None:
     """Number, type and place every tab of every recipient (in place)."""
+    _refuse_unsearchable_anchors(recipients, documents)
     for members in recipients.values():
         if not isinstance(members, list):
             continue
@@ -172,31 +176,42 @@ def place_tabs(recipients: dict[str, Any], documents: list[dict[str, Any]]) -> N
                     tab["recipientId"] = recipient["recipientId"]
                     tab["tabType"] = TAB_TYPES.get(group, group.removesuffix("Tabs").lower())
                     if group == "radioGroupTabs":
-                        if not tab.get("groupName"):
-                            raise invalid_parameter("A radio group tab needs a groupName.")
-                        radios = [dict(r) for r in tab.get("radios") or [] if isinstance(r, dict)]
-                        if not radios:
-                            raise invalid_parameter(
-                                f"Radio group '{tab['groupName']}' has no radios."
-                            )
-                        for radio in radios:
-                            radio.setdefault("documentId", tab.get("documentId"))
-                            _place(radio, documents, label)
-                            radio["tabId"] = new_guid()
-                        tab["radios"] = radios
-                        tab["documentId"] = str(tab.get("documentId") or radios[0]["documentId"])
-                        kept.append(tab)
+                        kept.append(_place_radio_group(tab, documents, label))
                         continue
                     if group == "listTabs" and not tab.get("listItems"):
                         raise invalid_parameter(f"List tab '{label}' has no listItems.")
-                    if not _place(tab, documents, label):
-                        continue
-                    tab["tabId"] = new_guid()
-                    if group == "checkboxTabs":
-                        tab["selected"] = "true" if _true(tab.get("selected")) else "false"
-                    kept.append(tab)
+                    for copy in _place(tab, documents, label):
+                        copy["tabId"] = new_guid()
+                        if group == "checkboxTabs":
+                            copy["selected"] = "true" if _true(copy.get("selected")) else "false"
+                        if group == "numericalTabs" and copy.get("numericalValue"):
+                            copy.setdefault("value", copy["numericalValue"])
+                        kept.append(copy)
                 placed[group] = kept
             recipient["tabs"] = placed
+
+
+def _place_radio_group(
+    tab: dict[str, Any], documents: list[dict[str, Any]], label: str
+) -> dict[str, Any]:
+    """A radio group's buttons, each at its position or at the first place its anchor is
+    found (one button per value: DocuSign does not say that a radio repeats)."""
+    if not tab.get("groupName"):
+        raise invalid_parameter("A radio group tab needs a groupName.")
+    radios = [dict(r) for r in tab.get("radios") or [] if isinstance(r, dict)]
+    if not radios:
+        raise invalid_parameter(f"Radio group '{tab['groupName']}' has no radios.")
+    placed_radios = []
+    for radio in radios:
+        radio.setdefault("documentId", tab.get("documentId"))
+        copies = _place(radio, documents, label)
+        if not copies:
+            continue  # anchorIgnoreIfNotPresent: left out
+        copies[0]["tabId"] = new_guid()
+        placed_radios.append(copies[0])
+    tab["radios"] = placed_radios or radios
+    tab["documentId"] = str(tab.get("documentId") or (placed_radios or radios)[0].get("documentId"))
+    return tab
 
 
 def check_authentication(recipients: dict[str, Any], account: dict[str, Any]) -> None:
@@ -301,12 +316,35 @@ def apply_values(recipient: dict[str, Any], form: dict[str, str]) -> list[str]:
         if not _true(tab.get("locked")):
             if group == "checkboxTabs":
                 tab["selected"] = "true" if form.get(key) == "on" else "false"
+            elif group == "numericalTabs" and key in form:
+                problem = _numerical_problem(tab, form[key].strip())
+                if problem:
+                    missing.append(f"{tab.get('tabLabel') or group} ({problem})")
+                    continue
+                tab["value"] = tab["numericalValue"] = form[key].strip().replace(",", "")
             elif key in form:
                 tab["value"] = form[key].strip()
         filled = _true(tab.get("selected")) if group == "checkboxTabs" else bool(tab.get("value"))
         if _true(tab.get("required")) and not filled:
             missing.append(str(tab.get("tabLabel") or group))
     return missing
+
+
+def _numerical_problem(tab: dict[str, Any], entered: str) -> str | None:
+    """Why a numerical tab refuses what the signer typed: DocuSign's number fields validate
+    that the value is a number within minNumericalValue and maxNumericalValue ("Number
+    fields")."""
+    value = entered.replace(",", "")
+    if not value:
+        return None
+    if not _NUMBER.fullmatch(value):
+        return "a number"
+    low, high = tab.get("minNumericalValue"), tab.get("maxNumericalValue")
+    if low not in (None, "") and _NUMBER.fullmatch(str(low)) and Decimal(value) < Decimal(low):
+        return f"at least {low}"
+    if high not in (None, "") and _NUMBER.fullmatch(str(high)) and Decimal(value) > Decimal(high):
+        return f"at most {high}"
+    return None
 
 
 def merge_prefill(template_tabs: Any, values: Any) -> dict[str, Any]:

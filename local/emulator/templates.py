@@ -90,8 +90,14 @@ def render_template(template: dict[str, Any], include: set[str]) -> dict[str, An
 @rest.bp.post("/templates")
 def create_template(account_id: str):
     body = rest.json_body()
-    record = build_template(body, account_id, rest.sender_of(g.user_id, account_id))
+    record = build_template(
+        body,
+        account_id,
+        rest.sender_of(g.user_id, account_id),
+        strict_types=state().strict_types,
+    )
     g.ignored_properties = record["_ignoredProperties"]
+    g.coerced_properties = record["_coercedProperties"]
     template = add_template(state(), record)
     return (
         jsonify(

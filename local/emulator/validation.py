@@ -6,19 +6,16 @@ from __future__ import annotations
 
 import base64
 import binascii
-import io
 import re
-import zipfile
+from datetime import UTC, datetime
 from typing import Any
 
-from pypdf import PdfReader
-from pypdf.errors import PdfReadError
-
 from . import schema
+from .conversion import convert
 from .errors import DocuSignError, invalid_parameter, invalid_request_body
-from .pdf import make_pdf
 from .state import NOTIFY_ONLY_KINDS, RECIPIENT_KINDS, new_guid
 from .tabs import merge_prefill, place_tabs
+from .workflow import check_workflow
 
 MAX_REQUEST_BYTES = 35_651_584
 MAX_EMAIL_SUBJECT = 100
@@ -51,7 +48,6 @@ SYSTEM_DEFAULT_REMINDERS = {
 }
 SYSTEM_DEFAULT_EXPIRATIONS = {"expireEnabled": "true", "expireAfter": "120", "expireWarn": "0"}
 
-OFFICE_OPEN_XML = frozenset({"docx", "docm", "xlsx", "xlsm", "pptx", "pptm"})
 
 # Deliberately simple: one @, no spaces, a dot in the domain.
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
@@ -65,55 +61,6 @@ _INCOMPLETE = DocuSignError(
 
 def _is_true(value: Any) -> bool:
     return str(value).strip().lower() == "true"
-
-
-def _document_pdf(document: dict[str, Any], content: bytes) -> tuple[bytes, list[dict[str, str]]]:
-    """The PDF DocuSign works from: the upload itself when it is a PDF, else a conversion."""
-    name = document["name"]
-    if content.startswith(b"%PDF"):
-        try:
-            reader = PdfReader(io.BytesIO(content))
-            pages = [
-                {
-                    "width": str(round(float(page.mediabox.width))),
-                    "height": str(round(float(page.mediabox.height))),
-                }
-                for page in reader.pages
-            ]
-        except (PdfReadError, ValueError, KeyError, TypeError) as exc:
-            raise DocuSignError(
-                400,
-                "UNABLE_TO_LOAD_DOCUMENT",
-                f"Unable to load the document. Document {document['documentId']} ({name}) "
-                f"is not a valid PDF: {exc}",
-            ) from exc
-        if not pages:
-            raise DocuSignError(
-                400,
-                "UNABLE_TO_LOAD_DOCUMENT",
-                f"Unable to load the document. Document {document['documentId']} ({name}) "
-                "has no pages.",
-            )
-        return content, pages
-    extension = str(document.get("fileExtension") or "").lower().lstrip(".")
-    if extension in OFFICE_OPEN_XML and not content.startswith(b"PK\x03\x04"):
-        # A .docx/.xlsx/.pptx is a ZIP package; anything else cannot be converted.
-        raise DocuSignError(
-            400,
-            "FORMAT_CONVERSION_ERROR",
-            f"The data could not be converted. Document {document['documentId']} ({name}) "
-            f"is not a valid .{extension} file.",
-        )
-    converted = make_pdf(
-        name,
-        [
-            f"Converted from {document.get('fileExtension', '').lower()} to PDF.",
-            f"Original file: {name}",
-            f"Original size: {len(content)} bytes",
-        ],
-    )
-    reader = PdfReader(io.BytesIO(converted))
-    return converted, [{"width": "612", "height": "792"} for _ in reader.pages]
 
 
 def _check_documents(definition: dict[str, Any]) -> list[dict[str, Any]]:
@@ -178,7 +125,7 @@ def _check_documents(definition: dict[str, Any]) -> list[dict[str, Any]]:
                 f"Unable to load the document. Document {document_id} ({name}) is not a PDF "
                 "and has no fileExtension.",
             )
-        pdf, pages = _document_pdf(document, content)
+        converted = convert(document, content)
         record = {k: v for k, v in document.items() if k != "documentBase64"}
         record.update(
             {
@@ -190,8 +137,9 @@ def _check_documents(definition: dict[str, Any]) -> list[dict[str, Any]]:
                 "includeInDownload": document.get("includeInDownload") or "true",
                 "signerMustAcknowledge": document.get("signerMustAcknowledge") or "no_interaction",
                 "_content": content,
-                "_pdf": pdf,
-                "_pages": pages,
+                "_pdf": converted.pdf,
+                "_pages": converted.pages,
+                "_anchorSearch": converted.anchor_search,
             }
         )
         records.append(record)
@@ -468,66 +416,27 @@ def _apply_template(
     return documents, _check_recipients({"recipients": recipients})
 
 
-def _document_text(document: dict[str, Any]) -> str:
-    """The text anchor strings are searched in."""
-    content: bytes = document["_content"]
-    if content.startswith(b"%PDF"):
-        try:
-            reader = PdfReader(io.BytesIO(content))
-            return "\n".join(page.extract_text() or "" for page in reader.pages)
-        except (PdfReadError, ValueError, KeyError, TypeError):
-            return ""
-    if content.startswith(b"PK"):
-        # Office Open XML: the text lives in the XML parts of the zip.
-        try:
-            with zipfile.ZipFile(io.BytesIO(content)) as archive:
-                parts = [
-                    archive.read(name).decode("utf-8", "ignore")
-                    for name in archive.namelist()
-                    if name.endswith(".xml")
-                ]
-            return re.sub(r"<[^>]+>", "", "".join(parts))
-        except (zipfile.BadZipFile, KeyError):
-            pass
-    return content.decode("utf-8", "ignore")
-
-
-def _check_anchors(recipients: dict[str, Any], documents: list[dict[str, Any]]) -> None:
-    """Every anchor tab must find its text in some document, unless the sender allowed it to
-    be missing (anchorIgnoreIfNotPresent)."""
-    texts: list[str] | None = None
-    for kind in RECIPIENT_KINDS:
-        for recipient in recipients.get(kind, []):
-            tabs = recipient.get("tabs") or {}
-            for tab_list in tabs.values() if isinstance(tabs, dict) else []:
-                for tab in tab_list if isinstance(tab_list, list) else []:
-                    anchor = tab.get("anchorString") if isinstance(tab, dict) else None
-                    if not anchor or _is_true(tab.get("anchorIgnoreIfNotPresent")):
-                        continue
-                    if texts is None:
-                        texts = [_document_text(d) for d in documents]
-                    if not any(anchor in text for text in texts):
-                        raise DocuSignError(
-                            400,
-                            "ANCHOR_TAB_STRING_NOT_FOUND",
-                            "The specified Anchor Tab string was not found in the document. "
-                            f"Anchor Tab String: {anchor}",
-                        )
-
-
 def build_envelope(
     definition: Any,
     account_id: str,
     sender: dict[str, str],
     template: dict[str, Any] | None = None,
     account_notification: dict[str, Any] | None = None,
+    *,
+    strict_types: bool = False,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
     """Validate a createEnvelope body and return the envelope record to store. `template` is
     the server template named by `templateId`, already looked up by the caller;
-    `account_notification` the account's reminder and expiration settings."""
+    `account_notification` the account's reminder and expiration settings; `strict_types`
+    refuses numbers and booleans where DocuSign's schema types a string (else they are read
+    as their text, as DocuSign reads them); `now` is the emulator's clock."""
     if not isinstance(definition, dict):
         raise invalid_request_body("The body must be a JSON object (envelopeDefinition).")
-    ignored = schema.check_body("envelopeDefinition", definition)
+    coerced: list[str] = []
+    ignored = schema.check_body(
+        "envelopeDefinition", definition, strict=strict_types, coerced=coerced
+    )
 
     status = (definition.get("status") or "created").strip().lower()
     if status not in ("created", "sent"):
@@ -564,7 +473,6 @@ def build_envelope(
         has_recipients = int(recipients["recipientCount"]) > 0
         if not subject.strip() or not documents or not has_recipients:
             raise _INCOMPLETE
-    _check_anchors(recipients, documents)
     place_tabs(recipients, documents)
     stored_definition = {k: v for k, v in definition.items() if k != "documents"}
     envelope_id = new_guid()
@@ -584,16 +492,21 @@ def build_envelope(
         "sender": sender,
         "brandId": definition.get("brandId"),
         "signingLocation": definition.get("signingLocation") or "online",
+        "workflow": check_workflow(definition.get("workflow"), now or datetime.now(UTC)),
         "definition": stored_definition,
         "_ignoredProperties": ignored,
+        "_coercedProperties": coerced,
     }
 
 
-def build_template(body: Any, account_id: str, owner: dict[str, str]) -> dict[str, Any]:
+def build_template(
+    body: Any, account_id: str, owner: dict[str, str], *, strict_types: bool = False
+) -> dict[str, Any]:
     """Validate a template (documents and recipient roles) and return its record."""
     if not isinstance(body, dict):
         raise invalid_request_body("The body must be a JSON object (envelopeTemplate).")
-    ignored = schema.check_body("envelopeTemplate", body)
+    coerced: list[str] = []
+    ignored = schema.check_body("envelopeTemplate", body, strict=strict_types, coerced=coerced)
     name = (body.get("name") or "").strip()
     if not name:
         raise invalid_parameter("A template needs a 'name'.")
@@ -638,4 +551,5 @@ def build_template(body: Any, account_id: str, owner: dict[str, str]) -> dict[st
         if isinstance(body.get("notification"), dict)
         else None,
         "_ignoredProperties": ignored,
+        "_coercedProperties": coerced,
     }

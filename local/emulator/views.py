@@ -8,11 +8,11 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from flask import Blueprint, Response, current_app, g, jsonify, redirect, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, redirect, request, url_for
 from markupsafe import escape
 
 from . import documents as docs
-from . import rest, schema, signing
+from . import rest, signing, visibility
 from .errors import DocuSignError, invalid_parameter, invalid_request_body
 from .state import NOTIFY_ONLY_KINDS, EmulatorState
 from .tabs import apply_values
@@ -61,7 +61,7 @@ def _view_body(definition: str) -> dict[str, Any]:
     body = rest.json_body()
     if not isinstance(body, dict):
         raise invalid_request_body(f"The body must be a JSON object ({definition}).")
-    g.ignored_properties = schema.check_body(definition, body)
+    rest.check_body(definition, body)
     return body
 
 
@@ -85,9 +85,24 @@ def issue_view_token(st: EmulatorState, kind: str, **data: Any) -> str:
     return token
 
 
+def _names_recipient(recipient: dict[str, Any], user_name: str, email: str) -> bool:
+    """Whether `userName` and `email` of a view request name this recipient. An in-person
+    signer's view is asked for by its host, whose name and e-mail must match exactly
+    (DocuSign's in-person signing how-to: {HOST_NAME}, {HOST_EMAIL} "must exactly match
+    (case-sensitive)"); other recipients by their own name and e-mail."""
+    if recipient.get("_kind") == "inPersonSigners":
+        return (
+            str(recipient.get("hostName") or "").strip() == user_name
+            and str(recipient.get("hostEmail") or "").strip() == email
+        )
+    return (recipient.get("email") or "").lower() == email.lower() and (
+        recipient.get("name") or ""
+    ).strip() == user_name
+
+
 def _match_recipient(envelope: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
     user_id = body.get("userId")
-    email = (body.get("email") or "").strip().lower()
+    email = (body.get("email") or "").strip()
     user_name = (body.get("userName") or "").strip()
     if not user_id and not (email and user_name):
         raise UNKNOWN_RECIPIENT
@@ -103,10 +118,7 @@ def _match_recipient(envelope: dict[str, Any], body: dict[str, Any]) -> dict[str
                 continue
             if user_id and recipient.get("userId") != user_id:
                 continue
-            if not user_id and (
-                (recipient.get("email") or "").lower() != email
-                or (recipient.get("name") or "").strip() != user_name
-            ):
+            if not user_id and not _names_recipient(recipient, user_name, email):
                 continue
             return recipient
     raise UNKNOWN_RECIPIENT
@@ -157,9 +169,7 @@ def create_sender_view(account_id: str, envelope_id: str):
     if not isinstance(body, dict):
         raise invalid_request_body("The body must be a JSON object (returnUrlRequest).")
     # Older clients send returnUrlRequest; newer ones envelopeViewRequest with settings.
-    g.ignored_properties = schema.check_body(
-        "returnUrlRequest", {"returnUrl": body.get("returnUrl")}
-    )
+    rest.check_body("returnUrlRequest", {"returnUrl": body.get("returnUrl")})
     return_url = _return_url(body)
     st = state()
     with st.lock:
@@ -234,9 +244,18 @@ def _redeem(token: str, kind: str):
         return session_id, None
 
 
-def _document_frames(envelope: dict[str, Any], session_id: str, endpoint: str) -> str:
+def _document_frames(
+    envelope: dict[str, Any],
+    session_id: str,
+    endpoint: str,
+    recipient: dict[str, Any] | None = None,
+) -> str:
+    """The documents of the page, those the recipient may see when it is a signing page."""
     frames = []
-    for document in docs.downloadable(envelope):
+    documents = docs.downloadable(envelope)
+    if recipient is not None:
+        documents = visibility.visible_documents(envelope, recipient, documents)
+    for document in documents:
         src = url_for(endpoint, session_id=session_id, document_id=document["documentId"])
         frames.append(
             f"<h3>{escape(document['name'])}</h3>"
@@ -309,7 +328,7 @@ def _signing_view(session_id: str):
             "sent",
             "delivered",
         )
-        frames = _document_frames(envelope, session_id, "signing.session_document")
+        frames = _document_frames(envelope, session_id, "signing.session_document", recipient)
         title = envelope["emailSubject"] or "Documents"
         blurb = envelope.get("emailBlurb") or ""
         name = recipient.get("name") or recipient.get("signerName") or ""
@@ -358,7 +377,11 @@ def _session_document(session_id: str, document_id: str, kind: str):
     st = state()
     with st.lock:
         envelope = st.envelopes[session["envelope_id"]]
-        document = next((d for d in envelope["documents"] if d["documentId"] == document_id), None)
+        candidates = envelope["documents"]
+        if kind == "recipient":
+            recipient = st.find_recipient(envelope, session["recipient_id"])
+            candidates = visibility.visible_documents(envelope, recipient, candidates)
+        document = next((d for d in candidates if d["documentId"] == document_id), None)
         if document is None:
             return _html("Not found", "<h1>Document not found.</h1>", 404)
         content = docs.document_pdf(envelope, document)

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from local.emulator import make_docx
 from local.emulator.pdf import make_pdf
 from tests.integration.helpers import b64, envelope_creates, send
 
@@ -261,12 +262,30 @@ def test_missing_anchor_may_be_ignored(fields_conn: Any, emulator: Any) -> None:
     assert envelope["recipients"]["signers"][0]["tabs"]["signHereTabs"] == []
 
 
+def test_anchor_text_in_another_case_is_sent_and_placed_at_each_occurrence(
+    fields_conn: Any, emulator: Any
+) -> None:
+    """DocuSign matches anchors regardless of case unless anchorCaseSensitive is true (which
+    the connector never sends), and places a tab at every occurrence: the connector's check
+    before the send must not refuse what DocuSign places."""
+    request = body([{"type": "signHere", "anchor": {"text": "/SIG1/"}}])
+    request["documents"].append(
+        {"name": "annex.pdf", "contentBase64": b64(make_pdf("Annex", ["Initials: /Sig1/"]))}
+    )
+    result = send("fields", request)
+    assert result.status == 201, result.body
+    [tab] = sent_signer(emulator)["tabs"]["signHereTabs"]
+    assert "anchorCaseSensitive" not in tab
+    placed = emulator.state.envelopes[result.body["envelopeId"]]["recipients"]["signers"][0]
+    assert [t["documentId"] for t in placed["tabs"]["signHereTabs"]] == ["1", "2"]
+
+
 def test_documents_that_cannot_be_read_skip_the_anchor_check(
     fields_conn: Any, emulator: Any
 ) -> None:
     request = body([{"type": "signHere", "anchor": {"text": "/sig1/"}}])
     request["documents"].append(
-        {"name": "annex.docx", "contentBase64": b64(b"PK\x03\x04 not really a docx /sig1/")}
+        {"name": "annex.docx", "contentBase64": b64(make_docx(["Annex", "Initials: /sig1/"]))}
     )
     request["signers"][0]["fields"].append(
         {"type": "initialHere", "anchor": {"text": "/only-in-the-annex/"}}

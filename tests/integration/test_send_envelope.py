@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from local.emulator import make_docx
 from tests.integration.helpers import (
     b64,
     envelope_creates,
@@ -151,7 +152,7 @@ def test_signing_order_rule(
 def test_document_from_the_inbox_is_streamed_with_its_extension(
     acme: Any, emulator: Any, stack: Any
 ) -> None:
-    docx = b"PK\x03\x04" + b"word document body " * 5000
+    docx = make_docx(["word document body"] * 5000, compress=False)
     stack.client("s3").put_object(Bucket=stack.bucket, Key="inbox/acme/annex.docx", Body=docx)
     body = simple_body(
         documents=[

@@ -10,3 +10,4 @@ from local.emulator.tests.helpers import (  # noqa: F401  (fixtures)
     other_key_pair,
     token,
 )
+from local.emulator.tests.sdk_helpers import sdk, tls_emulator  # noqa: F401  (fixtures)

@@ -14,7 +14,7 @@ import jwt
 import pytest
 import requests
 
-from local.emulator import EmulatorServer, make_pdf
+from local.emulator import EmulatorServer, make_docx, make_pdf
 from local.keys import rsa_key_pair
 
 
@@ -142,8 +142,7 @@ SAMPLE_HTML = (
     b"<!DOCTYPE html><html><body><h1>Order acknowledgement</h1>"
     b'<p>Agreed: <span style="color:white;">**signature_1**</span></p></body></html>'
 )
-# Not a real Word file; DocuSign only needs the extension to choose its converter.
-SAMPLE_DOCX = b"PK\x03\x04 sample battle plan document"
+SAMPLE_DOCX = make_docx(["Battle plan", "Sign here: /sn1/"])
 
 
 def sample_definition(**overrides: Any) -> dict[str, Any]:

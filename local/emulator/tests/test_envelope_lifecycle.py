@@ -266,13 +266,16 @@ def test_pdf_document_download_gains_a_signature_page(api):
     assert "Signed by Sam Signer <signer@example.com>" in text
 
 
-def test_non_pdf_document_is_converted(api):
+def test_non_pdf_documents_are_converted_with_their_text(api):
     envelope_id = api.create(sample_definition())
-    response = api.get(f"/envelopes/{envelope_id}/documents/2")
-    assert response.status_code == 200
-    text = pdf_text(response.content)
-    assert "Battle Plan" in text
-    assert "docx" in text
+    docx = api.get(f"/envelopes/{envelope_id}/documents/2")
+    assert docx.status_code == 200 and docx.content.startswith(b"%PDF")
+    assert pdf_text(docx.content).splitlines() == ["Battle plan", "Sign here: /sn1/"]
+    html = api.get(f"/envelopes/{envelope_id}/documents/1")
+    assert pdf_text(html.content).splitlines() == [
+        "Order acknowledgement",
+        "Agreed: **signature_1**",
+    ]
 
 
 def test_certificate_of_completion(api):

@@ -142,10 +142,61 @@ def test_document_needs_id_and_name(api, emulator):
     ],
     ids=["routingOrder", "documentId", "reminderEnabled", "recipientId"],
 )
-def test_numbers_and_booleans_must_be_strings(api, emulator, mutate):
+def test_strict_mode_refuses_numbers_and_booleans_where_strings_belong(api, emulator, mutate):
+    emulator.state.strict_types = True
     definition = sample_definition()
     mutate(definition)
-    _expect_error(api, emulator, definition, 400, "INVALID_REQUEST_BODY")
+    body = _expect_error(api, emulator, definition, 400, "INVALID_REQUEST_BODY")
+    assert "strict mode" in body["message"]
+
+
+def test_numbers_and_booleans_are_read_as_their_text_by_default(api, emulator):
+    """DocuSign's own examples send `documentId: 1` and `clientUserId: 1000`; DocuSign reads
+    them as "1" and "1000", and so does the emulator unless it is strict."""
+    emulator.state.clear_requests()
+    definition = sample_definition()
+    definition["documents"][0]["documentId"] = 1
+    signer = definition["recipients"]["signers"][0]
+    signer.update({"recipientId": 1, "routingOrder": 1, "clientUserId": 1000})
+    definition["recipients"]["carbonCopies"][0]["recipientId"] = 2
+    definition["notification"] = {"reminders": {"reminderEnabled": True, "reminderDelay": 2}}
+    envelope_id = api.create(definition)
+    record = emulator.state.envelopes[envelope_id]
+    assert [d["documentId"] for d in record["documents"]] == ["1", "2", "3"]
+    stored = record["recipients"]["signers"][0]
+    assert (stored["recipientId"], stored["routingOrder"], stored["clientUserId"]) == (
+        "1",
+        "1",
+        "1000",
+    )
+    assert record["recipients"]["carbonCopies"][0]["recipientId"] == "2"
+    assert record["notification"]["reminders"] == {
+        "reminderEnabled": "true",
+        "reminderDelay": "2",
+        "reminderFrequency": "0",
+    }
+    assert sorted(emulator.state.requests[-1]["coercedProperties"]) == [
+        "documents[0].documentId",
+        "notification.reminders.reminderDelay",
+        "notification.reminders.reminderEnabled",
+        "recipients.carbonCopies[0].recipientId",
+        "recipients.signers[0].clientUserId",
+        "recipients.signers[0].recipientId",
+        "recipients.signers[0].routingOrder",
+    ]
+    # The recipient view finds the embedded signer by the number, as DocuSign's example asks.
+    view = api.post(
+        f"/envelopes/{envelope_id}/views/recipient",
+        json={
+            "authenticationMethod": "none",
+            "clientUserId": 1000,
+            "recipientId": "1",
+            "userName": "Sam Signer",
+            "email": "signer@example.com",
+            "returnUrl": "https://example.com/back",
+        },
+    )
+    assert view.status_code == 201, view.text
 
 
 def test_malformed_json(api, emulator):
@@ -318,22 +369,37 @@ def test_anchor_strings_must_be_found_in_a_document(api, emulator):
     assert api.post("/envelopes", json=ignored).status_code == 201
 
 
-def test_anchor_found_in_pdf_and_office_text(api):
-    import io
-    import zipfile
-
-    from local.emulator import make_pdf
+def test_anchor_found_in_pdf_and_office_text(api, emulator):
+    from local.emulator import make_docx, make_pdf
 
     definition = _with_anchor("/pdf-anchor/")
     definition["documents"][2]["documentBase64"] = b64(make_pdf("Deal", ["Sign: /pdf-anchor/"]))
-    assert api.post("/envelopes", json=definition).status_code == 201
+    envelope_id = api.create(definition)
+    [tab] = emulator.state.envelopes[envelope_id]["recipients"]["signers"][0]["tabs"][
+        "signHereTabs"
+    ]
+    assert tab["documentId"] == "3"
 
-    docx = io.BytesIO()
-    with zipfile.ZipFile(docx, "w") as archive:
-        archive.writestr("word/document.xml", "<w:document><w:t>/docx-anchor/</w:t></w:document>")
     definition = _with_anchor("/docx-anchor/")
-    definition["documents"][1]["documentBase64"] = b64(docx.getvalue())
-    assert api.post("/envelopes", json=definition).status_code == 201
+    definition["documents"][1]["documentBase64"] = b64(make_docx(["Sign: /docx-anchor/"]))
+    envelope_id = api.create(definition)
+    [tab] = emulator.state.envelopes[envelope_id]["recipients"]["signers"][0]["tabs"][
+        "signHereTabs"
+    ]
+    assert tab["documentId"] == "2"
+
+
+def test_a_docx_that_is_a_zip_without_a_word_document_cannot_be_converted(api, emulator):
+    import io
+    import zipfile
+
+    package = io.BytesIO()
+    with zipfile.ZipFile(package, "w") as archive:
+        archive.writestr("notes.txt", "not a Word document")
+    for content in (package.getvalue(), b"PK\x03\x04 truncated"):
+        definition = sample_definition()
+        definition["documents"][1]["documentBase64"] = b64(content)
+        _expect_error(api, emulator, definition, 400, "FORMAT_CONVERSION_ERROR")
 
 
 def test_other_recipient_kinds_need_their_fields(api, emulator):

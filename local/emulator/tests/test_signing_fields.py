@@ -202,3 +202,48 @@ def test_the_signed_pdf_carries_each_value_at_its_place(api, emulator):
     assert (round(x), round(height - baseline)) == (100, 210)  # top at y=200, 10 pt text
     assert "Signed: Sam Signer" in spots
     assert "Terms." in reader.pages[0].extract_text()  # the original page is still there
+
+
+NUMERICAL = {
+    "numericalTabs": [
+        {
+            "tabLabel": "Salary",
+            "documentId": "1",
+            "pageNumber": "1",
+            "xPosition": "210",
+            "yPosition": "235",
+            "validationType": "Currency",
+            "numericalValue": "123000",
+            "minNumericalValue": "1000",
+            "maxNumericalValue": "500000",
+            "localePolicy": {"cultureName": "en-US", "currencyCode": "usd"},
+        }
+    ]
+}
+
+
+def test_numerical_tabs_are_known_placed_and_validated(api, emulator):
+    """numericalTabs (DocuSign's "Number fields") are newer than the 2022 spec: the emulator
+    knows them from the SDK's models, places them, and checks the signer's number."""
+    emulator.state.clear_requests()
+    envelope_id = api.create(definition({}, NUMERICAL))
+    assert emulator.state.requests[-1]["ignoredProperties"] == []
+    tabs = api.get(f"/envelopes/{envelope_id}/recipients", params={"include_tabs": "true"}).json()
+    [salary] = tabs["signers"][0]["tabs"]["numericalTabs"]
+    assert salary["tabType"] == "numerical" and salary["tabId"]
+    assert (salary["numericalValue"], salary["value"]) == ("123000", "123000")
+    page = open_page(signing_url(api, envelope_id))
+    name = re.search(r'<input name="(tab-[^"]+)" id="[^"]+" value="123000"', page.text).group(1)
+    action = form_action(page, emulator.url)
+    for typed, problem in (("lots", "a number"), ("999", "at least 1000")):
+        refused = requests.post(
+            action, data={"action": "sign", name: typed}, allow_redirects=False, timeout=10
+        )
+        again = requests.get(emulator.url + refused.headers["Location"], timeout=10)
+        assert f"Salary ({problem})" in again.text
+    signed = requests.post(
+        action, data={"action": "sign", name: "125,500"}, allow_redirects=False, timeout=10
+    )
+    assert event_of(signed) == "signing_complete"
+    form = api.get(f"/envelopes/{envelope_id}/form_data").json()
+    assert {"name": "Salary", "value": "125500"} in form["formData"]

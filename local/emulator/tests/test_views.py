@@ -186,3 +186,54 @@ def test_sender_view_needs_a_draft_and_a_return_url(api):
     missing = api.post(f"/envelopes/{draft_id}/views/sender", json={})
     assert missing.status_code == 400
     assert missing.json()["errorCode"] == "INVALID_REQUEST_PARAMETER"
+
+
+def in_person_definition(**host):
+    definition = sample_definition()
+    definition["recipients"] = {
+        "inPersonSigners": [
+            {
+                "hostName": "Ana Sender",
+                "hostEmail": "ana.sender@example.com",
+                "signerName": "Walk-in Customer",
+                "recipientId": "1",
+                "routingOrder": "1",
+                **host,
+            }
+        ]
+    }
+    return definition
+
+
+def test_in_person_signing_opens_with_the_host_s_name_and_email(api, emulator):
+    """DocuSign's in-person how-to asks for the view with the host's userName and email (no
+    clientUserId): the host opens the session and hands the device to the signer."""
+    envelope_id = api.create(in_person_definition())
+    host = view_request(clientUserId=None, userName="Ana Sender", email="ana.sender@example.com")
+    response = api.post(f"/envelopes/{envelope_id}/views/recipient", json=host)
+    assert response.status_code == 201, response.text
+    page = open_page(response.json()["url"])
+    assert page.status_code == 200 and "Walk-in Customer" in page.text
+    signed = requests.post(
+        form_action(page, api.root), data={"action": "sign"}, allow_redirects=False, timeout=10
+    )
+    assert event_of(signed) == "signing_complete"
+    assert emulator.state.envelopes[envelope_id]["status"] == "completed"
+
+
+@pytest.mark.parametrize(
+    "who",
+    [
+        {"userName": "Walk-in Customer", "email": "ana.sender@example.com"},
+        {"userName": "ana sender", "email": "ana.sender@example.com"},
+        {"userName": "Ana Sender", "email": "someone.else@example.com"},
+        {"userName": "Ana Sender", "email": "ana.sender@example.com", "clientUserId": "1000"},
+    ],
+    ids=["signer-name", "name-case", "other-email", "client-user-id"],
+)
+def test_in_person_view_needs_the_host_exactly(api, emulator, who):
+    envelope_id = api.create(in_person_definition())
+    request = view_request(**{"clientUserId": None, **who})
+    response = api.post(f"/envelopes/{envelope_id}/views/recipient", json=request)
+    assert response.status_code == 400
+    assert response.json()["errorCode"] == "UNKNOWN_ENVELOPE_RECIPIENT"

@@ -238,11 +238,13 @@ class PdfDocument:
 
     def contains(self, anchor: str) -> bool:
         """Whether the text holds `anchor` (also with the whitespace left out: extraction may
-        break a line or add spaces where the PDF has none), reading pages only until it is
-        found."""
-        squeezed = _WHITESPACE.sub("", anchor)
+        break a line or add spaces where the PDF has none; and in any case, as DocuSign
+        matches unless a tab says anchorCaseSensitive, which the connector never sends —
+        OpenAPI spec, tab property anchorCaseSensitive, "The default value is false"), reading
+        pages only until it is found."""
+        squeezed = _WHITESPACE.sub("", anchor).lower()
         text = "".join(self._text)
-        if anchor in text or squeezed in _WHITESPACE.sub("", text):
+        if anchor in text or squeezed in _WHITESPACE.sub("", text).lower():
             return True
         while self._next_page < self.page_count:
             with translated():
@@ -250,7 +252,7 @@ class PdfDocument:
             if not page_text:
                 continue
             window = self._tail + "\n" + page_text
-            squeezed_window = self._squeezed_tail + _WHITESPACE.sub("", page_text)
+            squeezed_window = self._squeezed_tail + _WHITESPACE.sub("", page_text).lower()
             keep = 4 * len(anchor) + 64
             self._tail = window[-keep:]
             self._squeezed_tail = squeezed_window[-keep:]
