@@ -25,6 +25,7 @@ from docusign_connector.callers import (
     new_api_key,
     parse_connections,
     parse_permissions,
+    parse_senders,
     validate_caller_name,
 )
 from docusign_connector.errors import BadRequest, Conflict, NotFound
@@ -99,6 +100,7 @@ def _view(caller: Caller, store: CallerStore) -> dict[str, Any]:
             for key_id in caller.key_ids
         ],
         "oauthClients": [client.rpartition("#")[2] for client in caller.oauth_clients],
+        "senders": list(caller.senders) or "whoever its connections allow",
     }
 
 
@@ -117,7 +119,12 @@ def _cognito(region: str | None) -> Any:
 
 def cmd_add(args: argparse.Namespace) -> dict[str, Any]:
     name = validate_caller_name(args.caller_name)
-    caller = Caller(name, parse_connections(args.connections), parse_permissions(args.permissions))
+    caller = Caller(
+        name,
+        parse_connections(args.connections),
+        parse_permissions(args.permissions),
+        senders=parse_senders(args.senders) if args.senders else (),
+    )
     stack = find_stack(args)
     store = _store(stack)
     if store.caller(name) is not None:
@@ -257,6 +264,11 @@ def add_parser(commands: Any) -> None:
         help="the client id (client_id/azp/appid/sub) of tokens from --issuer, instead of a key",
     )
     add.add_argument("--issuer", help="with --oauth-client: the iss of its tokens")
+    add.add_argument(
+        "--senders",
+        help="DocuSign users (e-mails or user ids, comma-separated) it may send as; "
+        "default: whoever its connections allow",
+    )
     add.set_defaults(run=cmd_add)
     for name, run, text in (
         ("show", cmd_show, "a caller's grants and key ids (never a key)"),

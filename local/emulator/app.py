@@ -16,6 +16,7 @@ from . import aftersend as _aftersend  # noqa: F401  (adds its routes to rest.bp
 from . import connect, control, oauth, rest, ui, views
 from . import envelope_workflow as _envelope_workflow  # noqa: F401  (workflow routes)
 from . import templates as _templates  # noqa: F401  (adds the template routes to rest.bp)
+from . import users as _users  # noqa: F401  (Users:list and Users:get)
 from .errors import DocuSignError, OAuthError
 from .faults import ENVIRON_KEY, DropAfterCommit
 from .state import EmulatorState
@@ -181,6 +182,8 @@ def create_app(state: EmulatorState | None = None) -> Flask:
                     "ignoredProperties": list(g.get("ignored_properties") or []),
                     # Numbers and booleans DocuSign's schema types as strings, read as text.
                     "coercedProperties": list(g.get("coerced_properties") or []),
+                    # Whose token made the call (the eSignature API's; None for OAuth).
+                    "userId": g.get("user_id"),
                 }
             )
         return response

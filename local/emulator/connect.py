@@ -81,6 +81,11 @@ class ConnectPublisher:
             if config["accountId"] == event["accountId"]
             and config["enabled"]
             and (not config["events"] or event["event"] in config["events"])
+            # allUsers false: the envelopes of the configuration's users only
+            and (
+                config.get("userIds") is None
+                or str(envelope["sender"]["userId"]).lower() in config["userIds"]
+            )
         ]
         # An envelope-level subscription (eventNotification in createEnvelope).
         subscription = envelope.get("eventNotification")
@@ -278,7 +283,8 @@ def render_configuration(config: dict[str, Any]) -> dict[str, Any]:
         "configurationType": "custom",
         "name": config["name"],
         "urlToPublishTo": config["url"],
-        "allUsers": "true",
+        "allUsers": "true" if config.get("userIds") is None else "false",
+        **({} if config.get("userIds") is None else {"userIds": list(config["userIds"])}),
         "allowEnvelopePublish": "true" if config["enabled"] else "false",
         "enableLog": "true",
         "deliveryMode": "SIM",
@@ -308,6 +314,19 @@ def _own_configuration(account_id: str, connect_id: str) -> dict[str, Any]:
     return config
 
 
+def _user_ids(body: dict[str, Any]) -> list[str] | None:
+    """`allUsers` "false" with `userIds`: only those users' envelopes (spec,
+    connectCustomConfiguration: `userIds` "sets the users associated with the tracked envelope
+    and recipient events", and "If allUsers is set to false then you must provide a list of
+    user ids"; `allUsers` true: "the tracked envelope and recipient events for all users")."""
+    if str(body.get("allUsers", "true")).lower() != "false":
+        return None
+    ids = body.get("userIds")
+    if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
+        raise invalid_parameter("With allUsers false, userIds must list the users' GUIDs.")
+    return ids
+
+
 @rest.bp.post("/connect")
 def create_connect_configuration(account_id: str):
     body = rest.json_body()
@@ -332,6 +351,7 @@ def create_connect_configuration(account_id: str):
             include_data=include_data,
             name=body.get("name") or "",
             source="api",
+            user_ids=_user_ids(body),
         )
     except ValueError as exc:
         raise invalid_parameter(str(exc)) from exc

@@ -18,6 +18,7 @@ from flask import Blueprint, current_app, jsonify, redirect, request
 from markupsafe import escape
 
 from .errors import OAuthError
+from .membership import grant_consent, has_consented
 from .state import EmulatorState
 
 bp = Blueprint("oauth", __name__, url_prefix="/oauth")
@@ -85,14 +86,19 @@ def verify_assertion(assertion: str, host: str) -> dict[str, Any]:
     nbf = claims.get("nbf")
     if isinstance(nbf, int | float) and nbf > now + st.clock_skew_seconds:
         raise _grant_error("not_yet_valid")
-    if claims.get("sub") != integration["user_id"]:
+    subject = str(claims.get("sub") or "")
+    with st.lock:
+        known = subject in st.users
+        consented = known and has_consented(st, integration, subject)
+    if not known:
         raise _grant_error("user_not_found")
     scopes = str(claims.get("scope") or "").split()
     if not all(s in scopes for s in REQUIRED_SCOPES):
         # DocuSign: "If you're receiving consent_required then one or both of the consents
         # is missing" (signature and impersonation).
         raise OAuthError("consent_required")
-    if not integration["consented"]:
+    if not consented:
+        # the user has not consented, and no administrator consented for the user's account
         raise OAuthError("consent_required")
     return claims
 
@@ -184,6 +190,9 @@ def consent_page():
     with st.lock:
         integration = st.integrations.get(client_id)
         user = st.users.get(integration["user_id"]) if integration else None
+        hint = args.get("login_hint", "").strip().lower()
+        signing_in = next((u for u in st.users.values() if u["email"].lower() == hint), None)
+        user = signing_in if hint and signing_in else user
     if integration is None or user is None:
         return _page(
             "Error",
@@ -207,6 +216,7 @@ def consent_page():
             ("redirect_uri", args.get("redirect_uri", "")),
             ("state", args.get("state", "")),
             ("scope", " ".join(scopes)),
+            ("user_id", user["user_id"]),
         )
     )
     scope_items = "".join(f"<li><code>{escape(s)}</code></li>" for s in scopes)
@@ -242,7 +252,11 @@ def consent_decision():
         return _page("Access declined", "<h1>Access declined</h1><p>Nothing was granted.</p>")
     code = secrets.token_urlsafe(24)
     with st.lock:
-        st.integrations[client_id]["consented"] = True
+        user_id = form.get("user_id") or st.integrations[client_id]["user_id"]
+        if user_id not in st.users:
+            return _page("Error", "<h1>Unknown user</h1>", 400)
+    grant_consent(st, client_id, user_id)
+    with st.lock:
         st.authorization_codes[code] = {"client_id": client_id}
     if redirect_uri:
         return _redirect_with(redirect_uri, {"code": code} | extra)

@@ -83,6 +83,11 @@ def authenticate() -> None:
         raise NOT_A_MEMBER
     g.user_id = record["user_id"]
     envelope_id = (request.view_args or {}).get("envelope_id")
+    if envelope_id:
+        from .membership import check_envelope_access
+
+        with state().lock:
+            check_envelope_access(state(), record["user_id"], account_id, envelope_id)
     if request.method == "GET" and envelope_id:
         g.polling_violation = state().note_envelope_get(
             record["integration_key"], envelope_id, request.path

@@ -389,9 +389,11 @@ class EmulatorState:
         include_data: list[str] | None = None,
         name: str = "",
         source: str = "emulator",
+        user_ids: list[str] | None = None,
     ) -> dict[str, Any]:
         """Publish the account's events to `url` (Connect, JSON SIM). `events` empty means
-        every event; `include_data` defaults to custom fields and recipients."""
+        every event; `include_data` defaults to custom fields and recipients; `user_ids`,
+        when given, limits it to envelopes those users send (`allUsers` false)."""
         unknown = [e for e in events if e not in KNOWN_EVENTS]
         if unknown:
             raise ValueError(f"unknown event(s): {', '.join(unknown)}")
@@ -414,6 +416,7 @@ class EmulatorState:
                 ),
                 "enabled": True,
                 "source": source,
+                "userIds": None if user_ids is None else [u.lower() for u in user_ids],
             }
             self.connect_configs[configuration_id] = config
             return config

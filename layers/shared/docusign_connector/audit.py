@@ -14,19 +14,37 @@ from contextvars import ContextVar
 from typing import Any
 
 _CALLER: ContextVar[str | None] = ContextVar("caller", default=None)
+# The senders the caller may send as (DESIGN §12), when its record limits them; None: any the
+# connection allows.
+_SENDERS: ContextVar[tuple[str, ...] | None] = ContextVar("senders", default=None)
 
 
 def current_caller() -> str | None:
     return _CALLER.get()
 
 
+def caller_senders() -> tuple[str, ...] | None:
+    return _SENDERS.get()
+
+
 @contextmanager
-def acting_as(caller: str | None) -> Iterator[None]:
+def acting_as(caller: str | None, senders: tuple[str, ...] | None = None) -> Iterator[None]:
     token = _CALLER.set(caller)
+    limit = _SENDERS.set(senders)
     try:
         yield
     finally:
+        _SENDERS.reset(limit)
         _CALLER.reset(token)
+
+
+def senders_of(event: dict[str, Any]) -> tuple[str, ...] | None:
+    """The senders the front door's authorizer says this caller is limited to, if any."""
+    authorizer = (event.get("requestContext") or {}).get("authorizer") or {}
+    listed = authorizer.get("senders") if isinstance(authorizer, dict) else None
+    if not isinstance(listed, str) or not listed.strip():
+        return None
+    return tuple(listed.lower().split())
 
 
 def caller_of(event: dict[str, Any]) -> str | None:

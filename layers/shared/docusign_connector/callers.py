@@ -112,6 +112,9 @@ class Caller:
     status: str = ACTIVE
     key_ids: tuple[str, ...] = ()  # oldest first
     oauth_clients: tuple[str, ...] = ()  # "issuer#subject" of its OAuth clients
+    # DocuSign users (e-mails or user ids, lower-cased) it may send as; empty: whoever its
+    # connections allow (DESIGN §12)
+    senders: tuple[str, ...] = ()
 
     @property
     def active(self) -> bool:
@@ -135,6 +138,13 @@ def parse_connections(value: str) -> tuple[str, ...]:
             code="INVALID_CONNECTIONS",
         )
     return tuple(sorted({validate_connection_name(name) for name in names}))
+
+
+def parse_senders(value: str) -> tuple[str, ...]:
+    """`a@example.com,GUID` from the operators' tool."""
+    from .connections import parse_sender_entries
+
+    return parse_sender_entries([v for v in value.split(",") if v.strip()], "--senders")
 
 
 def parse_permissions(value: str) -> tuple[str, ...]:

@@ -11,7 +11,7 @@ import hashlib
 import ipaddress
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
@@ -34,6 +34,7 @@ _KNOWN_FIELDS = {
     "baseUri",
     "scopes",
     "redirectUri",
+    "allowedSenders",
     # Kept by secrets written before these had secrets of their own (`python -m admin put`
     # moves them): accepted here, read only from `{name}/connect` and `{name}/callback`.
     "connectHmacKeys",
@@ -138,6 +139,15 @@ class Connection:
     scopes: tuple[str, ...]
     redirect_uri: str
     connect_hmac_keys: tuple[str, ...] = field(default=(), repr=False)
+    # Whom the connection may send as besides its own user (DESIGN §12): e-mails and user ids,
+    # lower-cased, or ("*",) for every active user of its account; none by default.
+    allowed_senders: tuple[str, ...] = ()
+
+    def as_user(self, user_id: str, account_id: str, base_uri: str) -> Connection:
+        """The same connection acting as another user of its account (JWT Grant with that
+        user as `sub`): its own token cache entry (the fingerprint names the user), and the
+        connection's account, whatever that user's default account is."""
+        return replace(self, user_id=user_id, account_id=account_id, base_uri=base_uri)
 
     @property
     def audience(self) -> str:
@@ -263,6 +273,40 @@ def parse_connection(name: str, raw: str | bytes | dict[str, Any]) -> Connection
         scopes=scopes,
         redirect_uri=redirect,
         connect_hmac_keys=tuple(hmac_value),
+        allowed_senders=_allowed_senders(data, name),
+    )
+
+
+ANY_SENDER = "*"
+_GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def parse_sender_entries(value: Any, what: str) -> tuple[str, ...]:
+    """DocuSign user ids and e-mail addresses, lower-cased, each once; "*" alone for all."""
+    if value == ANY_SENDER or value == [ANY_SENDER]:
+        return (ANY_SENDER,)
+    entries = (
+        [v.strip().lower() for v in value if isinstance(v, str)]
+        if isinstance(value, list)
+        else None
+    )
+    if (
+        entries is None
+        or len(entries) != len(value)
+        or not all(_GUID.fullmatch(v) or _ADDRESS.fullmatch(v) for v in entries)
+    ):
+        raise ConnectionMisconfigured(
+            f'{what} must be "*" or a list of DocuSign user ids and e-mail addresses',
+            code="INVALID_SENDERS",
+        )
+    return tuple(dict.fromkeys(entries))
+
+
+def _allowed_senders(data: dict[str, Any], name: str) -> tuple[str, ...]:
+    """`allowedSenders`: "*", or a list of DocuSign user ids and e-mail addresses."""
+    return parse_sender_entries(
+        data.get("allowedSenders", []), f"connection {name!r}: 'allowedSenders'"
     )
 
 

@@ -52,6 +52,9 @@ class Services:
     unknown_connections: dict[str, float] = field(default_factory=dict)
     # (connection, templateId) -> (when read, its roles' fields): see actions.template_fields.
     template_fields: dict[tuple[str, str], tuple[float, Any]] = field(default_factory=dict)
+    # (connection fingerprint, e-mail or user id) -> (when read, DocuSign's user or None):
+    # see actions.senders.
+    senders: dict[tuple[str, str], tuple[float, Any]] = field(default_factory=dict)
     # connection -> (when read, its account's phone authentication workflow id or None):
     # see actions.authentication.
     phone_workflows: dict[str, tuple[float, str | None]] = field(default_factory=dict)

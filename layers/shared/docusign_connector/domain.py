@@ -134,6 +134,9 @@ class EnvelopeRecord:
     documents_fetched_at: str | None = None
     callback_url: str | None = None  # the caller's, told of every status change and bounce
     created_by: str | None = None  # the API caller who sent it (DESIGN §11), if one did
+    # The DocuSign user it comes from (DESIGN §12), lower-cased; every call on it acts as them.
+    sender_user_id: str | None = None
+    sender_email: str | None = None
 
     @property
     def terminal(self) -> bool:

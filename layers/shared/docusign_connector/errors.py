@@ -44,13 +44,14 @@ class Forbidden(ConnectorError):
 class ConsentRequired(Forbidden):
     code = "CONSENT_REQUIRED"
 
-    def __init__(self, consent_url: str) -> None:
+    def __init__(self, consent_url: str, user_id: str | None = None) -> None:
         super().__init__(
             "The DocuSign user has not granted consent to this integration. Open the consent URL "
             "once as that user (or an administrator), then retry.",
-            details=[{"consentUrl": consent_url}],
+            details=[{"consentUrl": consent_url, **({"userId": user_id} if user_id else {})}],
         )
         self.consent_url = consent_url
+        self.user_id = user_id
 
 
 class NotFound(ConnectorError):

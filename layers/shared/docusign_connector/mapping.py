@@ -91,4 +91,14 @@ def record_from_envelope(
         documents_fetched_at=previous.documents_fetched_at if previous else None,
         callback_url=previous.callback_url if previous else None,
         created_by=previous.created_by if previous else None,
+        sender_user_id=_sender(envelope, "userId")
+        or (previous.sender_user_id if previous else None),
+        sender_email=_sender(envelope, "email") or (previous.sender_email if previous else None),
     )
+
+
+def _sender(envelope: dict[str, Any], key: str) -> str | None:
+    """The envelope's sender as DocuSign names it (`sender.userId`, `sender.email`)."""
+    sender = envelope.get("sender")
+    value = sender.get(key) if isinstance(sender, dict) else None
+    return str(value).strip().lower() or None if value else None

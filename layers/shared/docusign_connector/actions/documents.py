@@ -17,6 +17,7 @@ from ..models.queries import DocumentsQuery
 from ..models.responses import DocumentOut, DocumentsResponse
 from .archive import download_documents
 from .packages import SEPARATE, fetch_package
+from .senders import client_for
 from .status import owned_record, sync_envelope
 
 logger = Logger(child=True)
@@ -50,9 +51,9 @@ def _refresh(
     record: EnvelopeRecord | None,
     deadline: Deadline,
 ) -> EnvelopeRecord:
-    connection = services.connections.get(connection_name)
-    client = services.client(connection, deadline)
+    client = client_for(services, connection_name, record, deadline)
     # One GET gives the current status and the document list: n + 2 calls in all.
+    first_seen = record is None
     record, envelope = sync_envelope(
         services,
         client,
@@ -61,6 +62,8 @@ def _refresh(
         record,
         include="recipients,custom_fields,documents",
     )
+    if first_seen:  # from now on as its sender, whom DocuSign lets read it
+        client = client_for(services, connection_name, record, deadline)
     listed = envelope.get("envelopeDocuments")
     record.documents = download_documents(
         services, client, record, listed if isinstance(listed, list) else None

@@ -16,7 +16,7 @@ from ..documents import FORMDATA_FILE, signed_prefix
 from ..domain import Deadline, EnvelopeRecord
 from ..errors import BadRequest, Unprocessable
 from ..models.after_send import FormDataResponse
-from .status import tracked_record
+from .status import tracked_with_client
 
 logger = Logger(child=True)
 
@@ -75,9 +75,7 @@ def get_form_data(
     services: Services | None = None,
 ) -> FormDataResponse:
     services = services or get_services()
-    connection = services.connections.get(connection_name)
-    client = services.client(connection, deadline)
-    record = tracked_record(services, client, connection_name, envelope_id)
+    record, client = tracked_with_client(services, connection_name, envelope_id, deadline)
     return read_form_data(client, record.envelope_id)
 
 

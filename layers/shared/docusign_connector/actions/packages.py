@@ -44,6 +44,7 @@ from .archive import (
     bounded,
     download_documents,
 )
+from .senders import client_for
 from .status import sync_envelope
 
 logger = Logger(child=True)
@@ -320,10 +321,10 @@ def fetch_package(
     the format (the caller serves the separate documents and says so)."""
     stored = kept_package(services, record, query.format, query.certificate) if record else None
     if record is None or stored is None:
-        connection = services.connections.get(connection_name)
-        client = services.client(connection, deadline)
+        client = client_for(services, connection_name, record, deadline)
         if record is None:
             record = sync_envelope(services, client, connection_name, envelope_id.lower(), None)[0]
+            client = client_for(services, connection_name, record, deadline)
         stored = store_package(services, client, record, query.format, query.certificate)
     if stored is None:
         return None

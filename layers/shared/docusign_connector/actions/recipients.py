@@ -23,7 +23,8 @@ from .authentication import (
     uses_phone,
 )
 from .changes import update_envelope
-from .status import owned_record, status_response, sync_envelope, tracked_record
+from .senders import client_for
+from .status import owned_record, status_response, sync_envelope, tracked_with_client
 
 logger = Logger(child=True)
 
@@ -50,18 +51,19 @@ def _refuse_finished(record: EnvelopeRecord) -> None:
 
 
 def _tracked(
-    services: Services, client: DocuSignClient, connection: str, envelope_id: str
-) -> EnvelopeRecord:
+    services: Services, connection: str, envelope_id: str, deadline: Deadline
+) -> tuple[EnvelopeRecord, DocuSignClient]:
     """The table's record, fetched from DocuSign once when the envelope is not tracked yet
-    (its recipients' groups are needed to address them). A finished envelope is a 409 before
-    any call that would change it."""
+    (its recipients' groups are needed to address them), and a client acting as its sender.
+    A finished envelope is a 409 before any call that would change it."""
     record = owned_record(services, connection, envelope_id)
     if record is not None:
         _refuse_finished(record)
     if record is None or not record.recipients:
+        client = client_for(services, connection, record, deadline)
         record = sync_envelope(services, client, connection, envelope_id.lower(), record)[0]
         _refuse_finished(record)
-    return record
+    return record, client_for(services, connection, record, deadline)
 
 
 def _find(record: EnvelopeRecord, recipient_id: str) -> RecipientState:
@@ -99,9 +101,7 @@ def correct_recipient(
     services = services or get_services()
     if not is_recipient_id(recipient_id):
         raise recipient_not_found(recipient_id)
-    connection = services.connections.get(connection_name)
-    client = services.client(connection, deadline)
-    record = _tracked(services, client, connection_name, envelope_id)
+    record, client = _tracked(services, connection_name, envelope_id, deadline)
     recipient = _find(record, recipient_id)
     group = GROUP_OF_TYPE.get(recipient.type, "signers")
     auths = [request.authentication]
@@ -175,15 +175,13 @@ def resend_envelope(
     """Mail the current recipients again now, or only the recipients named."""
     services = services or get_services()
     wanted = request.recipient_ids if request is not None else None
-    connection = services.connections.get(connection_name)
-    client = services.client(connection, deadline)
     if not wanted:
         # Not tracked yet: resent only if it is this connection's to track (one GET first).
-        record = tracked_record(services, client, connection_name, envelope_id)
+        record, client = tracked_with_client(services, connection_name, envelope_id, deadline)
         _refuse_finished(record)
         after_send.resend_envelope(client, record.envelope_id)
     else:
-        record = _tracked(services, client, connection_name, envelope_id)
+        record, client = _tracked(services, connection_name, envelope_id, deadline)
         groups: dict[str, list[dict[str, Any]]] = {}
         for recipient_id in dict.fromkeys(wanted):
             recipient = _find(record, recipient_id)

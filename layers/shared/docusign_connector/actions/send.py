@@ -25,6 +25,7 @@ from .anchors import check_placements, source_bytes
 from .authentication import phone_workflow_id, refuse_unavailable_authentication, uses_phone
 from .definition import PreparedDocument, envelope_definition, file_extension
 from .pdf_facts import PdfBudget
+from .senders import client_as, resolve_sender
 from .tabs import without_access_codes
 from .template_fields import prefill_tabs
 
@@ -189,13 +190,14 @@ def _send(
     deadline: Deadline,
     services: Services,
 ) -> SendEnvelopeResponse:
-    connection = services.connections.get(connection_name)
     if request.callback_url is not None:
         check_callback_target(
             request.callback_url,
             services.connections.callback_secret(connection_name),
             connection_name,
         )
+    # Whom it comes from, checked before anything is read or sent (a refusal costs nothing).
+    sender = resolve_sender(services, connection_name, request.sender, deadline)
     prepared, sources = _prepare_documents(services, connection_name, request)
     # The sizes are known before any byte is read (the request's base64, the inbox objects'
     # HEAD): documents DocuSign could not take are refused before the fields check reads them.
@@ -206,7 +208,7 @@ def _send(
         lambda number: source_bytes(sources[number - 1]),
         budget=PdfBudget(deadline=deadline),
     )
-    client = services.client(connection, deadline)
+    client = client_as(services, connection_name, sender.user_id if sender else None, deadline)
     template_tabs = prefill_tabs(services, connection_name, client, request)
     auths = [s.authentication for s in request.signers]
     auths += [r.authentication for r in request.template_roles]
@@ -239,6 +241,8 @@ def _send(
     )
     record.callback_url = request.callback_url
     record.created_by = current_caller()
+    if sender is not None:
+        record.sender_user_id, record.sender_email = sender.user_id, sender.email
     services.store.create(record)
     services.store.add_history(
         record.envelope_id, f"envelope-{status}", status, status_time, "connector"

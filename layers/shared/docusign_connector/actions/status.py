@@ -19,6 +19,7 @@ from ..models.queries import StatusQuery
 from ..models.responses import EnvelopeStatusResponse, HistoryEntry, RecipientOut
 from .changes import update_envelope
 from .ownership import may_own
+from .senders import client_for
 
 ENVELOPE_INCLUDE = "recipients,custom_fields"
 
@@ -96,6 +97,22 @@ def tracked_record(
     return record
 
 
+def tracked_with_client(
+    services: Services,
+    connection_name: str,
+    envelope_id: str,
+    deadline: Deadline,
+    include: str = ENVELOPE_INCLUDE,
+) -> tuple[EnvelopeRecord, DocuSignClient]:
+    """The envelope's record (as `tracked_record`) and a client acting as its sender, which
+    is what DocuSign lets act on it (DESIGN §12)."""
+    record = owned_record(services, connection_name, envelope_id)
+    if record is None:
+        first_look = client_for(services, connection_name, None, deadline)
+        record = tracked_record(services, first_look, connection_name, envelope_id, include)
+    return record, client_for(services, connection_name, record, deadline)
+
+
 def is_fresh(services: Services, record: EnvelopeRecord) -> bool:
     if record.terminal:
         return True
@@ -109,8 +126,7 @@ def current_record(
     record = owned_record(services, connection_name, envelope_id)
     if record is not None and is_fresh(services, record):
         return record
-    connection = services.connections.get(connection_name)
-    client = services.client(connection, deadline)
+    client = client_for(services, connection_name, record, deadline)
     return sync_envelope(services, client, connection_name, envelope_id.lower(), record)[0]
 
 

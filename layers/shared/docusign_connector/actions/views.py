@@ -10,7 +10,7 @@ from ..container import Services, get_services
 from ..domain import Deadline
 from ..models.responses import ViewResponse
 from ..models.views import RecipientViewRequest, SenderViewRequest
-from .status import tracked_record
+from .status import tracked_with_client
 
 
 def recipient_view(
@@ -22,8 +22,8 @@ def recipient_view(
     services: Services | None = None,
 ) -> ViewResponse:
     services = services or get_services()
-    client = services.client(services.connections.get(connection_name), deadline)
-    envelope_id = tracked_record(services, client, connection_name, envelope_id).envelope_id
+    record, client = tracked_with_client(services, connection_name, envelope_id, deadline)
+    envelope_id = record.envelope_id
     body: dict[str, Any] = {
         "returnUrl": request.return_url,
         "authenticationMethod": request.authentication_method,
@@ -48,8 +48,8 @@ def sender_view(
     services: Services | None = None,
 ) -> ViewResponse:
     services = services or get_services()
-    client = services.client(services.connections.get(connection_name), deadline)
-    envelope_id = tracked_record(services, client, connection_name, envelope_id).envelope_id
+    record, client = tracked_with_client(services, connection_name, envelope_id, deadline)
+    envelope_id = record.envelope_id
     view = client.create_sender_view(envelope_id, {"returnUrl": request.return_url})
     return ViewResponse(
         envelope_id=envelope_id.lower(), url=str(view.get("url", "")), connection=connection_name

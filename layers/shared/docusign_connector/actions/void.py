@@ -11,7 +11,7 @@ from ..errors import Conflict
 from ..models.requests import VoidEnvelopeRequest
 from ..models.responses import VoidEnvelopeResponse
 from .changes import update_envelope
-from .status import is_fresh, owned_record, tracked_record
+from .status import is_fresh, tracked_with_client
 
 VOIDED_EVENT = "envelope-voided"
 
@@ -25,13 +25,10 @@ def void_envelope(
     services: Services | None = None,
 ) -> VoidEnvelopeResponse:
     services = services or get_services()
-    record = owned_record(services, connection_name, envelope_id)
+    # Not tracked yet: voided only if it is this connection's to track (one GET first); as its
+    # sender, whom DocuSign lets void it.
+    record, client = tracked_with_client(services, connection_name, envelope_id, deadline)
     envelope_id = envelope_id.lower()
-    connection = services.connections.get(connection_name)
-    client = services.client(connection, deadline)
-    if record is None:
-        # Not tracked yet: voided only if it is this connection's to track (one GET first).
-        record = tracked_record(services, client, connection_name, envelope_id)
     if record.status not in VOIDABLE_STATUSES and is_fresh(services, record):
         raise Conflict(
             f"envelope {envelope_id} is {record.status}; only envelopes in the 'Sent' or "

@@ -41,6 +41,7 @@ def _caller(item: dict[str, Any]) -> Caller:
         status=str(item.get("status") or ACTIVE),
         key_ids=tuple(item.get("keyIds") or ()),
         oauth_clients=tuple(item.get("oauthClients") or ()),
+        senders=tuple(item.get("senders") or ()),
     )
 
 
@@ -117,6 +118,7 @@ class CallerStore:
             "status": ACTIVE,
             "keyIds": [key.key_id] if key else [],
             "oauthClients": [f"{client[0]}#{client[1]}"] if client else [],
+            "senders": list(caller.senders),
             "createdAt": now,
             "updatedAt": now,
         }

@@ -40,6 +40,7 @@ class Authorized:
     caller: str
     method: str  # apiKey | oauth
     grants: Grants
+    senders: tuple[str, ...] = ()  # whom it may send as, when its record limits that
 
 
 def authorize(credential: str, services: Any) -> Authorized:
@@ -64,7 +65,7 @@ def _by_api_key(credential: str, key_id: str, services: Any) -> Authorized:
     if caller is None or not caller.active or key_id not in caller.key_ids:
         logger.info("refused: revoked or retired API key", extra={"keyId": key_id})
         raise Unauthorized()
-    return Authorized(caller.name, "apiKey", caller.grants)
+    return Authorized(caller.name, "apiKey", caller.grants, caller.senders)
 
 
 def _by_access_token(credential: str, services: Any) -> Authorized:
@@ -83,7 +84,7 @@ def _by_access_token(credential: str, services: Any) -> Authorized:
         )
         raise Unauthorized()
     grants = scope_grants(token.scopes, token.issuer.scope_prefix).within(caller.grants)
-    return Authorized(caller.name, "oauth", grants)
+    return Authorized(caller.name, "oauth", grants, caller.senders)
 
 
 def _route_resource(prefix: str, route: Route, connection: str) -> str:
@@ -134,6 +135,8 @@ def policy(method_arn: str, authorized: Authorized) -> dict[str, Any]:
             "caller": authorized.caller,
             "authenticatedBy": authorized.method,
             "grants": " ".join(authorized.grants.as_scopes()),
+            # read by the functions as the caller's limit on senders (audit.senders_of)
+            **({"senders": " ".join(authorized.senders)} if authorized.senders else {}),
         },
     }
 

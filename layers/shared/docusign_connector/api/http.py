@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from aws_lambda_powertools import Logger
 
-from ..audit import acting_as, caller_of
+from ..audit import acting_as, caller_of, senders_of
 from ..errors import BadRequest, ConnectorError, MethodNotAllowed, NotFound, PayloadTooLarge
 from .routes import BY_OPERATION
 
@@ -174,7 +174,7 @@ class Router:
             )
             if caller:
                 logger.append_keys(caller=caller)
-            with acting_as(caller):
+            with acting_as(caller, senders_of(event)):
                 result = handler(request)
             return _response(result.status_code, result.body, result.headers)
         except ConnectorError as exc:

@@ -62,6 +62,8 @@ FLAT_FORM: dict[str, Any] = {
     "enableReminder": {"type": "boolean"},
     "firstReminderDays": {"type": "integer"},
     "reminderIntervalDays": {"type": "integer"},
+    "senderEmail": {"type": "string", "description": "send as this user of the account"},
+    "senderUserId": {"type": "string", "description": "send as this user (a GUID)"},
 }
 
 # How a caller authenticates (DESIGN §11), said once for every document.

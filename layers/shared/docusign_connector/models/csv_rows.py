@@ -4,7 +4,8 @@ The file is UTF-8, with or without a byte order mark, comma-separated, with a he
 fields may be quoted (`"Smith, Ana"`, quotes doubled inside, line breaks allowed). Blank lines
 are skipped. An empty cell is an absent value. Columns:
 
-- `emailSubject`, `emailBlurb`, `status` (`sent` or `created`), and the flat form's
+- `emailSubject`, `emailBlurb`, `status` (`sent` or `created`), `senderEmail` or `senderUserId`
+  (the row is sent as that user, DESIGN §12), and the flat form's
   `enableExpiration`, `validityDays`, `expirationNoticeDays`, `enableReminder`,
   `firstReminderDays`, `reminderIntervalDays`;
 - recipients and documents as lists: `signersEmails`, `signersNames`, `signatureOrder`,
@@ -41,6 +42,8 @@ from .flat_form import FLAT_ANCHOR_LIST, FLAT_AUTH_LISTS, given_names
 SCALAR_COLUMNS = frozenset(
     {
         "templateId",
+        "senderEmail",
+        "senderUserId",
         "emailSubject",
         "emailBlurb",
         "status",

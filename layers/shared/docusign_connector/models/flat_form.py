@@ -195,3 +195,19 @@ def from_flat_form(data: dict[str, Any]) -> dict[str, Any]:
     for key in flat_keys:
         data.pop(key, None)
     return data
+
+
+def flat_sender(data: dict[str, Any]) -> dict[str, Any]:
+    """The flat form's `senderEmail` / `senderUserId` (BPM tools, CSV columns) as `sender`."""
+    given = {k: data[k] for k in ("senderEmail", "senderUserId") if data.get(k) not in (None, "")}
+    if not ({"senderEmail", "senderUserId"} & set(data)):
+        return data
+    data = {k: v for k, v in data.items() if k not in ("senderEmail", "senderUserId")}
+    if given and data.get("sender"):
+        raise PydanticCustomError(
+            "CONFLICTING_SENDER_FORMS", "give the sender as sender or as senderEmail/senderUserId"
+        )
+    if given:
+        names = {"senderEmail": "email", "senderUserId": "userId"}
+        data["sender"] = {names[k]: v for k, v in given.items()}
+    return data

@@ -28,7 +28,7 @@ from .fields import (
     TemplateFieldValue,
     refuse_fields,
 )
-from .flat_form import MAX_DAYS, from_flat_form
+from .flat_form import MAX_DAYS, flat_sender, from_flat_form
 from .text import Line, Paragraphs, single_line
 
 # Deliberately strict: one @, no spaces, a dotted domain. DocuSign rejects what this rejects.
@@ -274,6 +274,28 @@ def _custom_fields(value: Any) -> Any:
 CustomFields = Annotated[dict[str, str], BeforeValidator(_custom_fields)]
 
 
+def _user_id(value: str) -> str:
+    if not is_template_id(value):  # DocuSign's user ids are GUIDs, as template ids are
+        raise PydanticCustomError("INVALID_USER_ID", "userId must be a DocuSign user id (a GUID)")
+    return value.lower()
+
+
+class SenderIn(ApiModel):
+    """Whom the envelope comes from (DESIGN §12): a user of the connection's DocuSign account,
+    by e-mail or by user id; the connection's own user when absent."""
+
+    email: Email | None = None
+    user_id: Annotated[str | None, AfterValidator(_user_id)] = None
+
+    @model_validator(mode="after")
+    def _one(self) -> SenderIn:
+        if (self.email is None) == (self.user_id is None):
+            raise PydanticCustomError(
+                "SENDER_ONE_OF", "a sender is named by its email or by its userId, one of them"
+            )
+        return self
+
+
 class SendEnvelopeRequest(ApiModel):
     """Body of POST /connections/{c}/envelopes, nested form (the flat form is folded into it)."""
 
@@ -295,12 +317,13 @@ class SendEnvelopeRequest(ApiModel):
     status: Literal["sent", "created"] = "sent"
     # Told of every status change and bounce (https; see README, Callbacks).
     callback_url: Annotated[str | None, Field(min_length=1, max_length=2000)] = None
+    sender: SenderIn | None = None  # sent as this user (the connection's allowedSenders)
 
     @model_validator(mode="before")
     @classmethod
     def _flat_form(cls, data: Any) -> Any:
         if isinstance(data, dict):
-            data = from_flat_form(data)
+            data = flat_sender(from_flat_form(data))
             for key in (
                 "signers",
                 "carbonCopies",

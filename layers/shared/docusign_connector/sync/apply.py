@@ -20,6 +20,7 @@ from ..actions.changes import (
     publish_due,
     status_notice,
 )
+from ..actions.senders import client_for
 from ..container import Services, get_services
 from ..documents import FORMDATA_FILE, signed_prefix
 from ..domain import Deadline, EnvelopeRecord, EnvelopeStatus
@@ -182,8 +183,7 @@ def archive_documents(
     from ..actions.formdata import archive_completed_form_data
     from ..actions.packages import archive_from_zip
 
-    connection = services.connections.get(record.connection)
-    client = services.client(connection, deadline)
+    client = client_for(services, record.connection, record, deadline)  # as its sender
     listed = (summary or {}).get("envelopeDocuments")
     if not (isinstance(listed, list) and any(d.get("documentId") for d in listed)):
         listed = None

@@ -148,7 +148,8 @@ class TokenProvider:
         error = str(body.get("error") or "")
         description = str(body.get("error_description") or "")
         if error == "consent_required":
-            raise ConsentRequired(connection.consent_url())
+            # the user the token was asked for: the connection's, or the sender acted as
+            raise ConsentRequired(connection.consent_url(), connection.user_id)
         if error in ("invalid_grant", "invalid_client", "unauthorized_client", "invalid_request"):
             hint = _INVALID_GRANT_HINTS.get(description) or _INVALID_GRANT_HINTS.get(error)
             raise ConnectionMisconfigured(

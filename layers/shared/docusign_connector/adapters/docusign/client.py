@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from ... import clock
-from ...errors import Conflict, ConnectorError, OutcomeUnknown, Throttled
+from ...errors import Conflict, ConnectorError, NotFound, OutcomeUnknown, Throttled
 from .body import DocumentSource, StreamingEnvelopeBody
 from .errors import json_body
 from .transport import AttemptFailed, Transport, segment
@@ -344,3 +344,18 @@ class DocuSignClient:
         body = json_body(self.transport.send("GET", "/identity_verification"))
         workflows = body.get("identityVerification") or []
         return [w for w in workflows if isinstance(w, dict)]
+
+    def find_users(self, email: str) -> list[dict[str, Any]]:
+        """The account's users with this e-mail address (Users:list with `email`:
+        `userInformationList.users[]`, each `userId`, `userName`, `email`, `userStatus`)."""
+        body = json_body(self.transport.send("GET", "/users", params={"email": email}))
+        return [u for u in body.get("users") or [] if isinstance(u, dict)]
+
+    def get_user(self, user_id: str) -> dict[str, Any] | None:
+        """One user of the account (Users:get, `userInformation`); None when DocuSign does not
+        know the id in this account."""
+        try:
+            response = self.transport.send("GET", f"/users/{segment(user_id)}")
+        except NotFound:
+            return None
+        return json_body(response)

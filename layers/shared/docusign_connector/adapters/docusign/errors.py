@@ -38,6 +38,8 @@ _NOT_FOUND_CODES = {
     "DOCUMENT_DOES_NOT_EXIST",
     "RESOURCE_NOT_FOUND",
     "USER_NOT_ENVELOPE_SENDER_OR_RECIPIENT",
+    # Users:get of an id that is no user of the account (a sender named by userId)
+    "USER_DOES_NOT_EXIST_IN_SYSTEM",
 }
 _CONFLICT_CODES = {"ENVELOPE_CANNOT_VOID_INVALID_STATE", "ENVELOPE_INVALID_STATUS"}
 # Refusals the caller can fix by changing the request: a 400 that names DocuSign's code.
