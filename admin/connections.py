@@ -86,6 +86,9 @@ def cmd_put(args: argparse.Namespace) -> dict[str, Any]:
     ):
         if value:
             data[field] = value
+    if args.allowed_senders is not None:
+        listed = [v.strip() for v in args.allowed_senders.split(",") if v.strip()]
+        data["allowedSenders"] = "*" if listed == ["*"] else listed
     # HMAC keys and the callback key live in secrets of their own (older connections kept
     # them here: moved now).
     keys = list(args.hmac_key or data.pop("connectHmacKeys", None) or [])
@@ -203,16 +206,19 @@ def webhook_url(args: argparse.Namespace) -> str:
     return url
 
 
-def connect_configuration(name: str, url: str, user_id: str) -> dict[str, Any]:
+def connect_configuration(name: str, url: str, user_ids: list[str] | None) -> dict[str, Any]:
     """DocuSign's `connectCustomConfiguration` for the connector's listener: only the events
-    of the connection's own user, so connections sharing a DocuSign account never receive each
-    other's envelopes (`allUsers` false needs `userIds`, DocuSign's spec says)."""
+    of the connection's users (its own and its allowed senders), so connections sharing a
+    DocuSign account never receive each other's envelopes (`allUsers` false needs `userIds`,
+    DocuSign's spec says); `user_ids` None: every user's (allowedSenders "*")."""
+    users: dict[str, Any] = (
+        {"allUsers": "true"} if user_ids is None else {"allUsers": "false", "userIds": user_ids}
+    )
     return {
         "configurationType": "custom",
         "name": f"DocuSign Serverless Connector ({name})"[:100],
         "urlToPublishTo": url,
-        "allUsers": "false",
-        "userIds": [user_id],
+        **users,
         "allowEnvelopePublish": "true",
         "enableLog": "true",
         "deliveryMode": "SIM",
@@ -225,6 +231,34 @@ def connect_configuration(name: str, url: str, user_id: str) -> dict[str, Any]:
             "includeData": ["custom_fields", "recipients"],
         },
     }
+
+
+def connect_users(connection: Any, docusign: DocuSignClient) -> list[str] | None:
+    """The user ids whose envelopes the connection follows: its own and its allowed senders'
+    (e-mails looked up with the Users API); None for every user ("*")."""
+    from docusign_connector.connections import ANY_SENDER
+
+    if ANY_SENDER in connection.allowed_senders:
+        return None
+    ids = [connection.user_id.lower()]
+    for entry in connection.allowed_senders:
+        if "@" not in entry:
+            ids.append(entry)
+            continue
+        users = [u for u in docusign.find_users(entry) if str(u.get("email", "")).lower() == entry]
+        active = [u for u in users if str(u.get("userStatus", "")).lower() == "active"]
+        ids += [str(u["userId"]).lower() for u in active or users]
+    return list(dict.fromkeys(ids))
+
+
+def _same_users(configuration: dict[str, Any], user_ids: list[str] | None) -> bool:
+    if user_ids is None:
+        return str(configuration.get("allUsers")).lower() == "true"
+    listed = configuration.get("userIds") or []
+    listed = listed.split(",") if isinstance(listed, str) else listed
+    return str(configuration.get("allUsers")).lower() == "false" and sorted(
+        str(u).strip().lower() for u in listed
+    ) == sorted(user_ids)
 
 
 def cmd_connect(args: argparse.Namespace) -> dict[str, Any]:
@@ -256,18 +290,25 @@ def cmd_connect(args: argparse.Namespace) -> dict[str, Any]:
         client.put_secret_value(SecretId=secret_id, SecretString=json.dumps(data))
     connection = parse_connection(args.name, data)
     docusign = DocuSignClient(Transport(connection, TokenProvider()))
+    user_ids = connect_users(connection, docusign)
     existing = next(
         (c for c in docusign.list_connect_configurations() if c.get("urlToPublishTo") == url),
         None,
     )
     configuration = existing or docusign.create_connect_configuration(
-        connect_configuration(args.name, url, connection.user_id)
+        connect_configuration(args.name, url, user_ids)
     )
+    if existing is not None and not _same_users(existing, user_ids):
+        # the allowed senders changed since it was registered: its users follow them
+        configuration = docusign.update_connect_configuration(
+            {**existing, **connect_configuration(args.name, url, user_ids)}
+        )
     return {
         "connection": args.name,
         "webhookUrl": url,
         "connectId": configuration.get("connectId"),
         "created": existing is None,
+        "users": "all" if user_ids is None else user_ids,
         "includeHMAC": configuration.get("includeHMAC"),
         "events": configuration.get("events"),
         "connectHmacKeys": len(keys),
@@ -303,6 +344,10 @@ def build_parser() -> argparse.ArgumentParser:
     put.add_argument("--redirect-uri")
     put.add_argument("--hmac-key", action="append", help="Connect HMAC key (repeat to rotate)")
     put.add_argument(
+        "--allowed-senders",
+        help='users it may send as: comma-separated e-mails or user ids, or "*" (DESIGN §12)',
+    )
+    put.add_argument(
         "--callback-secret-file",
         help="file holding the key that signs callbacks to callbackUrl (16 characters or more)",
     )
@@ -335,6 +380,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("name")
     check.add_argument("--api-url", help="the stack's ApiUrl output (…/v1)")
     check.add_argument("--webhook-url", help="the whole listener URL, instead of --api-url")
+    check.add_argument(
+        "--sender", help="also check one allowed sender (e-mail or user id) end to end"
+    )
     check.set_defaults(run=cmd_preflight)
     delete = commands.add_parser("delete", help="delete a connection")
     delete.add_argument("name")

@@ -183,7 +183,55 @@ def preflight(args: argparse.Namespace, url: str, events: tuple[str, ...]) -> di
         checks += settings_checks(client.get_account_settings())
     except ConnectorError as exc:
         checks.append(Check("account settings", False, f"{exc.code}: {exc.message}"))
+    if getattr(args, "sender", None):
+        checks += sender_checks(connection, tokens, client, account, args.sender)
     return result()
+
+
+def sender_checks(
+    connection: Any, tokens: TokenProvider, client: DocuSignClient, account: Any, sender: str
+) -> list[Check]:
+    """A sender of DESIGN §12 end to end: a user of the account, active, allowed by the
+    connection, consented (a fresh token as that user), and a member of the account."""
+    from docusign_connector.connections import ANY_SENDER
+
+    wanted = sender.strip().lower()
+    users = client.find_users(wanted) if "@" in wanted else [client.get_user(wanted) or {}]
+    matching = [
+        u
+        for u in users
+        if wanted in (str(u.get("email", "")).lower(), str(u.get("userId", "")).lower())
+    ]
+    if not matching:
+        return [Check("sender", False, f"{sender} is not a user of the account")]
+    user = matching[0]
+    user_id = str(user["userId"]).lower()
+    checks = [Check("sender", True, f"{user.get('userName')} ({user_id})")]
+    active = str(user.get("userStatus", "")).lower() == "active"
+    checks.append(Check("sender active", active, str(user.get("userStatus"))))
+    allowed = connection.allowed_senders
+    listed = ANY_SENDER in allowed or user_id in allowed or wanted in allowed
+    listed = listed or str(user.get("email", "")).lower() in allowed
+    checks.append(
+        Check(
+            "sender allowed",
+            listed,
+            "in allowedSenders" if listed else "add it to the connection's allowedSenders",
+        )
+    )
+    acting = connection.as_user(user_id, account.account_id, account.base_uri)
+    try:
+        tokens.token(acting, fresh=True)
+        checks.append(Check("sender consent", True, "a fresh JWT grant token as the sender"))
+        tokens.account(acting, fresh=True)
+        checks.append(Check("sender account", True, "a member of the connection's account"))
+    except ConnectorError as exc:
+        name = "sender consent" if exc.code == "CONSENT_REQUIRED" else "sender account"
+        detail = f"{exc.code}: {exc.message}"
+        if exc.code == "CONSENT_REQUIRED":
+            detail += f" ({connection.consent_url()}, opened by the sender)"
+        checks.append(Check(name, False, detail))
+    return checks
 
 
 def checklist(result: dict[str, Any]) -> str:

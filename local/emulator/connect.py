@@ -360,6 +360,29 @@ def create_connect_configuration(account_id: str):
     return jsonify(render_configuration(config)), 201
 
 
+@rest.bp.put("/connect")
+def update_connect_configuration(account_id: str):
+    """ConnectConfigurations:update: the body is the configuration with its `connectId`; the
+    emulator applies its users, events, URL and publishing switch."""
+    body = rest.json_body()
+    if not isinstance(body, dict) or not str(body.get("connectId") or "").isdigit():
+        raise invalid_parameter("The body must be a connectCustomConfiguration with connectId.")
+    rest.check_body("connectCustomConfiguration", body)
+    st = _state()
+    with st.lock:
+        config = _own_configuration(account_id, str(body["connectId"]))
+        config["userIds"] = (
+            None if _user_ids(body) is None else [u.lower() for u in body["userIds"]]
+        )
+        if body.get("urlToPublishTo"):
+            config["url"] = str(body["urlToPublishTo"]).strip()
+        if isinstance(body.get("events"), list):
+            config["events"] = list(body["events"])
+        if "allowEnvelopePublish" in body:
+            config["enabled"] = str(body["allowEnvelopePublish"]).lower() != "false"
+        return jsonify(render_configuration(config))
+
+
 @rest.bp.get("/connect")
 def list_connect_configurations(account_id: str):
     st = _state()

@@ -6,6 +6,7 @@ from ..container import Services, get_services
 from ..ids import validate_connection_name
 from ..models.queries import ListEnvelopesQuery
 from ..models.responses import EnvelopeSummaryOut, ListEnvelopesResponse
+from .status import sender_out
 
 
 def list_tracked_envelopes(
@@ -39,6 +40,7 @@ def list_tracked_envelopes(
                 custom_fields=r.custom_fields,
                 last_synced_date_time=r.last_synced_at,
                 created_by=r.created_by,
+                sender=sender_out(r),
             )
             for r in page.records
         ],

@@ -11,8 +11,10 @@ envelope, in each entry of list-status-changes (`envelopesInformation.envelopes[
 not name the sender proves nothing, so it claims nothing.
 
 This is the one decision: the API's reads and actions (through `actions.status`), Connect
-(`sync.confirm`) and the reconciler (`sync.reconcile`) all ask `may_own`. A later send-as
-feature extends `senders_of` to the connection's allowed senders.
+(`sync.confirm`) and the reconciler (`sync.reconcile`) all ask `may_own`. With send-as
+(DESIGN §12) a connection's users are its own and the ones its `allowedSenders` names (by
+user id or e-mail; "*" for every user of the account, so two connections allowing "*" on one
+account both claim what neither sent — give each its own list where that matters).
 """
 
 from __future__ import annotations
@@ -20,14 +22,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..connections import ANY_SENDER
 from ..container import Services
 
 
-def envelope_sender(envelope: Mapping[str, Any] | None) -> str | None:
-    """The DocuSign user id of the envelope's sender, lower-cased; None when not named."""
+def envelope_sender(envelope: Mapping[str, Any] | None, key: str = "userId") -> str | None:
+    """The envelope's sender's user id (or `key`: email), lower-cased; None when not named."""
     sender = (envelope or {}).get("sender")
-    user_id = sender.get("userId") if isinstance(sender, Mapping) else None
-    text = str(user_id or "").strip().lower()
+    value = sender.get(key) if isinstance(sender, Mapping) else None
+    text = str(value or "").strip().lower()
     return text or None
 
 
@@ -43,4 +46,10 @@ def may_own(services: Services, connection_name: str, envelope: Mapping[str, Any
     """Whether this connection may track an envelope the table does not know: only when
     DocuSign names one of the connection's users as its sender."""
     sender = envelope_sender(envelope)
-    return sender is not None and sender in senders_of(services, connection_name)
+    if sender is None:
+        return False
+    if sender in senders_of(services, connection_name):
+        return True
+    allowed = services.connections.get(connection_name).allowed_senders
+    email = envelope_sender(envelope, "email")
+    return ANY_SENDER in allowed or sender in allowed or (email is not None and email in allowed)

@@ -180,4 +180,5 @@ def _user(client: DocuSignClient, requested: SenderIn) -> dict[str, Any] | None:
     matching = [u for u in users if str(u.get("email") or "").lower() == wanted]
     # an address may have been a user before: the active one is the one to send as
     active = [u for u in matching if str(u.get("userStatus") or "").lower() == ACTIVE]
-    return (active or matching or [None])[0]
+    chosen = active or matching
+    return chosen[0] if chosen else None

@@ -16,7 +16,7 @@ from ..errors import NotFound
 from ..ids import is_envelope_id
 from ..mapping import record_from_envelope
 from ..models.queries import StatusQuery
-from ..models.responses import EnvelopeStatusResponse, HistoryEntry, RecipientOut
+from ..models.responses import EnvelopeStatusResponse, HistoryEntry, RecipientOut, SenderOut
 from .changes import update_envelope
 from .ownership import may_own
 from .senders import client_for
@@ -130,6 +130,12 @@ def current_record(
     return sync_envelope(services, client, connection_name, envelope_id.lower(), record)[0]
 
 
+def sender_out(record: EnvelopeRecord) -> SenderOut | None:
+    if not record.sender_user_id and not record.sender_email:
+        return None
+    return SenderOut(user_id=record.sender_user_id, email=record.sender_email)
+
+
 def status_response(
     record: EnvelopeRecord, history: list[HistoryItem] | None
 ) -> EnvelopeStatusResponse:
@@ -154,6 +160,7 @@ def status_response(
         last_synced_date_time=record.last_synced_at,
         source=record.source,
         created_by=record.created_by,
+        sender=sender_out(record),
         history=[HistoryEntry.model_validate(h) for h in history] if history is not None else None,
     )
 

@@ -223,6 +223,7 @@ ROUTES: tuple[Route, ...] = (
         description="The URL where a DocuSign user grants the connection's integration key "
         "access to their account (Grant access to DocuSign).",
         response="ConsentResponse",
+        query=(Query("user", "an allowed sender (e-mail or user id): that user instead"),),
         permission="admin",
     ),
     Route(
@@ -234,6 +235,7 @@ ROUTES: tuple[Route, ...] = (
         description="Takes a fresh DocuSign token with the connection's credentials and "
         "reports the account and base URI it reaches.",
         response="VerifyResponse",
+        query=(Query("user", "an allowed sender (e-mail or user id): that user instead"),),
         permission="admin",
     ),
     Route(

@@ -174,3 +174,26 @@ class DocumentsQuery(QueryModel):
     @property
     def content(self) -> bool:
         return "content" in self.include
+
+
+class UserQuery(QueryModel):
+    """`?user=`: one user of the connection's account (an allowed sender, DESIGN §12), by
+    e-mail or by user id."""
+
+    user: Annotated[str | None, Field(max_length=254)] = None
+
+    def sender(self) -> Any:
+        """The user as a SenderIn (its rules: a valid e-mail, or a GUID), or None."""
+        if not self.user:
+            return None
+        from pydantic import ValidationError
+
+        from .requests import SenderIn
+
+        named = {"email": self.user} if "@" in self.user else {"userId": self.user}
+        try:
+            return SenderIn.model_validate(named)
+        except ValidationError as exc:
+            from .validation import validation_error
+
+            raise validation_error(exc) from None

@@ -49,6 +49,14 @@ class HistoryEntry(OutModel):
     by: str | None = None  # the API caller whose request caused it
 
 
+class SenderOut(OutModel):
+    """The DocuSign user the envelope comes from (null: the connection's own user, until
+    DocuSign names it)."""
+
+    user_id: str | None = None
+    email: str | None = None
+
+
 class EnvelopeStatusResponse(OutModel):
     envelope_id: str
     status: str
@@ -62,6 +70,7 @@ class EnvelopeStatusResponse(OutModel):
     last_synced_date_time: str | None = None
     source: str
     created_by: str | None = None  # the API caller who sent it
+    sender: SenderOut | None = None
     history: list[HistoryEntry] | None = None
 
     def dump(self) -> dict[str, Any]:
@@ -81,6 +90,7 @@ class EnvelopeSummaryOut(OutModel):
     custom_fields: dict[str, str] = Field(default_factory=dict)
     last_synced_date_time: str | None = None
     created_by: str | None = None
+    sender: SenderOut | None = None
 
 
 class ListEnvelopesResponse(OutModel):
@@ -160,6 +170,9 @@ class ConsentResponse(OutModel):
     integration_key: str
     auth_server: str
     scopes: list[str]
+    # who must open the URL (signed in as themselves): the connection's user, or `?user=`
+    user_id: str | None = None
+    user_email: str | None = None
 
 
 class VerifyResponse(OutModel):

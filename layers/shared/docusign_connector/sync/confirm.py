@@ -16,7 +16,8 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from ..actions.ownership import may_own
+from ..actions.ownership import envelope_sender, may_own
+from ..actions.senders import client_as
 from ..container import Services
 from ..domain import TERMINAL_STATUSES, Deadline
 from ..errors import NotFound
@@ -64,7 +65,12 @@ def confirm_connect_event(
     claims_final = snapshot.status in TERMINAL_STATUSES
     if record is not None and (not claims_final or record.status == snapshot.status):
         return Confirmation(snapshot)  # reversible: later events and the reconciler correct it
-    client = services.client(connection, deadline)
+    # Asked as the envelope's sender (DESIGN §12): the record's, or for an envelope first seen
+    # the one the message names, when the connection may send as them.
+    sender = record.sender_user_id if record is not None else None
+    if record is None and may_own(services, event.connection, event.summary):
+        sender = envelope_sender(event.summary)
+    client = client_as(services, event.connection, sender, deadline)
     try:
         envelope = client.get_envelope(event.envelope_id, include=CONFIRM_INCLUDE)
     except NotFound:

@@ -334,6 +334,11 @@ class DocuSignClient:
         response = self.transport.send("POST", "/connect", json_body=configuration, retry=False)
         return json_body(response)
 
+    def update_connect_configuration(self, configuration: dict[str, Any]) -> dict[str, Any]:
+        """ConnectConfigurations:update (PUT /connect with its connectId in the body)."""
+        response = self.transport.send("PUT", "/connect", json_body=configuration)
+        return json_body(response)
+
     def get_account_settings(self) -> dict[str, Any]:
         """The account's settings (`accountSettingsInformation`: names to "true"/"false")."""
         return json_body(self.transport.send("GET", "/settings"))
