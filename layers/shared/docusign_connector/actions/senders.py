@@ -175,8 +175,8 @@ def _user(client: DocuSignClient, requested: SenderIn) -> dict[str, Any] | None:
         user = client.get_user(requested.user_id)
         return user if user and user.get("userId") else None
     assert requested.email is not None
-    users = client.find_users(requested.email)
     wanted = requested.email.lower()
+    users = client.find_users(wanted)
     matching = [u for u in users if str(u.get("email") or "").lower() == wanted]
     # an address may have been a user before: the active one is the one to send as
     active = [u for u in matching if str(u.get("userStatus") or "").lower() == ACTIVE]

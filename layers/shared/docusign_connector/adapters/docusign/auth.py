@@ -72,6 +72,7 @@ class TokenProvider:
         self._clock = clock
         self._tokens: dict[str, Token] = {}
         self._accounts: dict[str, Account] = {}
+        self._requesting: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
 
     @property
@@ -91,17 +92,21 @@ class TokenProvider:
     def _token(self, connection: Connection, *, fresh: bool) -> Token:
         key = connection.fingerprint
         with self._lock:
-            cached = self._tokens.get(key)
-            if (
-                not fresh
-                and cached is not None
-                and cached.expires_at - REFRESH_MARGIN_SECONDS > self._clock()
-            ):
-                return cached
-        token = self._request_token(connection)
-        with self._lock:
-            self._tokens[key] = token
-        return token
+            # one request at a time per connection and user: threads asking at once share it
+            requesting = self._requesting.setdefault(key, threading.Lock())
+        with requesting:
+            with self._lock:
+                cached = self._tokens.get(key)
+                if (
+                    not fresh
+                    and cached is not None
+                    and cached.expires_at - REFRESH_MARGIN_SECONDS > self._clock()
+                ):
+                    return cached
+            token = self._request_token(connection)
+            with self._lock:
+                self._tokens[key] = token
+            return token
 
     def forget(self, connection: Connection) -> None:
         with self._lock:
