@@ -70,6 +70,10 @@ DEMO_ACCOUNT_ID = "c4a7e2d9-3f18-4b6c-a05e-9d2b7f61c843"
 DEMO_ACCOUNT_NAME = "Demo Account"
 DEMO_USER_NAME = "Demo Sender"
 DEMO_USER_EMAIL = "sender@example.com"
+# Another user of the demo account, whom the demo connection may send as (sender.email).
+DEMO_SENDER_ID = "0d6f3b2a-8e41-4c57-a9d2-6b1e7f3c5a90"
+DEMO_SENDER_NAME = "Sam Sales"
+DEMO_SENDER_EMAIL = "sales@example.com"
 
 
 class StackError(Exception):
@@ -389,7 +393,19 @@ class LocalStack:
             ],
             consented=True,
         )
+        # A second user of the demo account the demo connection may send as (DESIGN §12).
+        from local.emulator.membership import add_user, grant_consent
+
+        sales = add_user(
+            self.emulator.state,
+            DEMO_ACCOUNT_ID,
+            name=DEMO_SENDER_NAME,
+            email=DEMO_SENDER_EMAIL,
+            user_id=DEMO_SENDER_ID,
+        )
+        grant_consent(self.emulator.state, DEMO_INTEGRATION_KEY, sales)
         self.demo_secret = {
+            "allowedSenders": [DEMO_SENDER_EMAIL],
             "integrationKey": DEMO_INTEGRATION_KEY,
             "userId": DEMO_USER_ID,
             "privateKey": private_pem,
