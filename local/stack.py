@@ -425,7 +425,7 @@ class LocalStack:
     def _register_demo_connect(self) -> None:
         """The demo account publishes its events to the local API's webhook, signed with the
         demo connection's HMAC key, as `admin connect` sets it up at DocuSign."""
-        from admin.connections import CONNECT_EVENTS
+        from admin.connect import CONNECT_EVENTS
 
         keys = list(self.demo_secret["connectHmacKeys"])
         state = self.emulator.state

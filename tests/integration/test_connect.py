@@ -794,6 +794,51 @@ def test_connections_tool_registers_the_webhook_and_rotates_hmac_keys(
                 emulator.state.connect_configs.pop(config_id)
 
 
+def test_connect_follows_the_connection_s_allowed_senders(
+    connections: Any, emulator: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """DESIGN §12: the Connect configuration's users are the connection's own and its allowed
+    senders' (e-mails looked up); "*" is every user's; a change is applied to it."""
+    from admin.connections import main
+    from local.emulator.membership import add_user
+
+    tool = connections.create(
+        "senders-connect",
+        secret_overrides={"connectHmacKeys": ["k1"], "allowedSenders": ["ana@sales.example"]},
+    )
+    ana = add_user(emulator.state, tool.account_id, name="Ana", email="ana@sales.example")
+    api_url = "https://abc123defg.execute-api.us-east-1.amazonaws.com/v1"
+
+    def run(*argv: str) -> dict[str, Any]:
+        code = main(list(argv))
+        out = capsys.readouterr()
+        assert code == 0, out.err
+        answer: dict[str, Any] = json.loads(out.out)
+        return answer
+
+    try:
+        first = run("connect", "senders-connect", "--api-url", api_url)
+        assert first["users"] == [tool.user_id, ana]
+        (config,) = [
+            c for c in emulator.state.connect_configs.values() if c["accountId"] == tool.account_id
+        ]
+        assert config["userIds"] == [tool.user_id, ana]
+        run("put", "senders-connect", "--allowed-senders", "*")
+        again = run("connect", "senders-connect", "--api-url", api_url)
+        assert again["created"] is False and again["users"] == "all"
+        assert config["userIds"] is None  # updated in place: allUsers true
+        (update,) = [
+            r
+            for r in emulator.state.requests
+            if r["method"] == "PUT" and r["path"].endswith("/connect")
+        ]
+        assert update["json"]["allUsers"] == "true"
+    finally:
+        for config_id, config in list(emulator.state.connect_configs.items()):
+            if config["accountId"] == tool.account_id:
+                emulator.state.connect_configs.pop(config_id)
+
+
 # ------------------------------------------------------------------------- local stack
 
 

@@ -115,14 +115,15 @@ def test_connect_follows_the_configuration_s_users(
     )
     assert created.status_code == 201, created.text
     assert created.json()["allUsers"] == users["allUsers"]
-    mine = api.create(sample_definition())
     as_bee = Api(
         emulator.url,
         integration.account_id,
         token_for(emulator, integration, bee).json()["access_token"],
     )
-    theirs = as_bee.create(sample_definition())
-    wait_for(lambda: any(m["data"]["envelopeId"] == mine for m in listener.messages()))
+    theirs = as_bee.create(sample_definition())  # first: delivered first, if at all
+    mine = api.create(sample_definition())
+    expected = {mine, theirs} if all_users else {mine}
+    wait_for(lambda: expected <= {m["data"]["envelopeId"] for m in listener.messages()})
     delivered = {m["data"]["envelopeId"] for m in listener.messages()}
     assert (theirs in delivered) is all_users
     # the configuration's users follow an update (ConnectConfigurations:update)
