@@ -112,23 +112,21 @@ def _p95(samples: list[float]) -> float:
 
 def throughput() -> dict[str, Any]:
     import boto3
-    from moto.server import ThreadedMotoServer
 
     from benchmarks.services import free_port
     from docusign_connector.actions.bulk import handle_inbox_message
     from docusign_connector.actions.send import send_envelope
     from docusign_connector.actions.status import get_envelope_status
     from docusign_connector.models.requests import SendEnvelopeRequest
+    from local.aws_server import AwsServer
     from local.emulator.pdf import make_pdf
     from local.emulator.server import EmulatorServer
     from local.keys import rsa_key_pair
     from local.resources import create_resources, put_connection_secret
     from local.template import load_template
 
-    port = free_port()
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    moto.start()
-    endpoint = f"http://127.0.0.1:{port}"
+    moto = AwsServer("127.0.0.1", free_port()).start()
+    endpoint = moto.url
     emulator = EmulatorServer(host="127.0.0.1", port=0)
     emulator.start()
     try:

@@ -19,14 +19,12 @@ import signal
 import socket
 import sys
 import threading
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from moto.server import ThreadedMotoServer
-
+from local.aws_server import AwsServer
 from local.function_specs import function_environment
 from local.keys import rsa_key_pair
 from local.lambda_api import DEFAULT_LAMBDA_PORT
@@ -99,33 +97,6 @@ class StackConfig:
     reload_code: bool = False
 
 
-# ---------------------------------------------------------------------------- moto
-
-
-class _MotoServer(ThreadedMotoServer):
-    """ThreadedMotoServer that fails instead of waiting forever when it cannot bind,
-    and that releases its port on stop."""
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._server_entry, name="moto", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 30
-        while not self._server_ready_event.wait(0.05):
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise StackError(f"the AWS emulator (moto) could not listen on port {self._port}")
-
-    def stop(self) -> None:
-        server = self._server
-        super().stop()
-        if server is not None:
-            server.server_close()
-
-    @property
-    def url(self) -> str:
-        host, port = self.get_host_and_port()
-        return f"http://{host}:{port}"
-
-
 # ---------------------------------------------------------------------------- ports
 
 
@@ -196,7 +167,7 @@ class LocalStack:
     def __init__(self, config: StackConfig | None = None) -> None:
         self.config = config or StackConfig()
         self.template: dict[str, Any] = {}
-        self.moto: _MotoServer | None = None
+        self.moto: AwsServer | None = None
         self.emulator: Any = None
         self.api: Any = None
         self.lambda_api: Any = None
@@ -244,8 +215,13 @@ class LocalStack:
         _importable_project()
         self.template = load_template(config.template_path)
 
-        self.moto = _MotoServer(ip_address=HOST, port=config.aws_port, verbose=False)
-        self.moto.start()
+        self.moto = AwsServer(HOST, config.aws_port)
+        try:
+            self.moto.start()
+        except OSError as error:
+            raise StackError(
+                f"the AWS emulator (moto) could not listen on port {config.aws_port}"
+            ) from error
         aws_url = self.moto.url
         _use_local_aws(aws_url, config.region)
 

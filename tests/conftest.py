@@ -49,12 +49,10 @@ def free_port() -> int:
 
 @pytest.fixture(scope="session")
 def aws_endpoint() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
+    from local.aws_server import AwsServer
 
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    url = f"http://127.0.0.1:{port}"
+    server = AwsServer("127.0.0.1", free_port()).start()
+    url = server.url
     os.environ["AWS_ENDPOINT_URL"] = url
     yield url
     server.stop()

@@ -213,8 +213,10 @@ def test_a_backlog_three_times_the_quota_is_all_sent_and_nothing_dead_lettered(
     results, progress = read_outbox(stack, key)
     assert progress["state"] == "done" and progress["sent"] == 3 * quota
     assert len({r["envelopeId"] for r in results}) == 3 * quota
-    # It waited: the work needed more than one window and went back to the queue for it.
-    assert counts["invocations"] >= 3
+    # It waited: three windows' work cannot be done in one, so the message went back to the
+    # queue at least once (how many times depends on where the windows fall: a run that starts
+    # late in one can finish early in the next).
+    assert counts["invocations"] >= 2
 
 
 def order_template(registered: Any) -> str:

@@ -15,8 +15,8 @@ from urllib.parse import unquote_plus
 
 import pytest
 import requests
-from moto.server import ThreadedMotoServer
 
+from local.aws_server import AwsServer
 from local.clients import client
 from local.function_specs import function_environment
 from local.invoker import FunctionInvoker
@@ -36,10 +36,8 @@ STACK = "it-local"
 
 @pytest.fixture(scope="module")
 def moto_url():
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
+    server = AwsServer("127.0.0.1", 0).start()
+    yield server.url
     server.stop()
 
 
