@@ -90,7 +90,7 @@ demo: install
 	$(PY) -m local.demo
 
 test: install browser-deps
-	$(PY) -m pytest --cov --cov-report=term
+	$(PY) -m pytest -n auto --dist loadfile --cov --cov-report=term
 
 test-fast: install
 	$(PY) -m pytest -x -q -m "not browser"

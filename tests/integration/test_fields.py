@@ -11,7 +11,7 @@ import pytest
 
 from local.emulator import make_docx
 from local.emulator.pdf import make_pdf
-from tests.integration.helpers import b64, envelope_creates, send
+from tests.integration.helpers import b64, envelope_creates, item_count, send
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("fresh_container")]
 
@@ -242,7 +242,7 @@ def test_sign_here_required_false_is_optional_and_sizes(fields_conn: Any, emulat
 def test_pre_send_refusals(
     fields_conn: Any, emulator: Any, stack: Any, fields: list[dict[str, Any]], code: str, where: str
 ) -> None:
-    before = len(table_items(stack))
+    before = item_count(stack)
     result = send("fields", body(fields))
     assert result.status == 400, result.body
     assert result.body["error"]["code"] == code
@@ -250,7 +250,7 @@ def test_pre_send_refusals(
     assert emulator.state.requests == [] or all(
         "/restapi/" not in r["path"] for r in emulator.state.requests
     )
-    assert len(table_items(stack)) == before
+    assert item_count(stack) == before
 
 
 def test_missing_anchor_may_be_ignored(fields_conn: Any, emulator: Any) -> None:

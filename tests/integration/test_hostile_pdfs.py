@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.helpers import b64, envelope_creates, send
+from tests.integration.helpers import b64, envelope_creates, item_count, send
 from tests.support import pdf_builders as pdfs
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("fresh_container")]
@@ -35,13 +35,6 @@ def body(document: dict[str, Any], fields: list[dict[str, Any]]) -> dict[str, An
     }
 
 
-def table_items(stack: Any) -> int:
-    dynamodb = stack.client("dynamodb")
-    return sum(
-        len(dynamodb.scan(TableName=name)["Items"]) for name in dynamodb.list_tables()["TableNames"]
-    )
-
-
 def logged(caplog: Any, message: str) -> list[dict[str, Any]]:
     """The `work` of each log record with this message."""
     return [
@@ -55,7 +48,7 @@ def test_the_attacks_pdf_with_an_anchor_is_refused_before_docusign(
     hostile_conn: Any, emulator: Any, stack: Any, caplog: Any
 ) -> None:
     caplog.set_level(logging.INFO)
-    before = table_items(stack)
+    before = item_count(stack)
     fields = [{"type": "signHere", "anchor": {"text": "/sig1/"}}]
     result = send("hostile", body({"name": "a.pdf", "contentBase64": b64(ATTACK)}, fields))
 
@@ -66,7 +59,7 @@ def test_the_attacks_pdf_with_an_anchor_is_refused_before_docusign(
     assert error["details"][0]["documentId"] == 1
     assert "ignoreIfMissing" in error["message"]
     assert [r for r in emulator.state.requests if "/restapi/" in r["path"]] == []
-    assert table_items(stack) == before
+    assert item_count(stack) == before
     (warning,) = logged(caplog, "document too complex for the fields check")
     # One stream decoded, once; the reading stopped inside the first page.
     assert warning["work"]["streams"] == 1 and warning["work"]["text_pages"] == 1

@@ -13,6 +13,7 @@ from local.emulator import make_docx
 from tests.integration.helpers import (
     b64,
     envelope_creates,
+    item_count,
     sample_pdf,
     send,
     simple_body,
@@ -289,7 +290,7 @@ BAD_INPUTS = [
 def test_bad_input_is_refused_before_anything_is_sent(
     acme: Any, emulator: Any, stack: Any, changes: dict[str, Any], status: int, code: str
 ) -> None:
-    before = len(table_items(stack))
+    before = item_count(stack, [stack.table])
     body = {k: v for k, v in simple_body(**changes).items() if v is not None}
     result = send("acme", body)
     assert result.status == status, result.body
@@ -297,7 +298,7 @@ def test_bad_input_is_refused_before_anything_is_sent(
     assert result.body["error"]["message"]
     assert isinstance(result.body["error"]["details"], list)
     assert envelope_creates(emulator) == []
-    assert len(table_items(stack)) == before
+    assert item_count(stack, [stack.table]) == before
 
 
 def test_malformed_json_is_a_400(acme: Any, emulator: Any) -> None:
