@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from typing import Any
@@ -13,7 +14,15 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Answers the process, its environment and how many times this module has run."""
     global INVOCATIONS
     INVOCATIONS += 1
-    action = (event or {}).get("action")
+    if "httpMethod" in (event or {}):  # through the local API: the action is the body
+        answer = _act(json.loads(event.get("body") or "{}"), context)
+        answer.pop("environ")
+        return {"statusCode": 200, "body": json.dumps(answer)}
+    return _act(event or {}, context)
+
+
+def _act(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    action = event.get("action")
     if action == "sleep":
         time.sleep(float(event["seconds"]))
     elif action == "exit":
