@@ -307,12 +307,12 @@ def test_an_environment_ends_when_the_stack_process_is_killed() -> None:
             parent.wait(10)
 
 
-PARENT = f"""
+PARENT = """
 import time
 from tests.integration.test_lambda_runtime import probe_template, environments_of
 from local.runtime.processes import ProcessInvoker
 template = probe_template()
 invoker = ProcessInvoker(template, environments_of(template), function_log=lambda f, l: None)
-print(invoker.invoke("ProbeA", {{}})["pid"], flush=True)
+print(invoker.invoke("ProbeA", {})["pid"], flush=True)
 time.sleep(120)
 """
