@@ -64,6 +64,14 @@ def probe_template(**probe_b: Any) -> dict[str, Any]:
     }
 
 
+def quiet(function_id: str, line: str) -> None:
+    """Where the probes' log lines go."""
+
+
+def print_nothing(line: str) -> None:
+    """Where the local API's request log goes."""
+
+
 def environments_of(template: dict[str, Any]) -> dict[str, dict[str, str]]:
     return {
         function_id: dict(resource["Properties"]["Environment"]["Variables"])
@@ -74,9 +82,7 @@ def environments_of(template: dict[str, Any]) -> dict[str, dict[str, str]]:
 @pytest.fixture
 def invoker() -> Iterator[ProcessInvoker]:
     template = probe_template(ReservedConcurrentExecutions=1)
-    started = ProcessInvoker(
-        template, environments_of(template), function_log=lambda function_id, line: None
-    )
+    started = ProcessInvoker(template, environments_of(template), function_log=quiet)
     yield started
     started.stop()
 
@@ -165,7 +171,7 @@ def test_a_crash_and_an_exception_answer_in_lambdas_error_shape(invoker: Process
 
 
 def test_reserved_concurrency_throttles_as_lambda_does(invoker: ProcessInvoker) -> None:
-    busy = invoker.begin("ProbeB", {"action": "sleep", "seconds": 3})
+    busy = invoker.begin("ProbeB", {"action": "sleep", "seconds": 1.5})
     busy.started.wait(30)
     with pytest.raises(Throttled):
         invoker.invoke("ProbeB", {})
@@ -180,7 +186,7 @@ def test_reserved_concurrency_throttles_as_lambda_does(invoker: ProcessInvoker) 
 
 def test_invocations_run_at_once_in_environments_of_their_own() -> None:
     template = probe_template()
-    invoker = ProcessInvoker(template, environments_of(template), function_log=lambda f, l: None)
+    invoker = ProcessInvoker(template, environments_of(template), function_log=quiet)
     try:
         runs = [invoker.begin("ProbeB", {"action": "sleep", "seconds": 2}) for _ in range(3)]
         answers = [run.result() for run in runs]
@@ -194,9 +200,7 @@ def test_invocations_run_at_once_in_environments_of_their_own() -> None:
 
 def test_beyond_the_local_cap_an_invocation_waits_for_a_free_environment() -> None:
     template = probe_template()
-    invoker = ProcessInvoker(
-        template, environments_of(template), concurrency=1, function_log=lambda f, l: None
-    )
+    invoker = ProcessInvoker(template, environments_of(template), concurrency=1, function_log=quiet)
     try:
         first = invoker.begin("ProbeB", {"action": "sleep", "seconds": 1})
         first.started.wait(30)
@@ -233,12 +237,10 @@ def test_api_gateways_limit_counts_from_the_invocations_start() -> None:
     within it: 200. The first runs past the limit: 504 in the error shape, while the function
     runs on to its end, as API Gateway leaves a Lambda function running."""
     template = probe_template()
-    invoker = ProcessInvoker(
-        template, environments_of(template), concurrency=1, function_log=lambda f, l: None
-    )
+    invoker = ProcessInvoker(template, environments_of(template), concurrency=1, function_log=quiet)
     limit = 2.0
     api = LocalApi(
-        template, {}, port=0, invoker=invoker, integration_timeout_seconds=limit, log=lambda l: None
+        template, {}, port=0, invoker=invoker, integration_timeout_seconds=limit, log=print_nothing
     )
     answers: dict[str, requests.Response] = {}
 
@@ -309,10 +311,10 @@ def test_an_environment_ends_when_the_stack_process_is_killed() -> None:
 
 PARENT = """
 import time
-from tests.integration.test_lambda_runtime import probe_template, environments_of
+from tests.integration.test_lambda_runtime import environments_of, probe_template, quiet
 from local.runtime.processes import ProcessInvoker
 template = probe_template()
-invoker = ProcessInvoker(template, environments_of(template), function_log=lambda f, l: None)
+invoker = ProcessInvoker(template, environments_of(template), function_log=quiet)
 print(invoker.invoke("ProbeA", {})["pid"], flush=True)
 time.sleep(120)
 """
