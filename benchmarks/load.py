@@ -46,9 +46,9 @@ def _creates(state: Any) -> Counter[str]:
     """Envelopes DocuSign created, by subject."""
     created: Counter[str] = Counter()
     for entry in list(state.requests):
-        if entry["method"] == "POST" and entry["path"].endswith("/envelopes"):
-            if entry["status"] == 201:
-                created[str((entry.get("json") or {}).get("emailSubject"))] += 1
+        creates = entry["method"] == "POST" and entry["path"].endswith("/envelopes")
+        if creates and entry["status"] == 201:
+            created[str((entry.get("json") or {}).get("emailSubject"))] += 1
     return created
 
 
