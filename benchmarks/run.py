@@ -9,7 +9,8 @@ Then peak memory of a 25 MB send (`benchmarks.memory`), throughput under a DocuS
 DocuSign calls per completed envelope (`benchmarks.throughput`), and the fields check on hostile
 PDFs against an ordinary one (`benchmarks.pdf_fields`), and API sends while a 1,000-row CSV
 backlog drains through the whole local stack with the process runtime (`benchmarks.load`).
-The table is printed and written to docs/benchmarks.md; the raw numbers to benchmarks/results/latest.json.
+The table is printed and written to docs/benchmarks.md; the raw numbers to
+benchmarks/results/latest.json.
 """
 
 from __future__ import annotations
