@@ -46,6 +46,7 @@ def table(report: dict[str, Any]) -> str:
         "here, so the status latency during the backlog includes that contention; in AWS each",
         "function has its own container.",
         "",
+        *_load_section(report.get("backlogLoad")),
         "## DocuSign calls per completed envelope",
         "",
         f"Send → Connect → archive through the whole local stack, {life['envelopes']} envelopes "
@@ -127,3 +128,30 @@ def _flat(data: dict[str, Any], prefix: str = "") -> list[str]:
         else:
             out.append(f"{prefix}{key}: {value}")
     return out
+
+
+def _load_section(load: dict[str, Any] | None) -> list[str]:
+    """API sends while a CSV backlog drains, through the local stack's process runtime."""
+    if not load:
+        return []
+    return [
+        "## API sends during a CSV backlog (the local stack, process runtime)",
+        "",
+        f"{load['rows']} CSV rows ({load['files']} files) dropped in the S3 inbox of the whole "
+        "local stack, each function in execution environments of its own as `make run` runs "
+        "them; API sends every 0.25 s while the backlog drains, against the same sends on the "
+        "idle stack (after warm-up).",
+        "",
+        "| Measure | Value | Goal |",
+        "|---|---|---|",
+        f"| API send p95 during the backlog ÷ idle | {load['sendP95Ratio']} "
+        f"({load['sendP95DuringBacklogSeconds']} s ÷ {load['sendP95IdleSeconds']} s, "
+        f"{load['sendsDuringBacklog']} sends during, {load['idleSends']} idle) | — |",
+        f"| API answers 5xx | {load['api5xx']} | 0 |",
+        f"| Envelopes created twice for one subject | {load['duplicates']} | 0 |",
+        f"| Rows sent | {load['rowsSent']} of {load['rows']} | all |",
+        f"| Inbox invocations at once (most) | {load['inboxAtOnce']} | > 1 |",
+        f"| Send invocations at once (most) | {load['sendAtOnce']} | — |",
+        f"| Backlog drained in | {load['drainSeconds']} s | — |",
+        "",
+    ]

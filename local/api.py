@@ -40,8 +40,13 @@ from local.authorizers import (
 from local.function_specs import api_routes
 from local.invoker import FunctionInvoker, HandlerError
 from local.resolver import Resolver, generated_name
+from local.runtime.invocation import Throttled
 from local.servers import BackgroundServer
 from local.template import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
+
+# API Gateway's maximum integration timeout for a REST API, counted from the moment it invokes
+# the function (AWS API Gateway Developer Guide, "Amazon API Gateway quotas": 50 ms - 29 s).
+INTEGRATION_TIMEOUT_SECONDS = 29.0
 
 
 class _QuietRequestHandler(WSGIRequestHandler):
@@ -80,14 +85,19 @@ class LocalApi(BackgroundServer):
         log: Callable[[str], None] | None = None,
         reload_roots: Iterable[str | Path] = (),
         api_id: str | None = None,
+        invoker: FunctionInvoker | None = None,
+        integration_timeout_seconds: float = INTEGRATION_TIMEOUT_SECONDS,
     ) -> None:
         """`api_id`: serve that API of the template only (the others' routes may be the
-        same paths); every API when None."""
+        same paths); every API when None. `invoker`: how functions run (in-process, one at
+        a time, when None). `integration_timeout_seconds`: API Gateway's 29 s (tests shorten
+        it)."""
         super().__init__(host, port)
         self.template = template
         self.region = region
         self.account_id = account_id
-        self.invoker = FunctionInvoker(
+        self.integration_timeout_seconds = integration_timeout_seconds
+        self.invoker = invoker or FunctionInvoker(
             template,
             environment_by_function,
             function_names=function_names,
@@ -223,31 +233,56 @@ class LocalApi(BackgroundServer):
             binary_media_types=self.binary_media_types,
             authorizer=authorizer_context,
         )
-        timeout = self.invoker.specs[route.function_id].timeout
-        started = time.monotonic()
-        try:
-            result = self.invoker.invoke(route.function_id, event)
-        except HandlerError:
-            traceback.print_exc(file=sys.stderr)
-            return self._error(
-                route.api_id, "INTEGRATION_FAILURE", 502, "Internal server error"
-            ), route.function_id
-        if time.monotonic() - started > min(timeout, 29):
-            # Lambda would have stopped the function; API Gateway gives up after 29 s.
-            print(
-                f"{route.function_id} ran longer than its {timeout} s timeout",
-                file=sys.stderr,
-            )
+        outcome = self._integrate(route.function_id, event)
+        if outcome is _TIMED_OUT:
             return self._error(
                 route.api_id, "INTEGRATION_TIMEOUT", 504, "Endpoint request timed out"
             ), route.function_id
+        if outcome is _THROTTLED:
+            return self._error(
+                route.api_id, "DEFAULT_5XX", 500, "Internal server error"
+            ), route.function_id
+        if outcome is _FAILED:
+            return self._error(
+                route.api_id, "INTEGRATION_FAILURE", 502, "Internal server error"
+            ), route.function_id
         try:
-            return proxy_response(result), route.function_id
+            return proxy_response(outcome), route.function_id
         except (ValueError, TypeError, KeyError) as error:
             print(f"{route.function_id}: malformed Lambda proxy response: {error}", file=sys.stderr)
             return self._error(
                 route.api_id, "INTEGRATION_FAILURE", 502, "Internal server error"
             ), route.function_id
+
+    def _integrate(self, function_id: str, event: dict[str, Any]) -> Any:
+        """The function's answer, or why there is none. API Gateway's clock starts when the
+        function is invoked (once it has an execution environment), and at the limit it
+        answers 504 while the function runs on until its own timeout."""
+        invocation = self.invoker.begin(function_id, event)
+        invocation.started.wait()
+        started = invocation.started_at if invocation.started_at is not None else time.monotonic()
+        remaining = self.integration_timeout_seconds - (time.monotonic() - started)
+        if not invocation.wait(max(0.0, remaining)):
+            print(
+                f"{function_id} did not answer within {self.integration_timeout_seconds:g} s",
+                file=sys.stderr,
+            )
+            return _TIMED_OUT
+        try:
+            return invocation.result()
+        except Throttled as error:
+            print(f"{error}: Lambda throttled the invocation", file=sys.stderr)
+            return _THROTTLED
+        except HandlerError as error:
+            print(f"{function_id} failed: {error}", file=sys.stderr)
+            if error.__cause__ is not None:
+                traceback.print_exception(error.__cause__, file=sys.stderr)
+            return _FAILED
+
+
+_TIMED_OUT = object()
+_THROTTLED = object()
+_FAILED = object()
 
 
 def _failure_message(error: Exception) -> str | None:

@@ -161,3 +161,16 @@ def function_environment(
         account_id=account_id,
     )
     return {name: resolver.resolve_string(value) for name, value in variables.items()}
+
+
+def reserved_concurrency(
+    template: Mapping[str, Any],
+    function_id: str,
+    parameters: Mapping[str, Any] | None = None,
+) -> int | None:
+    """The function's ReservedConcurrentExecutions (resolved), None when the template sets none."""
+    value = function_properties(template, function_id).get("ReservedConcurrentExecutions")
+    if value is None:
+        return None
+    resolved = Resolver(template, parameters=parameters).resolve(value)
+    return int(resolved)

@@ -1,7 +1,11 @@
-"""Runs the template's functions in-process, as Lambda would: each handler imported with its
-own environment, a Lambda context, a cold start per function, fresh code after an edit.
+"""Runs the template's functions in-process, one at a time: each handler imported with its
+own environment swapped into os.environ, a Lambda context, a cold start per function, fresh
+code after an edit.
 
-The local API and the pollers that play Lambda's event source mappings both invoke through it.
+The faster path for tests where concurrency and isolation do not matter; `make run` and the
+tests that need them use local.runtime.processes.ProcessInvoker (a process per execution
+environment), which has the same interface. The local API, the Lambda Invoke API and the
+pollers that play Lambda's event source mappings invoke through either.
 """
 
 from __future__ import annotations
@@ -10,52 +14,20 @@ import importlib
 import os
 import sys
 import threading
-import time
-import uuid
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from local.function_specs import FunctionSpec, functions
 from local.resolver import generated_name
+from local.runtime.context import LambdaContext
+from local.runtime.invocation import HandlerError, Invocation, run_in_background
 from local.template import DEFAULT_ACCOUNT_ID, DEFAULT_REGION
+
+__all__ = ["INVOCATION_LOCK", "FunctionInvoker", "HandlerError", "LambdaContext"]
 
 # Handlers run one at a time, each with its own environment in os.environ.
 INVOCATION_LOCK = threading.RLock()
-
-
-class LambdaContext:
-    """What the Lambda runtime passes as `context`."""
-
-    def __init__(
-        self,
-        *,
-        function_name: str,
-        memory_limit_in_mb: int,
-        timeout_seconds: int,
-        region: str = DEFAULT_REGION,
-        account_id: str = DEFAULT_ACCOUNT_ID,
-        aws_request_id: str | None = None,
-    ) -> None:
-        self.function_name = function_name
-        self.function_version = "$LATEST"
-        self.invoked_function_arn = f"arn:aws:lambda:{region}:{account_id}:function:{function_name}"
-        self.memory_limit_in_mb = int(memory_limit_in_mb)
-        self.aws_request_id = aws_request_id or str(uuid.uuid4())
-        self.log_group_name = f"/aws/lambda/{function_name}"
-        today = datetime.now(UTC).strftime("%Y/%m/%d")
-        self.log_stream_name = f"{today}/[$LATEST]{uuid.uuid4().hex}"
-        self.identity = None
-        self.client_context = None
-        self._deadline = time.monotonic() + timeout_seconds
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self._deadline - time.monotonic()) * 1000))
-
-
-class HandlerError(Exception):
-    """The handler raised, or could not be imported."""
 
 
 class FunctionInvoker:
@@ -125,11 +97,30 @@ class FunctionInvoker:
             account_id=self.account_id,
         )
 
-    def invoke(self, function_id: str, event: Any) -> Any:
-        """Run the function's handler on `event`; raises HandlerError if it fails."""
+    def concurrency(self, function_id: str) -> int:
+        """How many invocations of the function may run at once: one, in-process."""
+        return 1
+
+    def begin(self, function_id: str, event: Any) -> Invocation:
+        """Start an invocation in the background; its `started` is set once it runs."""
+        invocation = Invocation(function_id)
+        return run_in_background(
+            invocation, lambda started: self.invoke(function_id, event, started.mark_started)
+        )
+
+    def stop(self) -> None:
+        """Nothing runs outside this process."""
+
+    def invoke(
+        self, function_id: str, event: Any, on_start: Callable[[], None] | None = None
+    ) -> Any:
+        """Run the function's handler on `event`; raises HandlerError if it fails.
+        `on_start` is called once the invocation runs (after waiting for the others)."""
         if function_id not in self.specs:
             raise KeyError(f"{function_id} is not a function of the template")
         with INVOCATION_LOCK:
+            if on_start is not None:
+                on_start()
             self._reload_if_changed()
             changed = _apply_environment(self.runtime_environment(function_id))
             try:

@@ -1,6 +1,7 @@
 """The Lambda Invoke API on 127.0.0.1:3001, as `sam local start-lambda` serves it: every function
 of template.yaml can be invoked by its logical id (or its function name) with the AWS CLI or
-boto3's `lambda` client, in-process, with its own environment.
+boto3's `lambda` client, with its own environment (in its own execution environments under
+`make run`).
 
     aws lambda invoke --endpoint-url http://127.0.0.1:3001 --function-name ReconcileFunction \\
         --payload '{}' out.json
@@ -27,6 +28,7 @@ from werkzeug.wrappers import Request, Response
 
 from local import origin_guard
 from local.invoker import FunctionInvoker, HandlerError
+from local.runtime.invocation import FunctionError, Throttled
 from local.servers import BackgroundServer
 
 DEFAULT_LAMBDA_PORT = 3001  # the port `sam local start-lambda` uses
@@ -50,6 +52,8 @@ def _error(status: int, error_type: str, message: str) -> Response:
 
 def function_error(error: BaseException) -> dict[str, Any]:
     """What Lambda returns as the payload when the handler raised."""
+    if isinstance(error, FunctionError):  # from an execution environment, in Lambda's shape
+        return error.payload
     cause = error.__cause__ or error
     return {
         "errorMessage": str(cause),
@@ -145,8 +149,23 @@ class LocalLambda(BackgroundServer):
         headers = {"X-Amz-Executed-Version": "$LATEST"}
         try:
             result = self.invoker.invoke(function_id, event)
+        except Throttled:
+            # Lambda API Invoke: TooManyRequestsException, Reason
+            # ReservedFunctionConcurrentInvocationLimitExceeded
+            response = _error(429, "TooManyRequestsException", "Rate Exceeded.")
+            response.set_data(
+                json.dumps(
+                    {
+                        "Type": "User",
+                        "message": "Rate Exceeded.",
+                        "Reason": "ReservedFunctionConcurrentInvocationLimitExceeded",
+                    }
+                )
+            )
+            return response
         except HandlerError as error:
-            traceback.print_exc(file=sys.stderr)
+            if not isinstance(error, FunctionError):
+                traceback.print_exc(file=sys.stderr)
             headers["X-Amz-Function-Error"] = "Unhandled"
             result = function_error(error)
         return Response(
@@ -159,5 +178,7 @@ class LocalLambda(BackgroundServer):
     def _invoke_quietly(self, function_id: str, event: Any) -> None:
         try:
             self.invoker.invoke(function_id, event)
+        except Throttled as error:
+            self._log(f"{error}: the event is dropped")
         except HandlerError:
             traceback.print_exc(file=sys.stderr)

@@ -1,6 +1,12 @@
 """What Lambda's event source mappings and EventBridge schedules do in AWS, done by threads:
 the template's queues are drained into their functions' handlers, and schedules invoke
 theirs on their rate.
+
+An SQS mapping polls with several pollers at once, each handing its batch to an execution
+environment of its own, up to the mapping's ScalingConfig.MaximumConcurrency and the
+function's concurrency (AWS Lambda Developer Guide, "Configuring scaling behavior for SQS
+event source mappings": Lambda scales the pollers up to the maximum concurrency, 2 to 1,000).
+With the in-process invoker (one invocation at a time) there is one poller per mapping.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ class SqsEventSource:
     batch_size: int = 10
     report_batch_item_failures: bool = False
     enabled: bool = True
+    maximum_concurrency: int | None = None  # ScalingConfig.MaximumConcurrency
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,16 @@ def _queue_logical_id(queue: Any) -> str | None:
     return None  # a queue outside the template: nothing local to poll
 
 
+def _maximum_concurrency(properties: Mapping[str, Any], resolver: Resolver) -> int | None:
+    value = (properties.get("ScalingConfig") or {}).get("MaximumConcurrency")
+    if value is None:
+        return None
+    try:
+        return int(resolver.resolve(value))
+    except (UnresolvableError, ValueError, TypeError):
+        return None
+
+
 def event_sources(
     template: Mapping[str, Any],
     parameters: Mapping[str, Any] | None = None,
@@ -99,6 +116,7 @@ def event_sources(
                         report_batch_item_failures="ReportBatchItemFailures"
                         in (properties.get("FunctionResponseTypes") or []),
                         enabled=properties.get("Enabled", True) is not False,
+                        maximum_concurrency=_maximum_concurrency(properties, resolver),
                     )
                 )
             elif event.get("Type") in ("Schedule", "ScheduleV2"):
@@ -201,8 +219,12 @@ class EventSourcePoller:
         wait_seconds: int = 1,
         log: Callable[[str], None] | None = None,
         parameters: Mapping[str, Any] | None = None,
+        concurrency: Callable[[str], int] | None = None,
     ) -> None:
+        """`concurrency(function_id)`: how many invocations of a function may run at once
+        (the invoker's); one when not given."""
         queues, schedules = event_sources(template, parameters)
+        self.concurrency = concurrency or (lambda function_id: 1)
         self.queue_sources = [s for s in queues if s.enabled and s.queue_id in queue_urls]
         self.schedule_sources = [s for s in schedules if s.enabled]
         self.queue_urls = dict(queue_urls)
@@ -219,12 +241,25 @@ class EventSourcePoller:
     def start(self) -> EventSourcePoller:
         self._stop.clear()
         for queue_source in self.queue_sources:
-            self._spawn(self._poll_queue, queue_source, f"sqs-{queue_source.queue_id}")
+            for index in range(self.pollers_of(queue_source)):
+                name = f"sqs-{queue_source.queue_id}-{index}"
+                self._spawn(self._poll_queue, queue_source, name)
         for schedule_source in self.schedule_sources:
             self._spawn(
                 self._run_schedule, schedule_source, f"schedule-{schedule_source.event_name}"
             )
         return self
+
+    def pollers_of(self, source: SqsEventSource) -> int:
+        """Pollers that drain the source's queue at once."""
+        limit = max(1, self.concurrency(source.function_id))
+        if source.maximum_concurrency is not None:
+            limit = min(limit, max(1, source.maximum_concurrency))
+        return limit
+
+    def signal_stop(self) -> None:
+        """Poll no more (the threads end once their current batch does)."""
+        self._stop.set()
 
     def stop(self) -> None:
         self._stop.set()
@@ -270,10 +305,11 @@ class EventSourcePoller:
         try:
             result = self.invoke(source.function_id, event)
         except Exception as error:
-            self._log(
-                f"{source.function_id}: batch of {len(messages)} from {source.queue_id} failed "
-                f"({error}); the messages return to the queue"
-            )
+            if not self._stop.is_set():
+                self._log(
+                    f"{source.function_id}: batch of {len(messages)} from {source.queue_id} "
+                    f"failed ({error}); the messages return to the queue"
+                )
             return 0
         failed: set[str] = set()
         if source.report_batch_item_failures and isinstance(result, Mapping):

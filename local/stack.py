@@ -19,6 +19,7 @@ import signal
 import socket
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -95,6 +96,16 @@ class StackConfig:
     # Load edited handler and layer code afresh, as `sam local` does (the command line's
     # default; off for stacks inside a test process, whose modules must stay put).
     reload_code: bool = False
+    # How functions run: "process" (as Lambda: execution environments of their own, several
+    # at once; what `make run` uses) or "in-process" (one at a time in this process; faster
+    # to start, for tests where neither isolation nor concurrency matters).
+    runtime: str = "process"
+    # Environments per function without ReservedConcurrentExecutions (process runtime).
+    concurrency: int | None = None
+    # API Gateway's integration timeout; tests shorten it.
+    integration_timeout_seconds: float = 29.0
+    # Where the functions' log lines go (process runtime): stderr, prefixed, when None.
+    function_log: Callable[[str, str], None] | None = None
 
 
 # ---------------------------------------------------------------------------- ports
@@ -172,6 +183,7 @@ class LocalStack:
         self.api: Any = None
         self.lambda_api: Any = None
         self.pollers: Any = None
+        self.invoker: Any = None
         self.resources: dict[str, str] = {}
         self.function_names: dict[str, str] = {}
         self.connections: list[str] = []
@@ -273,6 +285,7 @@ class LocalStack:
             # the pool's tokens come from the local issuer, not cognito-idp.amazonaws.com
             environments["AuthorizerFunction"]["COGNITO_ISSUER"] = self.oauth_issuer.issuer
             environments["GetOpenApiFunction"]["OAUTH_TOKEN_URL"] = self.oauth_issuer.token_url
+        self.invoker = self._invoker(environments, aws_url)
         try:
             self.api = LocalApi(
                 self.template,
@@ -283,11 +296,8 @@ class LocalStack:
                 region=config.region,
                 stack_name=config.stack_name,
                 api_id=FRONT_DOOR_API if FRONT_DOOR_API in resources else None,
-                reload_roots=(
-                    [PROJECT_ROOT / "functions", PROJECT_ROOT / "layers" / "shared"]
-                    if config.reload_code
-                    else []
-                ),
+                invoker=self.invoker,
+                integration_timeout_seconds=config.integration_timeout_seconds,
             )
             self.api.start()
         except OSError as error:
@@ -296,7 +306,7 @@ class LocalStack:
             ) from error
 
         try:
-            self.lambda_api = LocalLambda(self.api.invoker, host=HOST, port=config.lambda_port)
+            self.lambda_api = LocalLambda(self.invoker, host=HOST, port=config.lambda_port)
             self.lambda_api.start()
         except OSError as error:
             raise StackError(
@@ -314,12 +324,50 @@ class LocalStack:
         self.pollers = EventSourcePoller(
             self.template,
             queue_urls,
-            self.api.invoker.invoke,
+            self.invoker.invoke,
             aws_url,
             region=config.region,
             stack_name=config.stack_name,
             parameters=self.parameters,
+            concurrency=self.invoker.concurrency,
         ).start()
+
+    def _invoker(self, environments: dict[str, dict[str, str]], aws_url: str) -> Any:
+        """How the functions run: in execution environments of their own, or in-process."""
+        from local.invoker import FunctionInvoker
+        from local.runtime.processes import ProcessInvoker
+
+        config = self.config
+        options: dict[str, Any] = {
+            "function_names": self.function_names,
+            "region": config.region,
+            "stack_name": config.stack_name,
+            "reload_roots": (
+                [PROJECT_ROOT / "functions", PROJECT_ROOT / "layers" / "shared"]
+                if config.reload_code
+                else []
+            ),
+        }
+        if config.runtime == "in-process":
+            return FunctionInvoker(self.template, environments, **options)
+        if config.runtime != "process":
+            raise StackError(f"runtime must be process or in-process, not {config.runtime!r}")
+        return ProcessInvoker(
+            self.template,
+            environments,
+            # Every environment reaches the local AWS with dummy credentials, never an account.
+            aws_environment={
+                "AWS_ENDPOINT_URL": aws_url,
+                "AWS_ACCESS_KEY_ID": "testing",
+                "AWS_SECRET_ACCESS_KEY": "testing",
+                "AWS_SESSION_TOKEN": "testing",
+                "CALLBACK_ALLOW_LOOPBACK": "true",
+            },
+            parameters=self.parameters,
+            concurrency=config.concurrency,
+            function_log=config.function_log,
+            **options,
+        )
 
     def _start_oauth_issuer(self, aws_url: str) -> None:
         from local.clients import client
@@ -421,7 +469,10 @@ class LocalStack:
     def stop(self) -> None:
         """Stop whatever is running, API first so no request meets a stopped back end."""
         _forget_cached_clients()
-        for component in ("pollers", "lambda_api", "api", "oauth_issuer", "emulator", "moto"):
+        if self.pollers is not None:
+            self.pollers.signal_stop()  # no new batch; those running end with the invoker
+        components = ("lambda_api", "api", "invoker", "pollers", "oauth_issuer", "emulator", "moto")
+        for component in components:
             server = getattr(self, component)
             if server is None:
                 continue
@@ -464,6 +515,7 @@ class LocalStack:
                 "configurationId": self.connect_configuration_id,
             },
             "stackName": self.config.stack_name,
+            "runtime": self.config.runtime,
             "connectionsSecretPrefix": self.connections_secret_prefix,
             "resources": dict(self.resources),
             "functions": dict(self.function_names),
