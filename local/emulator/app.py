@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from . import account_features as _account_features  # noqa: F401  (brands, IDV, gateways)
 from . import aftersend as _aftersend  # noqa: F401  (adds its routes to rest.bp, control.bp)
+from . import bulk_batches as _bulk_batches  # noqa: F401  (Bulk Send lists, batches)
 from . import connect, control, oauth, rest, ui, views
 from . import envelope_workflow as _envelope_workflow  # noqa: F401  (workflow routes)
 from . import templates as _templates  # noqa: F401  (adds the template routes to rest.bp)

@@ -176,6 +176,11 @@ class EmulatorState:
         self.download_overrides: dict[str, tuple[bytes, str]] = {}
         # What the connector's callbacks delivered to /_emulator/callbacks (a test receiver).
         self.callbacks_received: list[dict[str, Any]] = []
+        # Bulk Send (`bulk_send.py`): lists and batches by id; how many queued copies each REST
+        # call of the account turns into envelopes (0 holds them); e-mails whose copy fails.
+        self.bulk: dict[str, dict[str, dict[str, Any]]] = {"lists": {}, "batches": {}}
+        self.bulk_send_step = 1000
+        self.bulk_send_failing: set[str] = set()
         # Used when an account's base_uri is None and no request tells us our own address.
         self.base_url: str | None = None
 

@@ -25,8 +25,12 @@ HEADER = "emailSubject,signersEmails,signersNames,documentS3Keys,customField.emp
 
 
 @pytest.fixture(scope="module")
-def bulk_conn(connections: Any) -> Any:
-    return connections.create(CONNECTION)
+def bulk_conn(connections: Any, emulator: Any) -> Any:
+    """The per-row path: this connection's account has no Bulk Send (its plan lacks it;
+    test_bulk_send.py covers the bulk path)."""
+    registered = connections.create(CONNECTION)
+    emulator.state.account_settings[registered.account_id] = {"allowBulkSend": "false"}
+    return registered
 
 
 @pytest.fixture

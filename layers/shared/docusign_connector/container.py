@@ -58,6 +58,8 @@ class Services:
     # connection -> (when read, its account's phone authentication workflow id or None):
     # see actions.authentication.
     phone_workflows: dict[str, tuple[float, str | None]] = field(default_factory=dict)
+    # connection -> (when read, whether its account has Bulk Send): see actions.bulk_send.
+    bulk_send_allowed: dict[str, tuple[float, bool]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod

@@ -51,6 +51,13 @@ ROOTS = (
     "brandsResponse",
     "accountIdentityVerificationResponse",
     "paymentGatewayAccountsInfo",
+    "bulkSendingList",
+    "bulkSendingListSummaries",
+    "bulkSendRequest",
+    "bulkSendResponse",
+    "bulkSendTestResponse",
+    "bulkSendBatchStatus",
+    "bulkSendBatchSummaries",
 )
 # Properties the emulator implements that the 2022 file does not define, by definition.
 SDK_ADDITIONS: dict[str, tuple[str, ...]] = {"tabs": ("numericalTabs",)}

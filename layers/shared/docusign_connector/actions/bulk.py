@@ -37,6 +37,7 @@ from ..idempotency_keys import IdempotencyKey, content_identity
 from ..models.csv_rows import CsvRow, csv_records, envelope_body, spreadsheet_safe
 from ..models.requests import SendEnvelopeRequest
 from ..models.validation import validation_error
+from .bulk_rows import BULK_MAX_BYTES, send_in_bulk
 from .inbox import Manifest, manifests_in, process_manifest
 from .send import send_envelope
 
@@ -99,6 +100,7 @@ class _Results:
         self.writer = csv.writer(self.text, lineterminator="\r\n")
         self.started_at = clock.now_iso()
         self.sent_before = 0
+        self.path: str | None = None  # "bulk" (DocuSign's Bulk Send) or "per-row", once chosen
 
     def resume(self) -> bool:
         """Pick up an earlier run of this version; True when it had finished."""
@@ -117,6 +119,7 @@ class _Results:
         self.failed = int(progress.get("failed") or 0)
         self.started_at = str(progress.get("startedAt") or self.started_at)
         self.sent_before = self.sent
+        self.path = progress.get("path") if progress.get("path") in ("bulk", "per-row") else None
         if not previous:
             self.writer.writerow(RESULT_COLUMNS)
         return progress.get("state") == "done"
@@ -152,6 +155,8 @@ class _Results:
             "updatedAt": clock.now_iso(),
             "result": self.result_key,
         }
+        if self.path:
+            progress["path"] = self.path
         if file_error:
             progress["error"] = file_error
         documents.put_json(self.progress_key, json.dumps(progress, indent=2).encode())
@@ -225,7 +230,7 @@ def process_csv(
     # The rows are read from the very version that was hashed.
     body, _, _, _ = documents.open_version(manifest.key, version_id, if_match=etag)
     results = _Results(manifest, content_identity(digest.hexdigest()), services, legacy_version)
-    outcome = _run_csv(manifest, body, results, services, deadline)
+    outcome = _run_csv(manifest, body, results, services, deadline, size)
     outcome.sent_now = outcome.sent - results.sent_before
     return outcome
 
@@ -236,12 +241,23 @@ def _run_csv(
     results: _Results,
     services: Services,
     deadline: Deadline,
+    size: int = 0,
 ) -> CsvOutcome:
     try:
         if results.resume():
             return CsvOutcome(results.rows_done, results.sent, results.failed, finished=True)
         try:
             header, rows = csv_records(body.iter_chunks(READ_CHUNK))
+            if results.path != "per-row" and not results.legacy and size <= BULK_MAX_BYTES:
+                listed = list(rows)
+                run = send_in_bulk(manifest.connection, header, listed, results, services, deadline)
+                if run is not None and not run.finished:
+                    return CsvOutcome(
+                        results.rows_done, results.sent, results.failed, False, run.wait_seconds
+                    )
+                rows = iter([] if run is not None else listed)
+            if results.path != "bulk":
+                results.path = "per-row"
             for row in rows:
                 if row.number <= results.rows_done:
                     continue

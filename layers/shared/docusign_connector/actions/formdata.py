@@ -15,7 +15,7 @@ from ..container import Services, get_services
 from ..documents import FORMDATA_FILE, signed_prefix
 from ..domain import Deadline, EnvelopeRecord
 from ..errors import BadRequest, Unprocessable
-from ..models.after_send import FormDataResponse
+from ..models.after_send import FormDataResponse, FormField
 from .status import tracked_with_client
 
 logger = Logger(child=True)
@@ -55,6 +55,57 @@ def field_kinds(recipients: dict[str, Any]) -> dict[tuple[str, str], str]:
     return kinds
 
 
+# Tabs that take no value (spec: a sign-here, initial, approve or decline tab has no `value`).
+VALUELESS_GROUPS = frozenset({"signHereTabs", "initialHereTabs", "approveTabs", "declineTabs"})
+
+
+def _tab_value(group: str, tab: dict[str, Any]) -> str:
+    if group == "radioGroupTabs":
+        chosen = [
+            r.get("value")
+            for r in tab.get("radios") or []
+            if isinstance(r, dict) and str(r.get("selected")).lower() == "true"
+        ]
+        return str(chosen[0] if chosen else "")
+    value = tab.get("value")
+    if value is None and "selected" in tab:
+        return "X" if str(tab.get("selected")).lower() == "true" else ""
+    return str(value or "")
+
+
+def form_data_from_tabs(
+    envelope_id: str, status: str | None, recipients: dict[str, Any]
+) -> FormDataResponse:
+    """The form data the recipients' tabs already hold (each tab's `value`; a checkbox's
+    `selected` as X, a radio group's selected radio): what the confirming GET of a completed
+    envelope brought with `include=recipients,tabs`, so no form-data call is needed."""
+    fields: list[FormField] = []
+    for group in recipients.values():
+        for recipient in group if isinstance(group, list) else []:
+            if not isinstance(recipient, dict):
+                continue
+            recipient_id = str(recipient.get("recipientId") or "") or None
+            for tab_group, tabs in (recipient.get("tabs") or {}).items():
+                if tab_group in VALUELESS_GROUPS or not isinstance(tabs, list):
+                    continue
+                kind = tab_group.removesuffix(TAB_GROUP_SUFFIX)
+                for tab in tabs:
+                    label = tab_label(tab) if isinstance(tab, dict) else None
+                    if label is None:
+                        continue
+                    fields.append(
+                        FormField(
+                            recipient_id=recipient_id,
+                            recipient_email=recipient.get("email"),
+                            recipient_name=recipient.get("name"),
+                            label=label,
+                            type=kind,
+                            value=_tab_value(tab_group, tab),
+                        )
+                    )
+    return FormDataResponse(envelope_id=envelope_id, status=status, fields=fields)
+
+
 def read_form_data(
     client: DocuSignClient, envelope_id: str, recipients: dict[str, Any] | None = None
 ) -> FormDataResponse:
@@ -85,8 +136,12 @@ def archive_form_data(
     record: EnvelopeRecord,
     recipients: dict[str, Any] | None = None,
 ) -> str:
-    """Write the envelope's form data to `signed/{c}/{id}/formdata.json`; its key."""
-    response = read_form_data(client, record.envelope_id, recipients)
+    """Write the envelope's form data to `signed/{c}/{id}/formdata.json`; its key. Recipients
+    with their tabs (the confirming GET's) give it without a call of its own."""
+    if recipients is not None:
+        response = form_data_from_tabs(record.envelope_id, record.status, recipients)
+    else:
+        response = read_form_data(client, record.envelope_id, recipients)
     key = formdata_key(record)
     services.documents.put_json(key, json.dumps(response.dump(), indent=2).encode())
     return key

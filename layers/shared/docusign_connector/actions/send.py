@@ -50,7 +50,7 @@ def transaction_id_for(connection: str, idempotency_key: str | IdempotencyKey | 
     return uuid.uuid4().hex
 
 
-def _prepare_documents(
+def prepare_documents(
     services: Services, connection: str, request: SendEnvelopeRequest
 ) -> tuple[list[PreparedDocument], list[DocumentSource]]:
     prepared: list[PreparedDocument] = []
@@ -198,7 +198,7 @@ def _send(
         )
     # Whom it comes from, checked before anything is read or sent (a refusal costs nothing).
     sender = resolve_sender(services, connection_name, request.sender, deadline)
-    prepared, sources = _prepare_documents(services, connection_name, request)
+    prepared, sources = prepare_documents(services, connection_name, request)
     # The sizes are known before any byte is read (the request's base64, the inbox objects'
     # HEAD): documents DocuSign could not take are refused before the fields check reads them.
     if sum(source.base64_length for source in sources) > MAX_REQUEST_BYTES:
