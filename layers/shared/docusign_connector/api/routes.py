@@ -215,6 +215,18 @@ ROUTES: tuple[Route, ...] = (
         permission="read",
     ),
     Route(
+        "listIdentityWorkflows",
+        "GET",
+        f"{CONNECTION}/identity-verification",
+        "ListIdentityWorkflowsFunction",
+        "The account's ID verification workflows",
+        description="The DocuSign account's identity verification workflows, each with the "
+        "id and name a recipient's authentication.idv takes (the Phone Authentication "
+        "workflow is used through sms or phone).",
+        response="IdentityWorkflowsResponse",
+        permission="read",
+    ),
+    Route(
         "getConsent",
         "GET",
         f"{CONNECTION}/consent",
