@@ -168,7 +168,7 @@ ROUTES: tuple[Route, ...] = (
         "RecipientViewFunction",
         "Embedded signing URL for a signer sent with a clientUserId",
         description="A short-lived DocuSign URL where that signer signs inside your own "
-        "application.",
+        "application; with frameAncestors, a Focused View URL for DocuSign JS in your page.",
         status=201,
         response="ViewResponse",
         body="RecipientViewRequest",
