@@ -150,6 +150,17 @@ ROUTES: tuple[Route, ...] = (
         permission="read",
     ),
     Route(
+        "getAuditEvents",
+        "GET",
+        f"{ENVELOPE}/audit",
+        "GetAuditEventsFunction",
+        "The envelope's audit events: who, what, when and where",
+        description="DocuSign's audit log of the envelope, each event with who acted, the "
+        "action, its time, the IP address and the client it came through.",
+        response="AuditEventsResponse",
+        permission="read",
+    ),
+    Route(
         "voidEnvelope",
         "POST",
         f"{ENVELOPE}/void",
