@@ -23,7 +23,10 @@ from markupsafe import escape
 from .state import PHONE_AUTHENTICATION
 from .tabs import fillable_tabs, phone_numbers
 
+# Any other ID verification workflow (DocuSign ID Verification: a government photo ID).
+ID_VERIFICATION = "ID Verification"
 RESULT_KEYS = {
+    ID_VERIFICATION: "identityVerificationResult",
     "accessCode": "accessCodeResult",
     "SMS Auth $": "smsAuthResult",
     "Phone Auth $": "phoneAuthResult",
@@ -43,8 +46,9 @@ def checks_needed(recipient: dict[str, Any]) -> list[str]:
         needed.append("accessCode")
     verification = recipient.get("identityVerification") or {}
     if isinstance(verification, dict) and verification.get("workflowId"):
-        # Only the phone workflow is emulated (the account lists no other).
-        needed.append(PHONE_AUTHENTICATION)
+        # The phone workflow is the one whose inputOptions carry the numbers (checked at the
+        # create); every other workflow checks a photo ID.
+        needed.append(PHONE_AUTHENTICATION if phone_numbers(recipient) else ID_VERIFICATION)
     elif recipient.get("idCheckConfigurationName") in NUMBER_KEYS and _true(
         recipient.get("requireIdLookup")
     ):
@@ -85,6 +89,16 @@ def identity_form(recipient: dict[str, Any], check: str, action: str, error: str
             "to open these documents.</p>"
             '<p><label>Access code <input name="code" id="access-code" type="password" '
             'autocomplete="off"></label></p>'
+        )
+    elif check == ID_VERIFICATION:
+        # DocuSign has the recipient photograph a government ID; the emulator cannot check
+        # one, so it stands in with a code shown on the page.
+        prompt = (
+            "<h1>Verify your identity</h1><p>The sender asked you to verify your identity "
+            "with a government-issued photo ID.</p>"
+            f'<p class="hint">Emulator: no ID is checked; the code is '
+            f"<code>{one_time_code(recipient)}</code>.</p>"
+            '<p><label>Code <input name="code" id="otp-code" autocomplete="off"></label></p>'
         )
     elif check == PHONE_AUTHENTICATION:
         numbers = phone_numbers(recipient)

@@ -12,7 +12,7 @@ from flask import Blueprint, Response, current_app, jsonify, redirect, request, 
 from markupsafe import escape
 
 from . import documents as docs
-from . import rest, signing, visibility
+from . import focused_view, rest, signing, visibility
 from .errors import DocuSignError, invalid_parameter, invalid_request_body
 from .state import NOTIFY_ONLY_KINDS, EmulatorState
 from .tabs import apply_values
@@ -136,6 +136,7 @@ def create_recipient_view(account_id: str, envelope_id: str):
     ping = body.get("pingFrequency")
     if ping not in (None, "") and (not str(ping).isdigit() or not 60 <= int(ping) <= 1200):
         raise invalid_parameter("'pingFrequency' must be between 60 and 1200 seconds.")
+    frame_ancestors = focused_view.check_focused_view(body, request.host_url.rstrip("/").lower())
     st = state()
     with st.lock:
         envelope = st.get_envelope(account_id, envelope_id)
@@ -159,6 +160,7 @@ def create_recipient_view(account_id: str, envelope_id: str):
             envelope_id=envelope_id,
             recipient_id=recipient["recipientId"],
             return_url=return_url,
+            frame_ancestors=frame_ancestors,
         )
     return jsonify({"url": f"{request.host_url}Signing/MTRedeem/v1/{token}?slt={token[:8]}"}), 201
 
@@ -269,14 +271,24 @@ def signing_page(token: str):
     session_id, answer = _redeem(token, "recipient")
     if answer is not None:
         return answer
-    return _signing_view(session_id)
+    return _framed(session_id, _signing_view(session_id))
+
+
+def _framed(session_id: str, page: Response) -> Response:
+    """A focused view's pages may be framed by its frameAncestors only."""
+    session = _session(session_id, "recipient") or {}
+    if session.get("frame_ancestors"):
+        page.headers["Content-Security-Policy"] = focused_view.content_security_policy(
+            session["frame_ancestors"]
+        )
+    return page
 
 
 @pages.get("/Signing/session/<session_id>")
 def signing_session_page(session_id: str):
     if _session(session_id, "recipient") is None:
         return _html("Not found", "<h1>Session not found.</h1>", 404)
-    return _signing_view(session_id)
+    return _framed(session_id, _signing_view(session_id))
 
 
 def _pending_check(session: dict[str, Any], recipient: dict[str, Any]) -> str | None:

@@ -319,6 +319,7 @@ TABLE_ACCESS = {
     "CorrectRecipientFunction": {"GetItem", "PutItem", "UpdateItem"},
     "ResendEnvelopeFunction": {"GetItem", "PutItem", "UpdateItem"},
     "GetFormDataFunction": {"GetItem"},
+    "GetAuditEventsFunction": {"GetItem"},
     # A delivery is recorded once done, so a message SQS hands out twice is posted once.
     "CallbackFunction": {"GetItem", "PutItem"},
 }
@@ -927,6 +928,8 @@ def test_functions_without_table_write_access_may_update_only_budget_items():
         "ListTemplatesFunction",
         "GetTemplateFunction",
         "GetFormDataFunction",
+        "GetAuditEventsFunction",
+        "ListIdentityWorkflowsFunction",
     ):
         (statement,) = [
             s

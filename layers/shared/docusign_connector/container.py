@@ -55,9 +55,9 @@ class Services:
     # (connection fingerprint, e-mail or user id) -> (when read, DocuSign's user or None):
     # see actions.senders.
     senders: dict[tuple[str, str], tuple[float, Any]] = field(default_factory=dict)
-    # connection -> (when read, its account's phone authentication workflow id or None):
+    # connection -> (when read, its account's ID verification workflows):
     # see actions.authentication.
-    phone_workflows: dict[str, tuple[float, str | None]] = field(default_factory=dict)
+    identity_workflows: dict[str, tuple[float, Any]] = field(default_factory=dict)
     # connection -> (when read, whether its account has Bulk Send): see actions.bulk_send.
     bulk_send_allowed: dict[str, tuple[float, bool]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)

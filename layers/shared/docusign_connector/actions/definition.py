@@ -12,7 +12,7 @@ from typing import Any
 
 from ..errors import BadRequest
 from ..models.requests import SendEnvelopeRequest
-from .authentication import recipient_authentication
+from .authentication import AccountWorkflows, recipient_authentication
 from .tabs import email_notification, recipient_extras
 
 
@@ -102,11 +102,11 @@ def envelope_definition(
     documents: list[PreparedDocument],
     transaction_id: str | None,
     template_tabs: dict[str, dict[str, Any]] | None = None,
-    phone_workflow_id: str | None = None,
+    workflows: AccountWorkflows | None = None,
 ) -> dict[str, Any]:
     """The JSON DocuSign receives, without the documents' bytes (streamed in later).
     `template_tabs` holds the prefilled tabs of each template role, by role name;
-    `phone_workflow_id` the account's phone authentication workflow, if it has one."""
+    `workflows` the account's ID verification workflows, when an authentication needs them."""
     definition: dict[str, Any] = {
         "emailSubject": request.email_subject,
         "status": request.status,
@@ -156,7 +156,7 @@ def envelope_definition(
                 **({"clientUserId": signer.client_user_id} if signer.client_user_id else {}),
                 **recipient_extras(
                     signer.fields,
-                    recipient_authentication(signer.authentication, phone_workflow_id),
+                    recipient_authentication(signer.authentication, workflows),
                     signer.email_notification,
                     f"signers[{index - 1}]",
                 ),

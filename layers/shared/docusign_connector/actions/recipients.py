@@ -17,10 +17,11 @@ from ..errors import Conflict, NotFound
 from ..models.after_send import CorrectRecipientRequest, ResendEnvelopeRequest, is_recipient_id
 from ..models.responses import EnvelopeStatusResponse
 from .authentication import (
-    phone_workflow_id,
+    AccountWorkflows,
+    forget_workflows,
     recipient_authentication,
     refuse_unavailable_authentication,
-    uses_phone,
+    workflows_for,
 )
 from .changes import update_envelope
 from .senders import client_for
@@ -74,7 +75,7 @@ def _find(record: EnvelopeRecord, recipient_id: str) -> RecipientState:
 
 
 def _correction(
-    recipient_id: str, request: CorrectRecipientRequest, workflow_id: str | None
+    recipient_id: str, request: CorrectRecipientRequest, workflows: AccountWorkflows | None
 ) -> dict[str, Any]:
     """DocuSign's recipient object with only what changes: an e-mail given is mailed. The
     authentication comes from the builder the send uses."""
@@ -83,7 +84,7 @@ def _correction(
         entry["email"] = request.email
     if request.name is not None:
         entry["name"] = request.name
-    entry.update(recipient_authentication(request.authentication, workflow_id))
+    entry.update(recipient_authentication(request.authentication, workflows))
     return entry
 
 
@@ -108,10 +109,12 @@ def correct_recipient(
     # Taken before DocuSign is asked: whatever DocuSign reports of an earlier moment is about
     # the recipient as it was (a late or redelivered bounce of the old address).
     corrected_at = clock.now_iso()
-    workflow = phone_workflow_id(services, connection_name, client) if uses_phone(auths) else None
-    with refuse_unavailable_authentication(auths):
+    workflows = workflows_for(services, connection_name, client, auths)
+    with refuse_unavailable_authentication(
+        auths, lambda: forget_workflows(services, connection_name)
+    ):
         after_send.update_recipients(
-            client, record.envelope_id, {group: [_correction(recipient_id, request, workflow)]}
+            client, record.envelope_id, {group: [_correction(recipient_id, request, workflows)]}
         )
 
     def corrected(current: EnvelopeRecord | None) -> EnvelopeRecord | None:

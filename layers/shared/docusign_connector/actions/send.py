@@ -22,7 +22,7 @@ from ..mapping import record_from_envelope
 from ..models.requests import SendEnvelopeRequest
 from ..models.responses import SendEnvelopeResponse
 from .anchors import check_placements, source_bytes
-from .authentication import phone_workflow_id, refuse_unavailable_authentication, uses_phone
+from .authentication import forget_workflows, refuse_unavailable_authentication, workflows_for
 from .definition import PreparedDocument, envelope_definition, file_extension
 from .pdf_facts import PdfBudget
 from .senders import client_as, resolve_sender
@@ -212,12 +212,14 @@ def _send(
     template_tabs = prefill_tabs(services, connection_name, client, request)
     auths = [s.authentication for s in request.signers]
     auths += [r.authentication for r in request.template_roles]
-    workflow = phone_workflow_id(services, connection_name, client) if uses_phone(auths) else None
+    workflows = workflows_for(services, connection_name, client, auths)
     transaction_id = transaction_id_for(connection_name, idempotency_key)
-    definition = envelope_definition(request, prepared, transaction_id, template_tabs, workflow)
+    definition = envelope_definition(request, prepared, transaction_id, template_tabs, workflows)
     if sources and request_size(definition, sources) > MAX_REQUEST_BYTES:
         raise _too_large()
-    with refuse_unavailable_authentication(auths):
+    with refuse_unavailable_authentication(
+        auths, lambda: forget_workflows(services, connection_name)
+    ):
         if idempotency_key is None:
             summary = client.create_envelope(definition, sources)
         else:

@@ -150,6 +150,17 @@ ROUTES: tuple[Route, ...] = (
         permission="read",
     ),
     Route(
+        "getAuditEvents",
+        "GET",
+        f"{ENVELOPE}/audit",
+        "GetAuditEventsFunction",
+        "The envelope's audit events: who, what, when and where",
+        description="DocuSign's audit log of the envelope, each event with who acted, the "
+        "action, its time, the IP address and the client it came through.",
+        response="AuditEventsResponse",
+        permission="read",
+    ),
+    Route(
         "voidEnvelope",
         "POST",
         f"{ENVELOPE}/void",
@@ -168,7 +179,7 @@ ROUTES: tuple[Route, ...] = (
         "RecipientViewFunction",
         "Embedded signing URL for a signer sent with a clientUserId",
         description="A short-lived DocuSign URL where that signer signs inside your own "
-        "application.",
+        "application; with frameAncestors, a Focused View URL for DocuSign JS in your page.",
         status=201,
         response="ViewResponse",
         body="RecipientViewRequest",
@@ -212,6 +223,18 @@ ROUTES: tuple[Route, ...] = (
         description="A template's roles, each with its fields (label, type, required, "
         "options), to fill in templateRoles at send.",
         response="TemplateResponse",
+        permission="read",
+    ),
+    Route(
+        "listIdentityWorkflows",
+        "GET",
+        f"{CONNECTION}/identity-verification",
+        "ListIdentityWorkflowsFunction",
+        "The account's ID verification workflows",
+        description="The DocuSign account's identity verification workflows, each with the "
+        "id and name a recipient's authentication.idv takes (the Phone Authentication "
+        "workflow is used through sms or phone).",
+        response="IdentityWorkflowsResponse",
         permission="read",
     ),
     Route(

@@ -17,7 +17,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
-from .text import CONTROL_CHARACTERS
+from .text import CONTROL_CHARACTERS, Line
 
 FieldType = Literal[
     "signHere",
@@ -261,6 +261,33 @@ AccessCode = Annotated[
 ]
 
 
+_GUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+MAX_WORKFLOW_NAME = 100
+
+
+class IdentityVerification(FieldsModel):
+    """One of the account's ID verification workflows (`GET …/identity-verification`), by
+    its id or by its name; a name is resolved from the account's list before sending."""
+
+    workflow_id: Annotated[str | None, Field(json_schema_extra={"format": "uuid"})] = None
+    workflow_name: Annotated[Line | None, Field(min_length=1, max_length=MAX_WORKFLOW_NAME)] = None
+
+    @model_validator(mode="after")
+    def _one(self) -> IdentityVerification:
+        if (self.workflow_id is None) == (self.workflow_name is None):
+            raise PydanticCustomError(
+                "IDV_WORKFLOW_REQUIRED", "idv takes exactly one of workflowId or workflowName"
+            )
+        if self.workflow_id is not None:
+            if not _GUID.fullmatch(self.workflow_id):
+                raise PydanticCustomError(
+                    "INVALID_IDV_WORKFLOW_ID",
+                    "idv.workflowId must be a DocuSign workflow id (a GUID)",
+                )
+            self.workflow_id = self.workflow_id.lower()
+        return self
+
+
 class Authentication(FieldsModel):
     """How a signer proves who they are, beyond the e-mail link: exactly one method."""
 
@@ -268,14 +295,15 @@ class Authentication(FieldsModel):
     access_code: Annotated[AccessCode | None, Field(repr=False)] = None
     sms: str | None = None
     phone: str | None = None
+    idv: IdentityVerification | None = None
 
     @model_validator(mode="after")
     def _one_method(self) -> Authentication:
-        given = [v for v in (self.access_code, self.sms, self.phone) if v is not None]
+        given = [v for v in (self.access_code, self.sms, self.phone, self.idv) if v is not None]
         if len(given) != 1:
             raise PydanticCustomError(
                 "AUTHENTICATION_METHOD_REQUIRED",
-                "authentication takes exactly one of accessCode, sms or phone",
+                "authentication takes exactly one of accessCode, sms, phone or idv",
             )
         for number in (self.sms, self.phone):
             if number is not None:
@@ -292,6 +320,8 @@ class Authentication(FieldsModel):
     def method(self) -> str:
         if self.access_code is not None:
             return "accessCode"
+        if self.idv is not None:
+            return "idv"
         return "sms" if self.sms is not None else "phone"
 
 

@@ -172,8 +172,9 @@ class TemplateRole(ApiModel):
         if self.authentication is not None and self.authentication.method != "accessCode":
             raise PydanticCustomError(
                 "TEMPLATE_ROLE_AUTHENTICATION",
-                "a template role takes an access code only; SMS and phone authentication "
-                "need signers (send the documents instead of a templateId)",
+                "a template role takes an access code only; SMS, phone and idv "
+                "authentication need signers (send documents, or templates with "
+                "compositeTemplates)",
             )
         return self
 

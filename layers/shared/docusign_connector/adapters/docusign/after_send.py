@@ -75,6 +75,22 @@ def get_form_data(client: DocuSignClient, envelope_id: str) -> dict[str, Any]:
     return body
 
 
+def list_audit_events(client: DocuSignClient, envelope_id: str) -> list[list[dict[str, Any]]]:
+    """`GET …/audit_events` (Envelopes:listAuditEvents): each event's `eventFields`, a list of
+    name/value pairs."""
+    body = json_body(
+        client.transport.send("GET", f"/envelopes/{segment(envelope_id)}/audit_events")
+    )
+    events = body.get("auditEvents") or []
+    if not isinstance(events, list):
+        raise UpstreamError("DocuSign's audit events are not a list")
+    return [
+        [f for f in event.get("eventFields") or [] if isinstance(f, dict)]
+        for event in events
+        if isinstance(event, dict)
+    ]
+
+
 @contextmanager
 def open_download(
     client: DocuSignClient, envelope_id: str, keyword: str, params: dict[str, str] | None = None
