@@ -15,6 +15,7 @@ from . import account_features as _account_features  # noqa: F401  (brands, IDV,
 from . import aftersend as _aftersend  # noqa: F401  (adds its routes to rest.bp, control.bp)
 from . import bulk_batches as _bulk_batches  # noqa: F401  (Bulk Send lists, batches)
 from . import connect, control, oauth, rest, ui, views
+from . import docgen as _docgen  # noqa: F401  (DocGen form fields, the recycle bin)
 from . import envelope_workflow as _envelope_workflow  # noqa: F401  (workflow routes)
 from . import templates as _templates  # noqa: F401  (adds the template routes to rest.bp)
 from . import users as _users  # noqa: F401  (Users:list and Users:get)

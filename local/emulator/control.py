@@ -11,7 +11,7 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from . import connect, templates
+from . import connect, docgen_fields, templates
 from .errors import DocuSignError
 from .state import EmulatorState
 from .validation import build_template
@@ -199,6 +199,7 @@ def list_envelopes():
                         "status": e["status"],
                         "emailSubject": e["emailSubject"],
                         "transactionId": e.get("transactionId"),
+                        "folder": e.get("folder"),
                     }
                     for e in st.envelopes.values()
                 ]
@@ -373,6 +374,12 @@ def add_template():
     (name, emailSubject, documents, recipients with roleName) plus `accountId`."""
     body = _json()
     account_id = str(body.pop("accountId", "") or "")
+    # A DocGen document declares its sender fields (DocuSign reads them from the DOCX).
+    docgen = {
+        str(d.get("documentId")): d.pop("docGenFormFields")
+        for d in body.get("documents") or []
+        if isinstance(d, dict) and "docGenFormFields" in d
+    }
     st = state()
     with st.lock:
         if account_id not in st.accounts:
@@ -397,6 +404,13 @@ def add_template():
         },
         strict_types=st.strict_types,
     )
+    for document in record["documents"]:
+        if document["documentId"] in docgen:
+            try:
+                fields = docgen_fields.check_definitions(document, docgen[document["documentId"]])
+            except ValueError as exc:
+                return jsonify({"error": str(exc)}), 400
+            document["_docGen"] = fields
     template = templates.add_template(st, record)
     return jsonify({"templateId": template["templateId"], "name": template["name"]}), 201
 

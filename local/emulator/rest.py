@@ -10,8 +10,8 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
+from . import docgen_fields, references, schema, visibility, workflow
 from . import documents as docs
-from . import references, schema, visibility, workflow
 from .dates import format_datetime, parse_datetime
 from .errors import DocuSignError, invalid_parameter, invalid_request_body, not_supported
 from .state import RECIPIENT_KINDS, EmulatorState
@@ -380,6 +380,8 @@ def create_envelope(account_id: str):
         now=state().now(),
     )
     check_authentication(record["recipients"], state().accounts.get(account_id) or {})
+    if record["status"] == "sent":
+        docgen_fields.refuse_unfilled(record)
     with state().lock:
         settings = {**DEFAULT_ACCOUNT_SETTINGS, **state().account_settings.get(account_id, {})}
         account = state().accounts.setdefault(account_id, {"account_id": account_id})
@@ -451,6 +453,7 @@ def update_envelope(account_id: str, envelope_id: str):
                     or envelope["recipients"]["recipientCount"] == "0"
                 ):
                     raise ENVELOPE_INCOMPLETE
+                docgen_fields.refuse_unfilled(envelope)
                 st.send(envelope)
             if _true(request.args.get("resend_envelope")) and envelope["status"] in (
                 "sent",

@@ -12,6 +12,7 @@ from typing import Any
 
 from . import schema
 from .conversion import convert
+from .docgen_fields import own_copy
 from .errors import DocuSignError, invalid_parameter, invalid_request_body
 from .state import NOTIFY_ONLY_KINDS, RECIPIENT_KINDS, new_guid
 from .tabs import merge_prefill, place_tabs
@@ -412,6 +413,7 @@ def _apply_template(
     for document in template["documents"]:
         copy = dict(document)
         copy["documentIdGuid"] = new_guid()
+        own_copy(copy)
         documents.append(copy)
     return documents, _check_recipients({"recipients": recipients})
 

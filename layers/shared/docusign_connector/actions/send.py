@@ -24,6 +24,7 @@ from ..models.responses import SendEnvelopeResponse
 from .anchors import check_placements, source_bytes
 from .authentication import forget_workflows, refuse_unavailable_authentication, workflows_for
 from .definition import PreparedDocument, envelope_definition, file_extension
+from .docgen import fill_draft
 from .pdf_facts import PdfBudget
 from .senders import client_as, resolve_sender
 from .tabs import without_access_codes
@@ -215,6 +216,9 @@ def _send(
     workflows = workflows_for(services, connection_name, client, auths)
     transaction_id = transaction_id_for(connection_name, idempotency_key)
     definition = envelope_definition(request, prepared, transaction_id, template_tabs, workflows)
+    if request.doc_gen_fields is not None:
+        # DocGen: a draft first; its fields are filled, then it is sent (actions.docgen).
+        definition["status"] = EnvelopeStatus.CREATED
     if sources and request_size(definition, sources) > MAX_REQUEST_BYTES:
         raise _too_large()
     with refuse_unavailable_authentication(
@@ -226,6 +230,14 @@ def _send(
             summary = _create_once(services, client, definition, sources, transaction_id)
     status = str(summary.get("status") or request.status).lower()
     status_time = clock.normalize(summary.get("statusDateTime")) or clock.now_iso()
+    if request.doc_gen_fields is not None and status == EnvelopeStatus.CREATED:
+        status = fill_draft(
+            client,
+            str(summary["envelopeId"]),
+            request.doc_gen_fields,
+            send=request.status == EnvelopeStatus.SENT,
+        )
+        status_time = clock.now_iso() if status == EnvelopeStatus.SENT else status_time
     record = record_from_envelope(
         {
             "envelopeId": str(summary["envelopeId"]),

@@ -21,6 +21,7 @@ from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
 from ..ids import is_template_id
+from .docgen import DocGenValues
 from .fields import (
     Authentication,
     EmailNotification,
@@ -315,6 +316,8 @@ class SendEnvelopeRequest(ApiModel):
         str | None, AfterValidator(_template_id), Field(json_schema_extra={"format": "uuid"})
     ] = None
     template_roles: list[TemplateRole] = Field(default_factory=list)
+    # A DocGen template's sender fields by name (GET …/templates/{id}/docgen-fields).
+    doc_gen_fields: DocGenValues | None = None
     status: Literal["sent", "created"] = "sent"
     # Told of every status change and bounce (https; see README, Callbacks).
     callback_url: Annotated[str | None, Field(min_length=1, max_length=2000)] = None
@@ -362,6 +365,11 @@ class SendEnvelopeRequest(ApiModel):
         else:
             if self.template_roles:
                 raise PydanticCustomError("TEMPLATE_ID_REQUIRED", "templateRoles need a templateId")
+            if self.doc_gen_fields is not None:
+                raise PydanticCustomError(
+                    "TEMPLATE_ID_REQUIRED",
+                    "docGenFields fill a DocGen template: add its templateId",
+                )
             if not self.signers and not self.in_person_signers:
                 raise PydanticCustomError("SIGNER_REQUIRED", "at least one signer is required")
             if not self.documents:

@@ -1,0 +1,48 @@
+"""Document generation (DocGen): the values a send gives a template's sender fields, and the
+fields a DocGen template declares."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints
+
+from .responses import OutModel
+from .text import Paragraphs
+
+# DocuSign: at most 1,000 sender fields per DOCX file (document generation concept guide).
+MAX_DOCGEN_FIELDS = 1000
+# A field's value: a bound of ours (DocuSign documents none for one value).
+MAX_DOCGEN_VALUE = 4000
+
+DocGenFieldName = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+DocGenValue = Annotated[Paragraphs, Field(max_length=MAX_DOCGEN_VALUE)]
+DocGenValues = Annotated[dict[DocGenFieldName, DocGenValue], Field(max_length=MAX_DOCGEN_FIELDS)]
+
+DocGenFieldType = Literal["TextBox", "Date", "Number", "Select", "TableRow"]
+
+
+class DocGenOptionOut(OutModel):
+    value: str
+    label: str | None = None
+
+
+class DocGenFieldOut(OutModel):
+    """One sender field: `name` is the key a send's docGenFields takes."""
+
+    name: str
+    label: str | None = None
+    type: str
+    required: bool = False
+    options: list[DocGenOptionOut] = Field(default_factory=list)
+    columns: list[str] = Field(default_factory=list)
+    document_id: str | None = None
+
+
+class DocGenFieldsResponse(OutModel):
+    """GET /connections/{c}/templates/{templateId}/docgen-fields."""
+
+    connection: str
+    template_id: str
+    fields: list[DocGenFieldOut] = Field(default_factory=list)
+    docusign_calls: int
