@@ -927,6 +927,7 @@ def test_functions_without_table_write_access_may_update_only_budget_items():
         "SenderViewFunction",
         "ListTemplatesFunction",
         "GetTemplateFunction",
+        "ListDocGenFieldsFunction",
         "GetFormDataFunction",
         "GetAuditEventsFunction",
         "ListIdentityWorkflowsFunction",

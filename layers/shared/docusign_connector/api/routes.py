@@ -226,6 +226,21 @@ ROUTES: tuple[Route, ...] = (
         permission="read",
     ),
     Route(
+        "listDocGenFields",
+        "GET",
+        f"{CONNECTION}/templates/{{templateId}}/docgen-fields",
+        "ListDocGenFieldsFunction",
+        "A DocGen template's sender fields",
+        description="The document generation (DocGen) fields of a template's Word documents: "
+        "name, label, type (TextBox, Date, Number, Select, TableRow), required, options. A send "
+        "with this templateId fills them from docGenFields (name to value). DocuSign lists them "
+        "for an envelope only: a draft is made from the template, read and deleted (three "
+        "DocuSign calls, counted in docusignCalls). A template without DocGen documents has "
+        "no fields.",
+        response="DocGenFieldsResponse",
+        permission="read",
+    ),
+    Route(
         "listIdentityWorkflows",
         "GET",
         f"{CONNECTION}/identity-verification",

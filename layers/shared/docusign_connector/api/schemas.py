@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
-from ..models import after_send, audit_events, identity, requests, responses, views
+from ..models import after_send, audit_events, docgen, identity, requests, responses, views
 from .routes import ROUTES, Route
 
 API_VERSION = "1.0.0"
@@ -115,7 +115,7 @@ def documented_routes() -> list[Route]:
 def _model(module: Any, name: str) -> Any:
     """A model named by the route table: in `module`, or in the models of views and of the
     actions after the send."""
-    for candidate in (module, views, after_send, identity, audit_events):
+    for candidate in (module, views, after_send, identity, audit_events, docgen):
         if hasattr(candidate, name):
             return getattr(candidate, name)
     raise LookupError(f"no model {name}")

@@ -5,19 +5,35 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import AfterValidator, Field
+from pydantic_core import PydanticCustomError
 
 from .responses import OutModel
-from .text import Paragraphs
+from .text import Paragraphs, single_line
 
 # DocuSign: at most 1,000 sender fields per DOCX file (document generation concept guide).
 MAX_DOCGEN_FIELDS = 1000
 # A field's value: a bound of ours (DocuSign documents none for one value).
 MAX_DOCGEN_VALUE = 4000
 
-DocGenFieldName = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+MAX_DOCGEN_NAME = 200
 DocGenValue = Annotated[Paragraphs, Field(max_length=MAX_DOCGEN_VALUE)]
-DocGenValues = Annotated[dict[DocGenFieldName, DocGenValue], Field(max_length=MAX_DOCGEN_FIELDS)]
+
+
+def _names(values: dict[str, str]) -> dict[str, str]:
+    for name in values:
+        if not name or len(name) > MAX_DOCGEN_NAME or single_line(name) != name:
+            raise PydanticCustomError(
+                "DOCGEN_FIELD_NAME_INVALID",
+                "a docGenFields name is 1 to {limit} characters of one line",
+                {"limit": MAX_DOCGEN_NAME},
+            )
+    return values
+
+
+DocGenValues = Annotated[
+    dict[str, DocGenValue], Field(max_length=MAX_DOCGEN_FIELDS), AfterValidator(_names)
+]
 
 DocGenFieldType = Literal["TextBox", "Date", "Number", "Select", "TableRow"]
 
