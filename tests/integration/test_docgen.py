@@ -203,14 +203,17 @@ def test_bad_values_send_nothing_and_delete_the_draft(
     result = send("docgen", offer(template_id, values))
     assert result.status == 400, result.body
     assert result.body["error"]["code"] == code
-    (create,) = envelope_creates(emulator)
-    draft = [e for e in emulator.state.envelopes.values() if e.get("folder") == "recyclebin"]
-    assert calls(emulator)[1:] == [
-        ("GET", calls(emulator)[1][1]),
+    assert len(envelope_creates(emulator)) == 1
+    draft = calls(emulator)[1][1].split("/")[1]
+    # Read, then deleted: no PUT of values, no send.
+    assert calls(emulator) == [
+        ("POST", "envelopes"),
+        ("GET", f"envelopes/{draft}/docGenFormFields"),
         ("PUT", "folders/recyclebin"),
     ]
-    assert not [p for m, p in calls(emulator) if p.endswith("docGenFormFields") and m == "PUT"]
-    assert draft and all(e["status"] == "created" for e in draft)
+    envelope = emulator.state.envelopes[draft]
+    assert envelope["status"] == "created" and envelope["folder"] == "recyclebin"
+    assert envelope["documents"][0]["_docGen"]["values"] == {}
 
 
 def test_docgen_fields_need_a_template(docgen: Any, emulator: Any) -> None:
