@@ -241,3 +241,76 @@ def test_registering_docgen_fields_needs_a_docx(api, integration):
         },
     )
     assert response.status_code == 400
+
+
+def test_a_dynamic_table_needs_every_column_in_each_row(api, integration):
+    created = api.control(
+        "POST",
+        "/templates",
+        json={
+            "accountId": integration.account_id,
+            "name": "Compensation",
+            "documents": [
+                {
+                    "documentId": "1",
+                    "name": "Pay.docx",
+                    "fileExtension": "docx",
+                    "documentBase64": b64(make_docx(["Package"])),
+                    "docGenFormFields": [
+                        {
+                            "name": "Pay",
+                            "type": "TableRow",
+                            "rowValues": [
+                                {"docGenFormFieldList": [{"name": "Item"}, {"name": "Amount"}]}
+                            ],
+                        }
+                    ],
+                }
+            ],
+            "recipients": {"signers": [{"recipientId": "1", "roleName": "signer"}]},
+        },
+    )
+    envelope_id = draft(api, created.json()["templateId"])
+    document_id = api.get(f"/envelopes/{envelope_id}/docGenFormFields").json()["docGenFormFields"][
+        0
+    ]["documentId"]
+
+    def put(cells):
+        return api.put(
+            f"/envelopes/{envelope_id}/docGenFormFields",
+            params={"update_docgen_formfields_only": "true"},
+            json={
+                "docGenFormFields": [
+                    {
+                        "documentId": document_id,
+                        "docGenFormFieldList": [
+                            {
+                                "name": "Pay",
+                                "type": "TableRow",
+                                "rowValues": [{"docGenFormFieldList": cells}],
+                            }
+                        ],
+                    }
+                ]
+            },
+        )
+
+    short = put([{"name": "Item", "value": "Salary"}])
+    assert short.status_code == 400
+    assert short.json()["errorCode"] == "INVALID_REQUEST_PARAMETER"
+    full = put([{"name": "Item", "value": "Salary"}, {"name": "Amount", "value": "$100"}])
+    assert full.status_code == 200, full.text
+    assert b"Salary | $100" in api.get(f"/envelopes/{envelope_id}/documents/1").content
+
+
+def test_creating_a_sent_envelope_with_required_fields_empty_is_refused(api, integration):
+    response = api.post(
+        "/envelopes",
+        json={
+            "templateId": docgen_template(api, integration),
+            "status": "sent",
+            "templateRoles": [{"roleName": "signer", "name": "Peggy", "email": "p@example.com"}],
+        },
+    )
+    assert response.status_code == 400
+    assert response.json()["errorCode"] == "ENVELOPE_IS_INCOMPLETE"

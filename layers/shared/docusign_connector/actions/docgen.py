@@ -17,7 +17,7 @@ from aws_lambda_powertools import Logger
 from ..adapters.docusign.client import DocuSignClient
 from ..container import Services, get_services
 from ..domain import Deadline
-from ..errors import BadRequest
+from ..errors import BadRequest, Conflict
 from ..ids import validate_connection_name, validate_template_id
 from ..models.docgen import DocGenFieldOut, DocGenFieldsResponse, DocGenOptionOut
 
@@ -151,7 +151,12 @@ def fill_draft(
     except BadRequest:
         client.delete_drafts([envelope_id])
         raise
-    client.update_docgen_form_fields(envelope_id, body)
+    try:
+        client.update_docgen_form_fields(envelope_id, body)
+    except (BadRequest, Conflict):
+        # DocuSign refused the values: the draft is of no use, and nothing was sent.
+        client.delete_drafts([envelope_id])
+        raise
     if not send:
         return "created"
     client.send_draft(envelope_id)

@@ -237,9 +237,19 @@ class DocuSignClient:
 
     def send_draft(self, envelope_id: str) -> dict[str, Any]:
         """Envelopes:update with status sent: a draft goes out."""
-        response = self.transport.send(
-            "PUT", f"/envelopes/{segment(envelope_id)}", json_body={"status": "sent"}
-        )
+        try:
+            response = self.transport.send(
+                "PUT", f"/envelopes/{segment(envelope_id)}", json_body={"status": "sent"}
+            )
+        except Conflict:
+            if not self.transport.retried_unsettled:
+                raise
+            # An earlier attempt may have sent it before its answer was lost: if so, this
+            # refusal (no longer a draft) is our own success.
+            envelope = self.get_envelope(envelope_id, include="")
+            if str(envelope.get("status") or "").lower() not in ("sent", "delivered"):
+                raise
+            return {"envelopeId": envelope_id}
         return json_body(response)
 
     def delete_drafts(self, envelope_ids: list[str]) -> None:
