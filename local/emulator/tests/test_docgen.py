@@ -314,3 +314,70 @@ def test_creating_a_sent_envelope_with_required_fields_empty_is_refused(api, int
     )
     assert response.status_code == 400
     assert response.json()["errorCode"] == "ENVELOPE_IS_INCOMPLETE"
+
+
+def test_code_example_42_through_the_official_sdk(sdk):
+    """DocuSign's eg042 steps 5-8 with its SDK: a draft from the template, its DocGen fields,
+    the values merged, the draft sent; the SDK's DocGen models read the emulator's answers."""
+    docusign_esign = pytest.importorskip("docusign_esign")
+    import requests
+
+    client, account_id, server, cert = sdk
+    created = requests.post(
+        f"{server.url}/_emulator/templates",
+        json={
+            "accountId": account_id,
+            "name": "Example document generation template",
+            "emailSubject": "Please sign this document",
+            "documents": [
+                {
+                    "documentId": "1",
+                    "name": "OfferLetterDemo.docx",
+                    "fileExtension": "docx",
+                    "documentBase64": b64(OFFER),
+                    "docGenFormFields": FIELDS,
+                }
+            ],
+            "recipients": {"signers": [{"recipientId": "1", "roleName": "signer"}]},
+        },
+        verify=str(cert),
+        timeout=10,
+    )
+    assert created.status_code == 201, created.text
+    envelopes = docusign_esign.EnvelopesApi(client)
+    envelope = envelopes.create_envelope(
+        account_id,
+        envelope_definition=docusign_esign.EnvelopeDefinition(
+            template_roles=[
+                docusign_esign.TemplateRole(
+                    email="peggy@example.com", name="Peggy Olson", role_name="signer"
+                )
+            ],
+            status="created",
+            template_id=created.json()["templateId"],
+        ),
+    )
+    fields = envelopes.get_envelope_doc_gen_form_fields(account_id, envelope.envelope_id)
+    document_id = fields.doc_gen_form_fields[0].document_id
+    names = [f.name for f in fields.doc_gen_form_fields[0].doc_gen_form_field_list]
+    assert names == ["Candidate_Name", "Start_Date", "Salary", "Job_Title"]
+    envelopes.update_envelope_doc_gen_form_fields(
+        account_id,
+        envelope.envelope_id,
+        doc_gen_form_field_request=docusign_esign.DocGenFormFieldRequest(
+            doc_gen_form_fields=[
+                docusign_esign.DocGenFormFields(
+                    document_id=document_id,
+                    doc_gen_form_field_list=[
+                        docusign_esign.DocGenFormField(name="Candidate_Name", value="Peggy Olson"),
+                        docusign_esign.DocGenFormField(name="Start_Date", value="02/28/1960"),
+                    ],
+                )
+            ]
+        ),
+    )
+    sent = envelopes.update(
+        account_id, envelope.envelope_id, envelope=docusign_esign.Envelope(status="sent")
+    )
+    assert sent.envelope_id == envelope.envelope_id
+    assert envelopes.get_envelope(account_id, envelope.envelope_id).status == "sent"
