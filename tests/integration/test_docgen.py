@@ -251,3 +251,26 @@ def test_a_retried_send_fills_and_sends_once(docgen: Any, emulator: Any, templat
     assert len(envelope_creates(emulator)) == 1
     sends = [r for r in docusign_requests(emulator, "PUT") if r["json"] == {"status": "sent"}]
     assert len(sends) == 1
+
+
+def test_a_draft_keeps_its_values_and_is_not_sent(
+    docgen: Any, emulator: Any, template_id: str
+) -> None:
+    emulator.state.clear_requests()
+    result = send("docgen", {**offer(template_id), "status": "created"})
+    assert result.status == 201, result.body
+    assert result.body["status"] == "created"
+    envelope_id = result.body["envelopeId"]
+    assert [m for m, _ in calls(emulator)] == ["POST", "GET", "PUT"]
+    assert calls(emulator)[-1] == ("PUT", f"envelopes/{envelope_id}/docGenFormFields")
+    envelope = emulator.state.envelopes[envelope_id]
+    assert envelope["status"] == "created"
+    assert envelope["documents"][0]["_docGen"]["values"]["Candidate_Name"] == "Peggy Olson"
+
+
+def test_listing_an_unknown_template(docgen: Any, emulator: Any) -> None:
+    emulator.state.clear_requests()
+    result = list_fields("docgen", "00000000-0000-0000-0000-000000000000")
+    assert result.status == 404, result.body
+    assert result.body["error"]["code"] == "TEMPLATE_NOT_FOUND"
+    assert [m for m, _ in calls(emulator)] == ["POST"]

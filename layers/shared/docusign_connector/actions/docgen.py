@@ -17,9 +17,10 @@ from aws_lambda_powertools import Logger
 from ..adapters.docusign.client import DocuSignClient
 from ..container import Services, get_services
 from ..domain import Deadline
-from ..errors import BadRequest, Conflict
+from ..errors import BadRequest, Conflict, ConnectorError, NotFound
 from ..ids import validate_connection_name, validate_template_id
 from ..models.docgen import DocGenFieldOut, DocGenFieldsResponse, DocGenOptionOut
+from .template_fields import TEMPLATE_NOT_FOUND_CODES
 
 logger = Logger(child=True)
 
@@ -177,7 +178,16 @@ def list_docgen_fields(
     validate_connection_name(connection_name)
     validate_template_id(template_id)
     client = services.client(services.connections.get(connection_name), deadline)
-    summary = client.create_envelope({"templateId": template_id, "status": "created"}, [])
+    try:
+        summary = client.create_envelope({"templateId": template_id, "status": "created"}, [])
+    except ConnectorError as exc:
+        codes = {str(d.get("docusignErrorCode") or "").upper() for d in exc.details}
+        if codes & TEMPLATE_NOT_FOUND_CODES:
+            raise NotFound(
+                "there is no such template in this connection's DocuSign account",
+                code="TEMPLATE_NOT_FOUND",
+            ) from exc
+        raise
     envelope_id = str(summary["envelopeId"])
     try:
         entries = client.get_docgen_form_fields(envelope_id)
