@@ -15,6 +15,12 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from ..adapters.docusign.client import DocuSignClient
+from ..adapters.docusign.docgen import (
+    delete_drafts,
+    get_docgen_form_fields,
+    send_draft,
+    update_docgen_form_fields,
+)
 from ..container import Services, get_services
 from ..domain import Deadline
 from ..errors import BadRequest, Conflict, ConnectorError, NotFound
@@ -146,21 +152,21 @@ def fill_draft(
 ) -> str:
     """Fill a DocGen draft's fields and send it (when `send`); the envelope's status after.
     Values that do not fit delete the draft: nothing is sent, nothing is left behind."""
-    entries = client.get_docgen_form_fields(envelope_id)
+    entries = get_docgen_form_fields(client, envelope_id)
     try:
         body = check_values(entries, values)
     except BadRequest:
-        client.delete_drafts([envelope_id])
+        delete_drafts(client, [envelope_id])
         raise
     try:
-        client.update_docgen_form_fields(envelope_id, body)
+        update_docgen_form_fields(client, envelope_id, body)
     except (BadRequest, Conflict):
         # DocuSign refused the values: the draft is of no use, and nothing was sent.
-        client.delete_drafts([envelope_id])
+        delete_drafts(client, [envelope_id])
         raise
     if not send:
         return "created"
-    client.send_draft(envelope_id)
+    send_draft(client, envelope_id)
     return "sent"
 
 
@@ -190,9 +196,9 @@ def list_docgen_fields(
         raise
     envelope_id = str(summary["envelopeId"])
     try:
-        entries = client.get_docgen_form_fields(envelope_id)
+        entries = get_docgen_form_fields(client, envelope_id)
     finally:
-        client.delete_drafts([envelope_id])
+        delete_drafts(client, [envelope_id])
     logger.info(
         "docgen fields listed",
         extra={"connection": connection_name, "template_id": template_id, "calls": client.calls},
