@@ -75,6 +75,8 @@ def fields_of(entries: list[dict[str, Any]]) -> list[DocGenFieldOut]:
 def _problem(field: DocGenFieldOut, value: str) -> str | None:
     """Why `value` does not fit the field's type (None when it does)."""
     text = value.strip()
+    if not text and field.type != "TableRow":
+        return None  # left empty (a required field without a value is refused before)
     if field.type == "Number":
         if not _NUMBER.fullmatch(text) or abs(float(text.replace(",", ""))) > MAX_NUMBER:
             return "a number (up to two decimals, from -999999999.99 to 999999999.99)"
