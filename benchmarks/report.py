@@ -56,7 +56,9 @@ def table(report: dict[str, Any]) -> str:
         "",
         f"Send → Connect → archive through the whole local stack, {life['envelopes']} envelopes "
         f"({life['archived']} archived): **{life['callsPerCompletedEnvelope']} calls per "
-        "envelope** — " + ", ".join(f"{k}: {v}" for k, v in sorted(life["calls"].items())) + ".",
+        "envelope** — " + ", ".join(f"{k}: {v}" for k, v in sorted(life["calls"].items())) + ". "
+        "The form data comes with the confirming GET's tabs (`include=recipients,tabs`): no "
+        "`form_data` call.",
         "",
         *(bulk_report_lines(report["bulkCalls"]) if report.get("bulkCalls") else []),
         "## Cold start: import on top of boto3, as a ratio to DocuSign's SDK",
