@@ -13,6 +13,7 @@ times out of the account's hourly DocuSign quota.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..domain import RECIPIENT_TYPES
@@ -170,10 +171,39 @@ def prefill_tabs(
     if not request.template_id or not any(role.fields for role in request.template_roles):
         return None
     found = cached_template_roles(services, connection_name, client, request.template_id)
+    return role_tabs(found, request.template_roles, "templateRoles")
+
+
+def composite_prefill(
+    services: Services, connection_name: str, client: DocuSignClient, request: SendEnvelopeRequest
+) -> list[dict[str, dict[str, Any]]]:
+    """The prefilled tabs of each of `templates`' roles, by role name. Every template is read
+    (at most once a minute): an unknown template or role is refused before anything is sent."""
+    out = []
+    for index, template in enumerate(request.templates):
+        try:
+            found = cached_template_roles(services, connection_name, client, template.template_id)
+        except NotFound as exc:
+            where = f"templates[{index}].templateId"
+            raise BadRequest(
+                f"there is no template {template.template_id} in this connection's DocuSign "
+                f"account ({where})",
+                code="TEMPLATE_NOT_FOUND",
+                details=[{"field": where}],
+            ) from exc
+        out.append(role_tabs(found, template.roles, f"templates[{index}].roles"))
+    return out
+
+
+def role_tabs(
+    found: dict[str, list[TemplateFieldOut]], wanted: Sequence[Any], prefix: str
+) -> dict[str, dict[str, Any]]:
+    """The tabs of each given role (by role name) from its field values; a role the template
+    does not have is refused."""
     roles = {name.lower(): (name, fields) for name, fields in found.items()}
     out: dict[str, dict[str, Any]] = {}
-    for index, role in enumerate(request.template_roles):
-        owner = f"templateRoles[{index}]"
+    for index, role in enumerate(wanted):
+        owner = f"{prefix}[{index}]"
         if role.role_name.lower() not in roles:
             raise BadRequest(
                 f"the template has no role '{role.role_name}' ({owner}.roleName); its roles: "
