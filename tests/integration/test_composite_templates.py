@@ -274,3 +274,20 @@ def test_templates_mixed_with_other_forms_are_refused(
     assert result.status == 400, result.body
     assert result.body["error"]["code"] == code
     assert envelope_creates(emulator) == []
+
+
+def test_a_role_takes_a_signers_authentication(composite: Any, emulator: Any, nda: str) -> None:
+    emulator.state.clear_requests()
+    sms = {"roleName": "Client", **CLEO, "authentication": {"sms": "+15551234567"}}
+    result = send(
+        "composite",
+        {"emailSubject": "SMS", "templates": [{"templateId": nda, "roles": [sms]}]},
+    )
+    assert result.status == 201, result.body
+    [inline] = only_create(emulator)["compositeTemplates"][0]["inlineTemplates"]
+    [client] = inline["recipients"]["signers"]
+    assert client["identityVerification"]["inputOptions"][0]["phoneNumberList"] == [
+        {"countryCode": "1", "number": "5551234567"}
+    ]
+    envelope = emulator.state.envelopes[result.body["envelopeId"]]
+    assert "identityVerification" in envelope["recipients"]["signers"][0]

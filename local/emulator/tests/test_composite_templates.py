@@ -111,10 +111,8 @@ def test_two_composites_append_documents_and_share_one_recipient(api):
     assert (only["email"], only["recipientId"]) == ("client@example.com", "1")
     assert recipients["recipientCount"] == "1"
     texts = {t["tabLabel"]: (t["documentId"], t.get("value")) for t in only["tabs"]["textTabs"]}
-    assert texts == {"Company": ("1", "Acme"), "Address": ("2", "")} or texts == {
-        "Company": ("1", "Acme"),
-        "Address": ("2", None),
-    }
+    assert texts["Company"] == ("1", "Acme")
+    assert texts["Address"][0] == "2" and not texts["Address"][1]
     assert sorted(t["documentId"] for t in only["tabs"]["signHereTabs"]) == ["1", "2"]
 
 
@@ -140,8 +138,6 @@ def test_a_composites_document_replaces_the_templates_documents(api):
     assert [d["name"] for d in documents] == ["Our contract.pdf"]
     [only] = recipients["signers"]
     assert only["tabs"]["signHereTabs"][0]["documentId"] == "1"
-    envelope = api.get("/envelopes", params={"from_date": "2000-01-01"}).json()
-    assert envelope
 
 
 def test_later_sequence_overrides_and_unmatched_role_is_added(api):
@@ -159,7 +155,7 @@ def test_later_sequence_overrides_and_unmatched_role_is_added(api):
     assert [(s["roleName"], s["recipientId"]) for s in recipients["signers"]] == [("Witness", "2")]
 
 
-def test_unknown_template_and_unsupported_parts_are_refused(api):
+def test_unknown_template_and_unsupported_parts_are_refused(api, emulator):
     nda = make_template(api, "NDA", "Client", "Company")
     unknown = composite("9f1c1f5e-0000-4000-8000-000000000000", who=signer("Client"))
     response = create(api, [unknown])
@@ -172,9 +168,7 @@ def test_unknown_template_and_unsupported_parts_are_refused(api):
     response = create(api, [{"inlineTemplates": [{"recipients": {}}]}])
     assert response.status_code == 400
     assert "sequence" in response.json()["message"]
-    assert api.get("/envelopes", params={"from_date": "2000-01-01"}).json().get(
-        "resultSetSize"
-    ) in (None, "0")
+    assert emulator.state.envelopes == {}
 
 
 def test_custom_fields_come_from_the_inline_template(api):
@@ -189,3 +183,129 @@ def test_custom_fields_come_from_the_inline_template(api):
     envelope_id = response.json()["envelopeId"]
     got = api.get(f"/envelopes/{envelope_id}/custom_fields").json()
     assert [f["name"] for f in got["textCustomFields"]] == ["ref"]
+
+
+def test_eg013_embedded_signing_from_a_template_with_an_added_document(sdk):
+    """DocuSign's code example eg013, with the official SDK: the template's documents and the
+    added HTML document in one envelope, signed by one embedded signer."""
+    from docusign_esign import (
+        CarbonCopy,
+        CompositeTemplate,
+        Document,
+        EnvelopeDefinition,
+        EnvelopesApi,
+        EnvelopeTemplate,
+        InlineTemplate,
+        Recipients,
+        RecipientViewRequest,
+        ServerTemplate,
+        Signer,
+        SignHere,
+        Tabs,
+        TemplatesApi,
+    )
+
+    client, account_id, server = sdk[0], sdk[1], sdk[2]
+    role = Signer(role_name="signer", recipient_id="1", routing_order="1")
+    role.tabs = Tabs(
+        sign_here_tabs=[
+            SignHere(document_id="1", page_number="1", x_position="191", y_position="148")
+        ]
+    )
+    template = EnvelopeTemplate(
+        name="Example Signer and CC template",
+        email_subject="Please sign this document",
+        documents=[
+            Document(
+                document_base64=b64(SAMPLE_PDF),
+                name="Lorem Ipsum",
+                file_extension="pdf",
+                document_id=1,
+            )
+        ],
+        recipients=Recipients(
+            signers=[role],
+            carbon_copies=[CarbonCopy(role_name="cc", recipient_id="2", routing_order="2")],
+        ),
+        status="created",
+    )
+    template_id = (
+        TemplatesApi(client).create_template(account_id, envelope_template=template).template_id
+    )
+    signer1 = Signer(
+        email="bo@example.com",
+        name="Bo Signer",
+        role_name="signer",
+        recipient_id="1",
+        client_user_id=1000,
+    )
+    cc1 = CarbonCopy(email="cy@example.com", name="Cy Copy", role_name="cc", recipient_id="2")
+    first = CompositeTemplate(
+        composite_template_id="1",
+        server_templates=[ServerTemplate(sequence="1", template_id=template_id)],
+        inline_templates=[
+            InlineTemplate(
+                sequence="2", recipients=Recipients(carbon_copies=[cc1], signers=[signer1])
+            )
+        ],
+    )
+    added_signer = Signer(
+        email="bo@example.com",
+        name="Bo Signer",
+        role_name="signer",
+        recipient_id="1",
+        client_user_id=1000,
+        tabs=Tabs(
+            sign_here_tabs=[
+                SignHere(
+                    anchor_string="**signature_1**",
+                    anchor_y_offset="10",
+                    anchor_units="pixels",
+                    anchor_x_offset="20",
+                )
+            ]
+        ),
+    )
+    html = b"<html><body><h1>World Wide Corp</h1><h3>Agreed: **signature_1**/</h3></body></html>"
+    second = CompositeTemplate(
+        composite_template_id="2",
+        inline_templates=[
+            InlineTemplate(
+                sequence="1", recipients=Recipients(carbon_copies=[cc1], signers=[added_signer])
+            )
+        ],
+        document=Document(
+            document_base64=b64(html),
+            name="Appendix 1--Sales order",
+            file_extension="html",
+            document_id="1",
+        ),
+    )
+    envelopes = EnvelopesApi(client)
+    summary = envelopes.create_envelope(
+        account_id,
+        envelope_definition=EnvelopeDefinition(status="sent", composite_templates=[first, second]),
+    )
+    envelope = server.state.envelopes[summary.envelope_id]
+    assert [(d["documentId"], d["name"]) for d in envelope["documents"]] == [
+        ("1", "Lorem Ipsum"),
+        ("2", "Appendix 1--Sales order"),
+    ]
+    [bo] = envelope["recipients"]["signers"]
+    assert (bo["recipientId"], bo["clientUserId"], bo["status"]) == ("1", "1000", "sent")
+    assert sorted(t["documentId"] for t in bo["tabs"]["signHereTabs"]) == ["1", "2"]
+    [cy] = envelope["recipients"]["carbonCopies"]
+    assert (cy["email"], cy["routingOrder"]) == ("cy@example.com", "2")
+    view = envelopes.create_recipient_view(
+        account_id,
+        summary.envelope_id,
+        recipient_view_request=RecipientViewRequest(
+            authentication_method="None",
+            client_user_id="1000",
+            recipient_id="1",
+            return_url="https://app.example.com/ds/return",
+            user_name="Bo Signer",
+            email="bo@example.com",
+        ),
+    )
+    assert view.url
