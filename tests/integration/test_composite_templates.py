@@ -291,3 +291,47 @@ def test_a_role_takes_a_signers_authentication(composite: Any, emulator: Any, nd
     ]
     envelope = emulator.state.envelopes[result.body["envelopeId"]]
     assert "identityVerification" in envelope["recipients"]["signers"][0]
+
+
+@pytest.fixture(scope="module")
+def with_copy(composite: Any) -> str:
+    recipients = {
+        "signers": [role("Client", "company")],
+        "carbonCopies": [{"roleName": "Legal", "recipientId": "2", "routingOrder": "2"}],
+    }
+    return create_template(composite, "With copy", recipients, document_name="copy.pdf")
+
+
+@pytest.fixture(scope="module")
+def in_person(composite: Any) -> str:
+    recipients = {
+        "inPersonSigners": [{"roleName": "Witness", "recipientId": "1", "routingOrder": "1"}]
+    }
+    return create_template(composite, "In person", recipients, document_name="witness.pdf")
+
+
+def test_roles_keep_the_templates_recipient_kind(
+    composite: Any, emulator: Any, with_copy: str, in_person: str
+) -> None:
+    emulator.state.clear_requests()
+    legal = {"roleName": "Legal", "email": "legal@example.com", "name": "Legal"}
+    body = {
+        "emailSubject": "With a copy",
+        "templates": [{"templateId": with_copy, "roles": [{"roleName": "Client", **CLEO}, legal]}],
+    }
+    result = send("composite", body)
+    assert result.status == 201, result.body
+    [inline] = only_create(emulator)["compositeTemplates"][0]["inlineTemplates"]
+    assert inline["recipients"] == {
+        "signers": [signer("Client", "1")],
+        "carbonCopies": [{**legal, "recipientId": "2", "routingOrder": "1"}],
+    }
+    envelope = emulator.state.envelopes[result.body["envelopeId"]]
+    assert [c["email"] for c in envelope["recipients"]["carbonCopies"]] == ["legal@example.com"]
+    emulator.state.clear_requests()
+    witness = {"roleName": "Witness", "email": "w@example.com", "name": "Wes"}
+    body["templates"] = [{"templateId": in_person, "roles": [witness]}]
+    result = send("composite", body)
+    assert result.status == 400, result.body
+    assert result.body["error"]["code"] == "TEMPLATE_ROLE_NOT_SUPPORTED"
+    assert envelope_creates(emulator) == []

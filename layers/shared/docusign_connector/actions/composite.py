@@ -1,12 +1,14 @@
 """`templates` of a send as DocuSign's `compositeTemplates`.
 
 One composite template per template: the server template (sequence 1) overlaid by an inline
-template (sequence 2) whose signers fill the template's roles, matched by `roleName`; the
+template (sequence 2) whose recipients fill the template's roles, matched by `roleName`, each
+in the template's recipient group for it (signers, carbonCopies, …); the
 template's own document, when given, as the composite's `document` (it replaces the
 template's documents). Each of the send's `documents` follows in a composite template of its
 own (the document, and an inline template with the same recipients), as DocuSign's code
 example "use embedded signing from a template with an added document" (eg013) adds one. A
-person (same e-mail and name) in several templates is one recipient (one recipientId).
+person (same e-mail, name and recipient group) in several templates is one recipient (one
+recipientId).
 DocuSign ignores the root's custom fields with composite templates: they go in the first
 inline template.
 """
@@ -24,25 +26,30 @@ def _document(index: int, name: str, extension: str) -> dict[str, Any]:
     return {"documentId": str(index), "name": name, "fileExtension": extension}
 
 
+RoleFacts = tuple[dict[str, dict[str, Any]], dict[str, str]]
+
+
 def composite_templates(
     request: SendEnvelopeRequest,
     extensions: list[str],
-    role_tabs: list[dict[str, dict[str, Any]]],
+    facts: list[RoleFacts],
     workflows: AccountWorkflows | None,
     routing_orders: Any,
 ) -> list[dict[str, Any]]:
     """`extensions` holds the file extension of each document of the send, the templates'
-    own documents first (in the templates' order), then `documents`; `role_tabs` the
-    prefilled tabs of each template's roles, by role name."""
-    people: dict[tuple[str, str], tuple[str, CompositeRole]] = {}
-    for template in request.templates:
+    own documents first (in the templates' order), then `documents`; `facts`, for each
+    template, the prefilled tabs of its roles and each role's recipient group (signers,
+    carbonCopies, …: the template's), by role name."""
+    people: dict[tuple[str, str, str], tuple[str, CompositeRole]] = {}
+    for template, (_, groups) in zip(request.templates, facts, strict=True):
         for role in template.roles:
-            people.setdefault((role.email.lower(), role.name), (str(len(people) + 1), role))
+            key = (role.email.lower(), role.name, groups.get(role.role_name, "signers"))
+            people.setdefault(key, (str(len(people) + 1), role))
     orders = routing_orders([role.signing_order for _, role in people.values()])
     order_of = {key: str(order) for key, order in zip(people, orders, strict=True)}
 
-    def signer(role: CompositeRole, tabs: dict[str, Any] | None) -> dict[str, Any]:
-        key = (role.email.lower(), role.name)
+    def recipient(role: CompositeRole, group: str, tabs: dict[str, Any] | None) -> dict[str, Any]:
+        key = (role.email.lower(), role.name, group)
         return {
             "email": role.email,
             "name": role.name,
@@ -54,31 +61,35 @@ def composite_templates(
             **({"tabs": tabs} if tabs else {}),
         }
 
+    def grouped(entries: list[tuple[str, dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+        out: dict[str, list[dict[str, Any]]] = {}
+        for group, entry in entries:
+            out.setdefault(group, []).append(entry)
+        return out
+
     out: list[dict[str, Any]] = []
     next_extension = iter(extensions)
-    for index, template in enumerate(request.templates):
-        inline: dict[str, Any] = {
-            "sequence": "2",
-            "recipients": {
-                "signers": [
-                    signer(role, role_tabs[index].get(role.role_name)) for role in template.roles
-                ]
-            },
-        }
+    for index, (template, (tabs, groups)) in enumerate(zip(request.templates, facts, strict=True)):
+        members = []
+        for role in template.roles:
+            group = groups.get(role.role_name, "signers")
+            members.append((group, recipient(role, group, tabs.get(role.role_name))))
         composite: dict[str, Any] = {
             "compositeTemplateId": str(index + 1),
             "serverTemplates": [{"sequence": "1", "templateId": template.template_id}],
-            "inlineTemplates": [inline],
+            "inlineTemplates": [{"sequence": "2", "recipients": grouped(members)}],
         }
         if template.document is not None:
             composite["document"] = _document(1, template.document.name, next(next_extension))
         out.append(composite)
-    everyone = [signer(role, None) for _, role in people.values()]
+    everyone = grouped(
+        [(key[2], recipient(role, key[2], None)) for key, (_, role) in people.items()]
+    )
     for doc in request.documents:
         out.append(
             {
                 "compositeTemplateId": str(len(out) + 1),
-                "inlineTemplates": [{"sequence": "1", "recipients": {"signers": everyone}}],
+                "inlineTemplates": [{"sequence": "1", "recipients": everyone}],
                 "document": _document(1, doc.name, next(next_extension)),
             }
         )
@@ -92,11 +103,13 @@ def composite_templates(
     return out
 
 
-def composite_recipients(definition: dict[str, Any]) -> list[dict[str, Any]]:
-    """Each recipient of the composite templates once (for the send's own record)."""
-    seen: dict[str, dict[str, Any]] = {}
+def composite_recipients(definition: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """Each recipient of the composite templates once, with its group (for the send's own
+    record)."""
+    seen: dict[str, tuple[str, dict[str, Any]]] = {}
     for composite in definition.get("compositeTemplates") or []:
         for inline in composite.get("inlineTemplates") or []:
-            for entry in (inline.get("recipients") or {}).get("signers") or []:
-                seen.setdefault(entry["recipientId"], entry)
+            for group, entries in (inline.get("recipients") or {}).items():
+                for entry in entries:
+                    seen.setdefault(entry["recipientId"], (group, entry))
     return list(seen.values())

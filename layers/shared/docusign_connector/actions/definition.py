@@ -105,12 +105,13 @@ def envelope_definition(
     transaction_id: str | None,
     template_tabs: dict[str, dict[str, Any]] | None = None,
     workflows: AccountWorkflows | None = None,
-    role_tabs: list[dict[str, dict[str, Any]]] | None = None,
+    role_tabs: list[tuple[dict[str, dict[str, Any]], dict[str, str]]] | None = None,
 ) -> dict[str, Any]:
     """The JSON DocuSign receives, without the documents' bytes (streamed in later).
     `template_tabs` holds the prefilled tabs of each template role, by role name;
     `workflows` the account's ID verification workflows, when an authentication needs them;
-    `role_tabs` the prefilled tabs of the roles of each of `templates` (actions.composite)."""
+    `role_tabs` the prefilled tabs and recipient groups of the roles of each of `templates`
+    (actions.composite)."""
     definition: dict[str, Any] = {
         "emailSubject": request.email_subject,
         "status": request.status,
@@ -121,7 +122,7 @@ def envelope_definition(
         definition["compositeTemplates"] = composite_templates(
             request,
             [doc.file_extension for doc in documents],
-            role_tabs or [{} for _ in request.templates],
+            role_tabs or [({}, {}) for _ in request.templates],
             workflows,
             routing_orders,
         )

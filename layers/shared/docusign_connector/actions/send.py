@@ -80,8 +80,10 @@ def _recipients_as_sent(definition: dict[str, Any], status: str) -> dict[str, An
     the first routing order have been sent the envelope, the others wait."""
     groups = definition.get("recipients") or {}
     signers = list(groups.get("signers", [])) + list(definition.get("templateRoles", []))
-    signers += composite_recipients(definition)
     copies = list(groups.get("carbonCopies", []))
+    for group, entry in composite_recipients(definition):
+        if group in ("signers", "carbonCopies"):
+            (signers if group == "signers" else copies).append(entry)
     first = min((int(r["routingOrder"]) for r in signers + copies), default=1)
 
     def as_sent(entry: dict[str, Any]) -> dict[str, Any]:
