@@ -116,7 +116,7 @@ def test_two_templates(composite: Any, emulator: Any, nda: str, lease: str) -> N
         {
             "compositeTemplateId": "2",
             "serverTemplates": [{"sequence": "1", "templateId": lease}],
-            # Roles are matched as DocuSign matches them: by name, case aside.
+            # The role's name as given: the connector checked it against the template, case aside.
             "inlineTemplates": [
                 {"sequence": "2", "recipients": {"signers": [signer("tenant", "1")]}}
             ],
