@@ -12,6 +12,12 @@ def _yes(ok: bool) -> str:
     return "yes" if ok else "**no**"
 
 
+def bulk_report_lines(result: dict[str, Any]) -> list[str]:
+    from benchmarks.bulk_calls import report_lines
+
+    return report_lines(result)
+
+
 def table(report: dict[str, Any]) -> str:
     imports = report["imports"]
     memory = report.get("memory") or {}
@@ -51,8 +57,11 @@ def table(report: dict[str, Any]) -> str:
         "",
         f"Send → Connect → archive through the whole local stack, {life['envelopes']} envelopes "
         f"({life['archived']} archived): **{life['callsPerCompletedEnvelope']} calls per "
-        "envelope** — " + ", ".join(f"{k}: {v}" for k, v in sorted(life["calls"].items())) + ".",
+        "envelope** — " + ", ".join(f"{k}: {v}" for k, v in sorted(life["calls"].items())) + ". "
+        "The form data comes with the confirming GET's tabs (`include=recipients,tabs`): no "
+        "`form_data` call.",
         "",
+        *(bulk_report_lines(report["bulkCalls"]) if report.get("bulkCalls") else []),
         "## Cold start: import on top of boto3, as a ratio to DocuSign's SDK",
         "",
         f"`docusign_esign` alone: {imports['sdkImportSeconds']} s (median of {imports['runs']}).",

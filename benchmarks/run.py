@@ -93,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from benchmarks.archive_memory import measure_archive, write_report
     from benchmarks.authorizer import measure_authorizer
+    from benchmarks.bulk_calls import bulk_calls
     from benchmarks.csv_lines import measure_csv_lines
     from benchmarks.first_request import measure_first_request
     from benchmarks.load import measure_backlog_load
@@ -106,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         "memory": measure(),
         "throughput": throughput(),
         "lifecycle": calls_per_envelope(),
+        "bulkCalls": bulk_calls(),
         "archiveMemory": measure_archive(),
         "firstRequest": measure_first_request(),
         "authorizer": measure_authorizer(),

@@ -301,7 +301,9 @@ def calls_per_envelope(envelopes: int = 3) -> dict[str, Any]:
     from tests.support.stacks import in_process_local_stack
 
     with in_process_local_stack() as stack:
-        api = stack.describe()["api"]["url"].rstrip("/") + "/connections/demo"
+        described = stack.describe()["api"]
+        api = described["url"].rstrip("/") + "/connections/demo"
+        key = {"Authorization": f"Bearer {described['apiKey']}"}  # the local caller
         state = stack.emulator.state
         state.clear_requests()
         ids = []
@@ -314,6 +316,7 @@ def calls_per_envelope(envelopes: int = 3) -> dict[str, Any]:
                     "signers": [{"email": "a@example.com", "name": "A"}],
                     "documents": [{"name": "a.pdf", "contentBase64": pdf}],
                 },
+                headers=key,
                 timeout=30,
             )
             sent.raise_for_status()

@@ -358,6 +358,14 @@ def read_limited_body() -> None:
     g.raw_body = bytes(kept)
 
 
+def _account_template(account_id: str, template_id: str) -> dict[str, Any]:
+    with state().lock:
+        template = state().templates.get(template_id)
+    if template is None or template["accountId"] != account_id:
+        raise DocuSignError(400, "TEMPLATE_ID_INVALID", "Invalid template ID.")
+    return template
+
+
 @bp.post("/envelopes")
 def create_envelope(account_id: str):
     read_limited_body()
@@ -378,6 +386,7 @@ def create_envelope(account_id: str):
         account_notification=account_notification,
         strict_types=state().strict_types,
         now=state().now(),
+        find_template=lambda template_id: _account_template(account_id, template_id),
     )
     check_authentication(record["recipients"], state().accounts.get(account_id) or {})
     if record["status"] == "sent":

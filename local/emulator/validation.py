@@ -7,10 +7,12 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from . import schema
+from .composite import apply_composite_templates, inline_custom_fields
 from .conversion import convert
 from .docgen_fields import own_copy
 from .errors import DocuSignError, invalid_parameter, invalid_request_body
@@ -418,6 +420,10 @@ def _apply_template(
     return documents, _check_recipients({"recipients": recipients})
 
 
+def _no_templates(template_id: str) -> dict[str, Any]:
+    raise DocuSignError(400, "TEMPLATE_ID_INVALID", "Invalid template ID.")
+
+
 def build_envelope(
     definition: Any,
     account_id: str,
@@ -427,6 +433,7 @@ def build_envelope(
     *,
     strict_types: bool = False,
     now: datetime | None = None,
+    find_template: Callable[[str], dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Validate a createEnvelope body and return the envelope record to store. `template` is
     the server template named by `templateId`, already looked up by the caller;
@@ -448,13 +455,16 @@ def build_envelope(
             f"Invalid envelope status. '{definition.get('status')}' is not valid when "
             "creating an envelope: use 'created' or 'sent'.",
         )
-    if definition.get("compositeTemplates"):
-        raise DocuSignError(
-            400,
-            "INVALID_REQUEST_PARAMETER",
-            "The request contained at least one invalid parameter. compositeTemplates are not "
-            "supported by this emulator; use documents, or templateId with templateRoles.",
+    composite_settings: dict[str, Any] | None = None
+    if definition.get("compositeTemplates") is not None:
+        documents, recipients, composite_settings = apply_composite_templates(
+            definition, status, find_template or _no_templates, _check_documents, _check_recipients
         )
+        template = composite_settings or None
+        definition = {
+            **{k: v for k, v in definition.items() if k != "customFields"},
+            **inline_custom_fields(definition),
+        }
     subject = definition.get("emailSubject") or (template or {}).get("emailSubject") or ""
     if len(subject) > MAX_EMAIL_SUBJECT:
         raise invalid_parameter(
@@ -466,7 +476,9 @@ def build_envelope(
         raise invalid_parameter(
             f"The email blurb is {len(blurb)} characters long; the maximum is {MAX_EMAIL_BLURB}."
         )
-    if template is not None:
+    if composite_settings is not None:
+        pass
+    elif template is not None:
         documents, recipients = _apply_template(definition, template, status)
     else:
         documents = _check_documents(definition)
@@ -485,7 +497,7 @@ def build_envelope(
         "emailSubject": subject,
         "emailBlurb": blurb,
         "transactionId": definition.get("transactionId"),
-        "templateId": template["templateId"] if template else None,
+        "templateId": template.get("templateId") if template else None,
         "notification": _check_notification(definition, account_notification, template),
         "customFields": _check_custom_fields(definition),
         "eventNotification": _check_event_notification(definition),

@@ -91,3 +91,24 @@ def test_required_and_unknown_names() -> None:
         check_values(ENTRIES, {"Who": "A", "Bonus": "1"})
     assert unknown.value.code == "DOCGEN_FIELD_UNKNOWN"
     assert unknown.value.details[0] == {"field": "Bonus"}
+
+
+def test_docgen_fields_need_one_template_id() -> None:
+    from pydantic import ValidationError
+
+    from docusign_connector.models.requests import SendEnvelopeRequest
+
+    with pytest.raises(ValidationError) as refused:
+        SendEnvelopeRequest.model_validate(
+            {
+                "emailSubject": "x",
+                "templates": [
+                    {
+                        "templateId": "5a3c1e2b-7d4f-4b8a-9c6e-1f2a3b4c5d6e",
+                        "roles": [{"roleName": "A", "email": "a@example.com", "name": "A"}],
+                    }
+                ],
+                "docGenFields": {"Who": "A"},
+            }
+        )
+    assert "DOCGEN_NEEDS_ONE_TEMPLATE" in {e["type"] for e in refused.value.errors()}

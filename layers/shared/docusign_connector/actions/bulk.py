@@ -23,6 +23,7 @@ import csv
 import hashlib
 import io
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -249,13 +250,18 @@ def _run_csv(
         try:
             header, rows = csv_records(body.iter_chunks(READ_CHUNK))
             if results.path != "per-row" and not results.legacy and size <= BULK_MAX_BYTES:
-                listed = list(rows)
-                run = send_in_bulk(manifest.connection, header, listed, results, services, deadline)
+                listed, file_error = _read_all(rows)
+                run = None
+                if file_error is None:
+                    run = send_in_bulk(
+                        manifest.connection, header, listed, results, services, deadline
+                    )
                 if run is not None and not run.finished:
                     return CsvOutcome(
                         results.rows_done, results.sent, results.failed, False, run.wait_seconds
                     )
-                rows = iter([] if run is not None else listed)
+                # A file that breaks part-way goes row by row: the rows before keep theirs.
+                rows = _replay([] if run is not None else listed, file_error)
             if results.path != "bulk":
                 results.path = "per-row"
             for row in rows:
@@ -299,6 +305,22 @@ def _run_csv(
         extra={"manifest": manifest.key, "sent": results.sent, "failed": results.failed},
     )
     return CsvOutcome(results.rows_done, results.sent, results.failed, True)
+
+
+def _read_all(rows: Iterator[CsvRow]) -> tuple[list[CsvRow], BadRequest | None]:
+    listed: list[CsvRow] = []
+    try:
+        for row in rows:
+            listed.append(row)
+    except BadRequest as exc:
+        return listed, exc
+    return listed, None
+
+
+def _replay(listed: list[CsvRow], error: BadRequest | None) -> Iterator[CsvRow]:
+    yield from listed
+    if error is not None:
+        raise error
 
 
 def _tag(manifest: Manifest, outcome: str, services: Services) -> None:

@@ -51,7 +51,7 @@ class Chunk:
 
 def qualifies(request: SendEnvelopeRequest) -> bool:
     """What a bulk copy cannot vary, or the connector does not send through Bulk Send."""
-    if request.template_id or request.sender or request.callback_url:
+    if request.template_id or request.templates or request.sender or request.callback_url:
         return False
     if request.status != "sent" or request.in_person_signers or request.certified_deliveries:
         return False

@@ -13,6 +13,7 @@ from typing import Any
 from ..errors import BadRequest
 from ..models.requests import SendEnvelopeRequest
 from .authentication import AccountWorkflows, recipient_authentication
+from .composite import composite_templates
 from .tabs import email_notification, recipient_extras
 
 
@@ -63,7 +64,8 @@ def notification(request: SendEnvelopeRequest) -> dict[str, Any] | None:
     system defaults instead), or, from a template, no block, so the template's settings apply.
     Either asked for: both halves stated, the missing one as the system default."""
     if request.expiration is None and request.reminders is None:
-        return None if request.template_id else {"useAccountDefaults": "true"}
+        templates = request.template_id or request.templates
+        return None if templates else {"useAccountDefaults": "true"}
     reminders_block = dict(SYSTEM_REMINDERS)
     if request.reminders is not None:
         reminders = request.reminders
@@ -103,17 +105,28 @@ def envelope_definition(
     transaction_id: str | None,
     template_tabs: dict[str, dict[str, Any]] | None = None,
     workflows: AccountWorkflows | None = None,
+    role_tabs: list[tuple[dict[str, dict[str, Any]], dict[str, str]]] | None = None,
 ) -> dict[str, Any]:
     """The JSON DocuSign receives, without the documents' bytes (streamed in later).
     `template_tabs` holds the prefilled tabs of each template role, by role name;
-    `workflows` the account's ID verification workflows, when an authentication needs them."""
+    `workflows` the account's ID verification workflows, when an authentication needs them;
+    `role_tabs` the prefilled tabs and recipient groups of the roles of each of `templates`
+    (actions.composite)."""
     definition: dict[str, Any] = {
         "emailSubject": request.email_subject,
         "status": request.status,
     }
     if request.email_blurb:
         definition["emailBlurb"] = request.email_blurb
-    if request.template_id:
+    if request.templates:
+        definition["compositeTemplates"] = composite_templates(
+            request,
+            [doc.file_extension for doc in documents],
+            role_tabs or [({}, {}) for _ in request.templates],
+            workflows,
+            routing_orders,
+        )
+    elif request.template_id:
         definition["templateId"] = request.template_id
         orders = routing_orders([r.signing_order for r in request.template_roles])
         definition["templateRoles"] = [
@@ -221,7 +234,7 @@ def envelope_definition(
     block = notification(request)
     if block is not None:
         definition["notification"] = block
-    if request.custom_fields:
+    if request.custom_fields and not request.templates:
         definition["customFields"] = {
             "textCustomFields": [
                 {"name": key, "value": value, "show": "false", "required": "false"}

@@ -23,12 +23,13 @@ from ..models.requests import SendEnvelopeRequest
 from ..models.responses import SendEnvelopeResponse
 from .anchors import check_placements, source_bytes
 from .authentication import forget_workflows, refuse_unavailable_authentication, workflows_for
+from .composite import composite_recipients
 from .definition import PreparedDocument, envelope_definition, file_extension
 from .docgen import fill_draft
 from .pdf_facts import PdfBudget
 from .senders import client_as, resolve_sender
 from .tabs import without_access_codes
-from .template_fields import prefill_tabs
+from .template_fields import composite_prefill, prefill_tabs
 
 logger = Logger(child=True)
 
@@ -56,7 +57,8 @@ def prepare_documents(
 ) -> tuple[list[PreparedDocument], list[DocumentSource]]:
     prepared: list[PreparedDocument] = []
     sources: list[DocumentSource] = []
-    for document in request.documents:
+    own = [t.document for t in request.templates if t.document is not None]
+    for document in own + list(request.documents):
         if document.content_base64 is not None:
             inline = InlineDocument.from_base64(document.name, document.content_base64)
             extension = file_extension(document.name, None, inline.head)
@@ -80,6 +82,9 @@ def _recipients_as_sent(definition: dict[str, Any], status: str) -> dict[str, An
     groups = definition.get("recipients") or {}
     signers = list(groups.get("signers", [])) + list(definition.get("templateRoles", []))
     copies = list(groups.get("carbonCopies", []))
+    for group, entry in composite_recipients(definition):
+        if group in ("signers", "carbonCopies"):
+            (signers if group == "signers" else copies).append(entry)
     first = min((int(r["routingOrder"]) for r in signers + copies), default=1)
 
     def as_sent(entry: dict[str, Any]) -> dict[str, Any]:
@@ -211,11 +216,15 @@ def _send(
     )
     client = client_as(services, connection_name, sender.user_id if sender else None, deadline)
     template_tabs = prefill_tabs(services, connection_name, client, request)
+    role_tabs = composite_prefill(services, connection_name, client, request)
     auths = [s.authentication for s in request.signers]
     auths += [r.authentication for r in request.template_roles]
+    auths += [r.authentication for t in request.templates for r in t.roles]
     workflows = workflows_for(services, connection_name, client, auths)
     transaction_id = transaction_id_for(connection_name, idempotency_key)
-    definition = envelope_definition(request, prepared, transaction_id, template_tabs, workflows)
+    definition = envelope_definition(
+        request, prepared, transaction_id, template_tabs, workflows, role_tabs
+    )
     if request.doc_gen_fields is not None:
         # DocGen: a draft first; its fields are filled, then it is sent (actions.docgen).
         definition["status"] = EnvelopeStatus.CREATED

@@ -13,6 +13,7 @@ times out of the account's hourly DocuSign quota.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..domain import RECIPIENT_TYPES
@@ -31,6 +32,10 @@ TEMPLATE_FIELDS_KEPT = 64  # templates kept per container, the oldest read dropp
 FIELD_TYPE_OF_GROUP = {group: kind for kind, group in TAB_GROUPS.items()}
 # Filled in by DocuSign or by the signer's own act: a sender cannot give them a value.
 NOT_PREFILLABLE = frozenset({"signHere", "initialHere", "dateSigned", "approve", "decline"})
+# Recipient groups whose members are a name and an e-mail, as a role of `templates` is.
+FILLABLE_GROUPS = frozenset(
+    {"signers", "carbonCopies", "certifiedDeliveries", "agents", "editors", "intermediaries"}
+)
 TEMPLATE_NOT_FOUND_CODES = frozenset({"TEMPLATE_ID_INVALID", "TEMPLATE_NOT_FOUND"})
 
 
@@ -101,6 +106,16 @@ def template_roles(template: dict[str, Any]) -> dict[str, list[TemplateFieldOut]
     return roles
 
 
+def role_kinds(template: dict[str, Any]) -> dict[str, str]:
+    """Each role name (lower case) of a template with its recipient group (signers, …)."""
+    return {
+        str(entry["roleName"]).lower(): group
+        for group in RECIPIENT_TYPES
+        for entry in (template.get("recipients") or {}).get(group) or []
+        if isinstance(entry, dict) and entry.get("roleName")
+    }
+
+
 def fetch_template(client: DocuSignClient, template_id: str) -> dict[str, Any]:
     try:
         return client.get_template(template_id, include="tabs,documents")
@@ -147,19 +162,28 @@ def cached_template_roles(
     services: Services, connection_name: str, client: DocuSignClient, template_id: str
 ) -> dict[str, list[TemplateFieldOut]]:
     """`template_roles` of a template of this connection, read at most once a minute."""
+    return cached_template(services, connection_name, client, template_id)[0]
+
+
+def cached_template(
+    services: Services, connection_name: str, client: DocuSignClient, template_id: str
+) -> tuple[dict[str, list[TemplateFieldOut]], dict[str, str]]:
+    """`template_roles` and `role_kinds` of a template of this connection, read at most once
+    a minute."""
     key = (connection_name, template_id)
     now = time.monotonic()
     with services.lock:
         kept = services.template_fields.get(key)
     if kept is not None and now - kept[0] < TEMPLATE_FIELDS_MAX_AGE_SECONDS:
-        return dict(kept[1])
-    roles = template_roles(fetch_template(client, template_id))
+        return dict(kept[1][0]), dict(kept[1][1])
+    template = fetch_template(client, template_id)
+    roles, kinds = template_roles(template), role_kinds(template)
     with services.lock:
-        services.template_fields[key] = (now, roles)
+        services.template_fields[key] = (now, (roles, kinds))
         while len(services.template_fields) > TEMPLATE_FIELDS_KEPT:
             oldest = min(services.template_fields, key=lambda k: services.template_fields[k][0])
             del services.template_fields[oldest]
-    return dict(roles)
+    return dict(roles), dict(kinds)
 
 
 def prefill_tabs(
@@ -170,10 +194,55 @@ def prefill_tabs(
     if not request.template_id or not any(role.fields for role in request.template_roles):
         return None
     found = cached_template_roles(services, connection_name, client, request.template_id)
+    return role_tabs(found, request.template_roles, "templateRoles")
+
+
+def composite_prefill(
+    services: Services, connection_name: str, client: DocuSignClient, request: SendEnvelopeRequest
+) -> list[tuple[dict[str, dict[str, Any]], dict[str, str]]]:
+    """For each of `templates`: the prefilled tabs of its roles and each role's recipient
+    group, by role name. Every template is read (at most once a minute): an unknown template
+    or role, or a role the connector cannot fill, is refused before anything is sent."""
+    out = []
+    for index, template in enumerate(request.templates):
+        try:
+            found, kinds = cached_template(services, connection_name, client, template.template_id)
+        except NotFound as exc:
+            where = f"templates[{index}].templateId"
+            raise BadRequest(
+                f"there is no template {template.template_id} in this connection's DocuSign "
+                f"account ({where})",
+                code="TEMPLATE_NOT_FOUND",
+                details=[{"field": where}],
+            ) from exc
+        owner = f"templates[{index}].roles"
+        tabs = role_tabs(found, template.roles, owner)
+        groups = {}
+        for number, role in enumerate(template.roles):
+            group = kinds[role.role_name.lower()]
+            if group not in FILLABLE_GROUPS:
+                where = f"{owner}[{number}].roleName"
+                raise BadRequest(
+                    f"role '{role.role_name}' of the template is a {RECIPIENT_TYPES[group]}, "
+                    f"which templates cannot fill ({where}); send it with templateId and "
+                    "templateRoles",
+                    code="TEMPLATE_ROLE_NOT_SUPPORTED",
+                    details=[{"field": where}],
+                )
+            groups[role.role_name] = group
+        out.append((tabs, groups))
+    return out
+
+
+def role_tabs(
+    found: dict[str, list[TemplateFieldOut]], wanted: Sequence[Any], prefix: str
+) -> dict[str, dict[str, Any]]:
+    """The tabs of each given role (by role name) from its field values; a role the template
+    does not have is refused."""
     roles = {name.lower(): (name, fields) for name, fields in found.items()}
     out: dict[str, dict[str, Any]] = {}
-    for index, role in enumerate(request.template_roles):
-        owner = f"templateRoles[{index}]"
+    for index, role in enumerate(wanted):
+        owner = f"{prefix}[{index}]"
         if role.role_name.lower() not in roles:
             raise BadRequest(
                 f"the template has no role '{role.role_name}' ({owner}.roleName); its roles: "

@@ -49,9 +49,11 @@ ROUTES: tuple[Route, ...] = (
         f"{CONNECTION}/envelopes",
         "SendEnvelopeFunction",
         "Send documents to sign or save a draft",
-        description="Creates a DocuSign envelope from documents or a template and sends it to "
-        "its signers in their signing order, or saves it as a draft with status created. The "
-        "same Idempotency-Key and body never create a second envelope.",
+        description="Creates a DocuSign envelope from documents, a template, or several "
+        "templates (templates, sent as DocuSign's compositeTemplates, each optionally on the "
+        "caller's own document, plus added documents) and sends it to its signers in their "
+        "signing order, or saves it as a draft with status created. The same Idempotency-Key "
+        "and body never create a second envelope.",
         status=201,
         response="SendEnvelopeResponse",
         body="SendEnvelopeRequest",

@@ -21,6 +21,7 @@ from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
 from ..ids import is_template_id
+from .custom_fields import CustomFields
 from .docgen import DocGenValues
 from .fields import (
     Authentication,
@@ -30,6 +31,7 @@ from .fields import (
     refuse_fields,
 )
 from .flat_form import MAX_DAYS, flat_sender, from_flat_form
+from .templates_in import TemplateGuid, check_templates, template_document_count
 from .text import Line, Paragraphs, single_line
 
 # Deliberately strict: one @, no spaces, a dotted domain. DocuSign rejects what this rejects.
@@ -43,8 +45,6 @@ MAX_EMAIL_BLURB = 10_000
 MAX_RECIPIENT_FIELD = 100  # signer/carbonCopy email and name
 MAX_RECIPIENTS = 100  # DocuSign's per-envelope recipient limit
 MAX_ROUTING_ORDER = 998  # unordered signers go one step after the highest order
-MAX_CUSTOM_FIELDS = 100
-MAX_CUSTOM_FIELD_TEXT = 100
 MAX_VOID_REASON = 200
 # Each document from S3 costs two S3 calls before the send (its size, then its bytes streamed
 # to DocuSign); 50 keeps a send well inside API Gateway's 29 seconds and DocuSign's 25 MB.
@@ -174,10 +174,23 @@ class TemplateRole(ApiModel):
             raise PydanticCustomError(
                 "TEMPLATE_ROLE_AUTHENTICATION",
                 "a template role takes an access code only; SMS, phone and idv "
-                "authentication need signers (send documents, or templates with "
-                "compositeTemplates)",
+                "authentication need signers (send documents, or templates as `templates`, "
+                "sent as compositeTemplates)",
             )
         return self
+
+
+class CompositeRole(ApiModel):
+    """A role of one of `templates`: sent as a signer (DocuSign's compositeTemplates), so it
+    takes any authentication a signer takes."""
+
+    role_name: Annotated[Line, Field(min_length=1, max_length=100)]
+    email: Email
+    name: Name
+    signing_order: SigningOrder = None
+    fields: list[TemplateFieldValue] = Field(default_factory=list)
+    authentication: Authentication | None = None
+    email_notification: EmailNotification | None = None
 
 
 class DocumentIn(ApiModel):
@@ -198,6 +211,15 @@ class DocumentIn(ApiModel):
                 {"name": self.name},
             )
         return self
+
+
+class TemplateIn(ApiModel):
+    """One of `templates`: a server template, its roles, and optionally the caller's document
+    that replaces the template's documents."""
+
+    template_id: TemplateGuid
+    roles: Annotated[list[CompositeRole], Field(min_length=1)]
+    document: DocumentIn | None = None
 
 
 class Expiration(ApiModel):
@@ -238,42 +260,6 @@ class Reminders(ApiModel):
                 "reminders are enabled but neither firstReminderDays nor intervalDays is given",
             )
         return self
-
-
-def _custom_fields(value: Any) -> Any:
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        return value
-    if len(value) > MAX_CUSTOM_FIELDS:
-        raise PydanticCustomError("TOO_MANY_CUSTOM_FIELDS", "at most 100 custom fields")
-    out: dict[str, str] = {}
-    for key, item in value.items():
-        if isinstance(item, bool) or item is None or isinstance(item, dict | list):
-            raise PydanticCustomError(
-                "INVALID_CUSTOM_FIELD",
-                "custom field '{key}' must be a string or a number",
-                {"key": str(key)[:100]},
-            )
-        # Trimmed like every other text field: a blank name would reach DocuSign unnamed.
-        name, text = str(key).strip(), str(item).strip()
-        single_line(name)
-        single_line(text)
-        if not name or len(name) > MAX_CUSTOM_FIELD_TEXT or len(text) > MAX_CUSTOM_FIELD_TEXT:
-            raise PydanticCustomError(
-                "INVALID_CUSTOM_FIELD",
-                "custom field names and values must be 1-100 characters ('{key}')",
-                {"key": name[:100]},
-            )
-        if name in out:
-            raise PydanticCustomError(
-                "INVALID_CUSTOM_FIELD", "custom field '{key}' is given twice", {"key": name}
-            )
-        out[name] = text
-    return out
-
-
-CustomFields = Annotated[dict[str, str], BeforeValidator(_custom_fields)]
 
 
 def _user_id(value: str) -> str:
@@ -318,6 +304,8 @@ class SendEnvelopeRequest(ApiModel):
     template_roles: list[TemplateRole] = Field(default_factory=list)
     # A DocGen template's sender fields by name (GET …/templates/{id}/docgen-fields).
     doc_gen_fields: DocGenValues | None = None
+    # Several templates in one envelope (DocuSign's compositeTemplates); see models.templates_in.
+    templates: list[TemplateIn] = Field(default_factory=list)
     status: Literal["sent", "created"] = "sent"
     # Told of every status change and bounce (https; see README, Callbacks).
     callback_url: Annotated[str | None, Field(min_length=1, max_length=2000)] = None
@@ -335,6 +323,7 @@ class SendEnvelopeRequest(ApiModel):
                 "templateRoles",
                 "inPersonSigners",
                 "certifiedDeliveries",
+                "templates",
             ):
                 if key in data and data[key] is None:
                     data[key] = []
@@ -342,7 +331,14 @@ class SendEnvelopeRequest(ApiModel):
 
     @model_validator(mode="after")
     def _rules(self) -> SendEnvelopeRequest:
-        if self.template_id:
+        if self.templates:
+            check_templates(self)
+            if self.doc_gen_fields is not None:
+                raise PydanticCustomError(
+                    "DOCGEN_NEEDS_ONE_TEMPLATE",
+                    "docGenFields fill the DocGen template of a templateId, not templates",
+                )
+        elif self.template_id:
             if self.documents:
                 raise PydanticCustomError(
                     "TEMPLATE_WITH_DOCUMENTS",
@@ -374,14 +370,15 @@ class SendEnvelopeRequest(ApiModel):
                 raise PydanticCustomError("SIGNER_REQUIRED", "at least one signer is required")
             if not self.documents:
                 raise PydanticCustomError("DOCUMENT_REQUIRED", "at least one document is required")
-            if len(self.documents) > MAX_DOCUMENTS:
-                raise PydanticCustomError(
-                    "TOO_MANY_DOCUMENTS",
-                    "at most {limit} documents per envelope",
-                    {"limit": MAX_DOCUMENTS},
-                )
+        if len(self.documents) + template_document_count(self) > MAX_DOCUMENTS:
+            raise PydanticCustomError(
+                "TOO_MANY_DOCUMENTS",
+                "at most {limit} documents per envelope",
+                {"limit": MAX_DOCUMENTS},
+            )
         count = (
-            len(self.signers)
+            len({(r.email.lower(), r.name) for t in self.templates for r in t.roles})
+            + len(self.signers)
             + len(self.carbon_copies)
             + len(self.template_roles)
             + len(self.in_person_signers)

@@ -30,13 +30,9 @@ class StreamingEnvelopeBody:
 
     def __init__(self, definition: dict[str, Any], sources: list[DocumentSource]) -> None:
         marker = f"@@document-{uuid.uuid4().hex}-"
-        documents = definition.get("documents") or []
-        if len(documents) != len(sources):
+        patched, count = _with_markers(definition, marker)
+        if count != len(sources):
             raise ValueError("one source is needed per document")
-        patched = dict(definition)
-        patched["documents"] = [
-            {**doc, "documentBase64": f"{marker}{i}@@"} for i, doc in enumerate(documents)
-        ]
         text = json.dumps(patched, separators=(",", ":"), ensure_ascii=False)
         self._parts: list[bytes | DocumentSource] = []
         rest = text
@@ -77,6 +73,36 @@ class StreamingEnvelopeBody:
             self._buffer += chunk
         data, self._buffer = self._buffer[:size], self._buffer[size:]
         return data
+
+
+def _with_markers(definition: dict[str, Any], marker: str) -> tuple[dict[str, Any], int]:
+    """The definition with a marker for each document's base64: the root's documents, then
+    each composite template's `document` and its inline templates' documents, in order."""
+    count = 0
+
+    def mark(doc: dict[str, Any]) -> dict[str, Any]:
+        nonlocal count
+        count += 1
+        return {**doc, "documentBase64": f"{marker}{count - 1}@@"}
+
+    patched = dict(definition)
+    if not definition.get("compositeTemplates"):
+        patched["documents"] = [mark(doc) for doc in definition.get("documents") or []]
+    composites = []
+    for composite in definition.get("compositeTemplates") or []:
+        copy = dict(composite)
+        if composite.get("document"):
+            copy["document"] = mark(composite["document"])
+        copy["inlineTemplates"] = [
+            {**inline, "documents": [mark(doc) for doc in inline["documents"]]}
+            if inline.get("documents")
+            else inline
+            for inline in composite.get("inlineTemplates") or []
+        ]
+        composites.append(copy)
+    if composites:
+        patched["compositeTemplates"] = composites
+    return patched, count
 
 
 def request_size(definition: dict[str, Any], sources: list[DocumentSource]) -> int:
