@@ -21,14 +21,16 @@ def forget_rate_budgets(stack: Any) -> None:
     """Start every account's DocuSign rate budget over, as a new hour would: a fault-injected
     hourly 429 says the account is spent, which the shared budget remembers."""
     dynamodb = stack.client("dynamodb")
-    scan = dynamodb.scan(
+    # Every page of the scan: a table of a few thousand items is more than one page (1 MB).
+    pages = dynamodb.get_paginator("scan").paginate(
         TableName=stack.table,
         FilterExpression="begins_with(pk, :prefix)",
         ExpressionAttributeValues={":prefix": {"S": "RATEBUDGET#"}},
         ProjectionExpression="pk, sk",
     )
-    for item in scan.get("Items", []):
-        dynamodb.delete_item(TableName=stack.table, Key={"pk": item["pk"], "sk": item["sk"]})
+    for page in pages:
+        for item in page.get("Items", []):
+            dynamodb.delete_item(TableName=stack.table, Key={"pk": item["pk"], "sk": item["sk"]})
 
 
 def item_count(stack: Any, tables: list[str] | None = None) -> int:

@@ -34,8 +34,18 @@ HEADER = "emailSubject,signersEmails,signersNames,documentS3Keys,customField.emp
 
 
 @pytest.fixture(scope="module")
-def registered(connections: Any) -> Any:
-    return connections.create(CONNECTION)
+def registered(connections: Any, emulator: Any) -> Iterator[Any]:
+    registered = connections.create(CONNECTION)
+    yield registered
+    # A thousand envelopes left in the shared emulator would be every later reconcile's work.
+    state = emulator.state
+    with state.lock:
+        for envelope_id in [
+            e
+            for e, envelope in state.envelopes.items()
+            if envelope["accountId"] == registered.account_id
+        ]:
+            del state.envelopes[envelope_id]
 
 
 @pytest.fixture
