@@ -28,17 +28,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from pydantic import ValidationError
 
 from .. import clock
 from ..container import Services, get_services
 from ..domain import Deadline
 from ..errors import BadRequest, ConnectorError, Throttled
 from ..idempotency_keys import IdempotencyKey, content_identity
-from ..models.csv_rows import CsvRow, csv_records, envelope_body, spreadsheet_safe
-from ..models.requests import SendEnvelopeRequest
-from ..models.validation import validation_error
-from .bulk_rows import BULK_MAX_BYTES, send_in_bulk
+from ..models.csv_rows import CsvRow, csv_records, spreadsheet_safe
+from .bulk_rows import BULK_MAX_BYTES, row_request, send_in_bulk
 from .inbox import Manifest, manifests_in, process_manifest
 from .send import send_envelope
 
@@ -178,11 +175,7 @@ def _send_row(
     deadline: Deadline,
 ) -> dict[str, Any]:
     try:
-        body = envelope_body(header, row)
-        try:
-            request = SendEnvelopeRequest.model_validate(body)
-        except ValidationError as exc:
-            raise validation_error(exc) from None
+        request = row_request(header, row)
         result = send_envelope(
             manifest.connection,
             request,

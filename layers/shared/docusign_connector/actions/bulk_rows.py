@@ -35,13 +35,17 @@ class BulkRun:
     wait_seconds: float | None = None
 
 
+def row_request(header: list[str], row: CsvRow) -> SendEnvelopeRequest:
+    """A CSV row as the send it asks for; a row that is not one raises its BadRequest."""
+    try:
+        return SendEnvelopeRequest.model_validate(envelope_body(header, row))
+    except ValidationError as exc:
+        raise validation_error(exc) from None
+
+
 def planned_row(header: list[str], row: CsvRow) -> PlannedRow:
     try:
-        body = envelope_body(header, row)
-        try:
-            request = SendEnvelopeRequest.model_validate(body)
-        except ValidationError as exc:
-            raise validation_error(exc) from None
+        request = row_request(header, row)
     except BadRequest as exc:
         return PlannedRow(row.number, None, exc.to_body())
     return PlannedRow(row.number, request)

@@ -156,7 +156,10 @@ def _template_id(value: str | None) -> str | None:
     return value
 
 
-class TemplateRole(ApiModel):
+class CompositeRole(ApiModel):
+    """A role of one of `templates`: sent as a signer (DocuSign's compositeTemplates), so it
+    takes any authentication a signer takes."""
+
     role_name: Annotated[Line, Field(min_length=1, max_length=100)]
     email: Email
     name: Name
@@ -166,6 +169,10 @@ class TemplateRole(ApiModel):
     authentication: Authentication | None = None
     email_notification: EmailNotification | None = None
 
+
+# A role of the one `templateId`, sent as DocuSign's templateRole (no docstring: it would
+# become the role's description in the published documents).
+class TemplateRole(CompositeRole):
     @model_validator(mode="after")
     def _access_code_only(self) -> TemplateRole:
         # DocuSign's templateRole has `accessCode` but no ID check (SMS, phone) properties:
@@ -178,19 +185,6 @@ class TemplateRole(ApiModel):
                 "sent as compositeTemplates)",
             )
         return self
-
-
-class CompositeRole(ApiModel):
-    """A role of one of `templates`: sent as a signer (DocuSign's compositeTemplates), so it
-    takes any authentication a signer takes."""
-
-    role_name: Annotated[Line, Field(min_length=1, max_length=100)]
-    email: Email
-    name: Name
-    signing_order: SigningOrder = None
-    fields: list[TemplateFieldValue] = Field(default_factory=list)
-    authentication: Authentication | None = None
-    email_notification: EmailNotification | None = None
 
 
 class DocumentIn(ApiModel):
